@@ -1,0 +1,3 @@
+from advviz.cli import main
+
+raise SystemExit(main())

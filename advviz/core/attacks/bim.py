@@ -1,0 +1,66 @@
+"""BIM / I-FGSM — the basic iterative method.
+
+Paper: Kurakin, Goodfellow & Bengio, "Adversarial examples in the physical world" (2016),
+arXiv:1607.02533. Distance measure: L∞. FGSM repeated with a small step, projected back onto
+the ε-ball around x (and [0, 1] when clipping) after every step:
+
+    x̃₀ = x,  x̃ₖ₊₁ = clip_{x,ε}(x̃ₖ + α · sign(∇ₓJ(θ, x̃ₖ, y)))
+
+Arguments
+---------
+eps (float): maximum ‖η‖∞ in pixel units. Default 0.25.
+alpha (float): step size. Default ``max(eps / 4, 1/255)``.
+steps (int): number of iterations. Default 10.
+clip (bool): clip x̃ to [0, 1]. Default True.
+targeted (bool): descend the loss of the target classes in ``y``. Default False.
+
+Shape
+-----
+x: (B, C, H, W) in [0, 1]; y: (B,) int64; returns x̃ (B, C, H, W). ``steps()`` yields once per iteration.
+
+Example
+-------
+>>> x_adv = BIM(eps=0.1, alpha=0.01, steps=10)(model, x, y)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch import nn
+
+from advviz.core.attacks.base import Attack
+
+
+class BIM(Attack):
+    name = "bim"
+    norm = "Linf"
+    iterative = True
+
+    def __init__(self, *, eps: float = 0.25, alpha: float | None = None, steps: int = 10, clip: bool = True,
+                 targeted: bool = False) -> None:
+        super().__init__(eps=eps, clip=clip, targeted=targeted)
+        if steps < 1:
+            raise ValueError(f"steps must be ≥ 1, got {steps}")
+        self.alpha = float(alpha) if alpha is not None else max(self.eps / 4, 1 / 255)
+        self.steps_count = int(steps)
+
+    @property
+    def iteration_count(self) -> int:
+        return self.steps_count
+
+    def start(self, x: torch.Tensor) -> torch.Tensor:
+        return x.clone()
+
+    def project(self, x: torch.Tensor, adversarial: torch.Tensor) -> torch.Tensor:
+        """Back onto the ε-ball around x, then into [0, 1] when clipping."""
+        delta = torch.clamp(adversarial - x, min=-self.eps, max=self.eps)
+        return self.clip_to_bounds(x + delta)
+
+    def _iterate(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Iterator[torch.Tensor]:
+        adversarial = self.start(x)
+        for _ in range(self.steps_count):
+            step = self.gradient(model, adversarial, y).sign()
+            adversarial = self.project(x, adversarial + self.alpha * step).detach()
+            yield adversarial

@@ -1,0 +1,55 @@
+"""Device choice and the CPU thread budget."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import torch
+
+
+def cpu_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def set_thread_budget(*, leave_for_gui: int = 0) -> int:
+    """Limit torch's intra-op threads so that ``leave_for_gui`` cores stay free; returns the count."""
+    threads = max(1, cpu_cores() - leave_for_gui)
+    torch.set_num_threads(threads)
+    return threads
+
+
+def available_devices() -> list[str]:
+    """``["cpu", "cuda:0", ...]`` — CUDA entries only where CUDA works."""
+    devices = ["cpu"]
+    try:
+        if torch.cuda.is_available():
+            devices += [f"cuda:{index}" for index in range(torch.cuda.device_count())]
+    except RuntimeError:  # a broken driver must not stop the app
+        pass
+    return devices
+
+
+def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
+    """Turn "auto", "cpu" or "cuda:N" into a usable device.
+
+    Returns the device and, when the request could not be honoured, a message saying why the
+    CPU is used instead (shown in the window's status line or on stderr).
+    """
+    requested = (requested or "auto").strip().lower()
+    available = available_devices()
+    if requested == "auto":
+        return torch.device(available[1] if len(available) > 1 else "cpu"), None
+    if requested == "cuda":
+        requested = "cuda:0"
+    if requested in available:
+        return torch.device(requested), None
+    if requested.startswith("cuda"):
+        reason = "CUDA is not available on this machine" if len(available) == 1 else (
+            f"{requested} does not exist (available: {', '.join(available[1:])})")
+        return torch.device("cpu"), f"{reason}; using the CPU"
+    warnings.warn(f"unknown device {requested!r}", stacklevel=2)
+    return torch.device("cpu"), f"unknown device {requested!r}; using the CPU"

@@ -1,0 +1,15 @@
+"""User-facing errors: each message says what was expected and what was found."""
+
+from __future__ import annotations
+
+
+class AdvvizError(Exception):
+    """An error caused by input (a file, a name, a value), reported without a traceback."""
+
+
+class ModelLoadError(AdvvizError):
+    """A model file is missing, corrupt or does not fit the expected architecture."""
+
+
+class DataError(AdvvizError):
+    """A data set, image or folder is missing, unreadable or of the wrong shape."""

@@ -1,0 +1,209 @@
+"""The ε-sweep: logits along x + ε·d for ε from −ε_max to +ε_max (paper Fig. 4).
+
+"The relationship between input perturbation and output is very linear": for FGSM's direction
+d = sign(∇ₓJ) the logits are nearly straight lines in ε and the argmax flips at some ε. The sweep
+of a directional attack costs one gradient and chunked batched forwards — never a gradient per ε.
+Iterative attacks (BIM, PGD) have no single direction: they run once per ε (negative ε descends
+the loss of the true class, the mirror image of the attack).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from advviz.core.attacks import FGSM, Attack, DirectionalAttack
+from advviz.core.attacks.base import eval_mode
+from advviz.core.batching import forward_chunks, model_device
+
+
+@dataclass(frozen=True)
+class SweepStart:
+    """First step of a sweep: what every later chunk refers to (CPU numpy).
+
+    eps (K,); x (B, C, H, W); gradient (B, C, H, W) the raw ∇ₓJ(θ, x, y); direction (B, C, H, W) the
+    unit-ε perturbation d (None for iterative attacks); zero_gradient_fraction: share of inputs with
+    ∇ = 0 exactly (they do not move: sign(0) = 0).
+    """
+
+    eps: np.ndarray
+    x: np.ndarray
+    labels: np.ndarray
+    gradient: np.ndarray
+    direction: np.ndarray | None
+    zero_gradient_fraction: float
+    clip: bool
+    attack: str
+
+
+@dataclass(frozen=True)
+class SweepChunk:
+    """Logits for ε indices ``start:stop``: logits (stop−start, B, C); adversarial images for
+    iterative attacks (stop−start, B, C, H, W), else None (they are clip(x + ε·d))."""
+
+    start: int
+    stop: int
+    total: int
+    logits: np.ndarray
+    adversarial: np.ndarray | None = None
+
+
+SweepStep = SweepStart | SweepChunk
+
+
+def _as_eps(eps: torch.Tensor | np.ndarray | list[float]) -> torch.Tensor:
+    values = torch.as_tensor(np.asarray(eps, dtype=np.float32)).flatten()
+    if not torch.isfinite(values).all():
+        raise ValueError("every ε must be a finite number")
+    return values
+
+
+def eps_grid(eps_max: float, steps: int) -> np.ndarray:
+    """The symmetric grid −ε_max … +ε_max with ``steps`` points (0 included when ``steps`` is odd)."""
+    if not np.isfinite(eps_max) or eps_max <= 0:
+        raise ValueError(f"ε max must be a positive number, got {eps_max}")
+    if steps < 2:
+        raise ValueError(f"the sweep needs at least 2 steps, got {steps}")
+    return np.linspace(-eps_max, eps_max, steps, dtype=np.float32)
+
+
+def perturbed(x: torch.Tensor, direction: torch.Tensor, eps: float, *, clip: bool) -> torch.Tensor:
+    """x + ε·d, clipped to [0, 1] when asked."""
+    moved = x + eps * direction
+    return moved.clamp(0.0, 1.0) if clip else moved
+
+
+def sweep_steps(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: torch.Tensor | np.ndarray | list[float],
+    *,
+    attack: Attack | None = None,
+) -> Iterator[SweepStep]:
+    """Stream an ε-sweep: one :class:`SweepStart`, then :class:`SweepChunk` s in ε order.
+
+    Parameters
+    ----------
+    model : pixel-space classifier returning logits.
+    x : (B, C, H, W) in [0, 1]; y : (B,) labels (targets, for a targeted attack).
+    eps : (K,) values of ε, negative allowed.
+    attack : the attack whose direction is swept; its own ``eps`` is ignored. Default FGSM (clipped).
+    """
+    attack = attack or FGSM()
+    eps_values = _as_eps(eps)
+    device = model_device(model)
+    x_dev, y_dev = x.detach().to(device), y.to(device)
+    batch = len(x_dev)
+    with eval_mode(model):
+        if isinstance(attack, DirectionalAttack):
+            direction, gradient = attack.direction(model, x_dev, y_dev)
+        else:
+            probe = FGSM(clip=attack.clip, targeted=attack.targeted)
+            _, gradient = probe.direction(model, x_dev, y_dev)
+            attack.last_zero_gradient_fraction = probe.last_zero_gradient_fraction
+            direction = None
+        yield SweepStart(
+            eps=eps_values.numpy(), x=x.detach().cpu().numpy(), labels=y.cpu().numpy(),
+            gradient=gradient.cpu().numpy(),
+            direction=None if direction is None else direction.cpu().numpy(),
+            zero_gradient_fraction=attack.last_zero_gradient_fraction, clip=attack.clip, attack=attack.name,
+        )
+        if direction is not None:
+            yield from _directional_chunks(model, x_dev, direction, eps_values, clip=attack.clip)
+        else:
+            yield from _iterative_chunks(model, x_dev, y_dev, eps_values, attack)
+
+
+def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tensor, eps: torch.Tensor, *,
+                        clip: bool) -> Iterator[SweepChunk]:
+    batch, total = len(x), len(eps)
+    eps_dev = eps.to(x.device)
+    flat_x, flat_direction = x.flatten(1), direction.flatten(1)
+
+    def make(start: int, stop: int) -> torch.Tensor:
+        # image i of the flattened (K·B) sweep is sample i % B at ε index i // B
+        index = torch.arange(start, stop, device=x.device)
+        scale = eps_dev[index // batch].unsqueeze(1)
+        moved = flat_x[index % batch] + scale * flat_direction[index % batch]
+        moved = moved.clamp(0.0, 1.0) if clip else moved
+        return moved.view(-1, *x.shape[1:])
+
+    logits = np.empty((total * batch, 0), dtype=np.float32)
+    done_rows = 0
+    for start, stop, chunk_logits in forward_chunks(model, (total * batch, make)):
+        if logits.shape[1] == 0:
+            logits = np.empty((total * batch, chunk_logits.shape[1]), dtype=np.float32)
+        logits[start:stop] = chunk_logits.cpu().numpy()
+        complete_rows = stop // batch  # stream only whole ε rows: each is a set of curve points
+        if complete_rows > done_rows:
+            rows = logits[done_rows * batch: complete_rows * batch].reshape(complete_rows - done_rows, batch, -1)
+            yield SweepChunk(start=done_rows, stop=complete_rows, total=total, logits=rows.copy())
+            done_rows = complete_rows
+
+
+def _iterative_chunks(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor,
+                      attack: Attack) -> Iterator[SweepChunk]:
+    total = len(eps)
+    for index, value in enumerate(eps.tolist()):
+        # ε < 0 mirrors the attack: descend the loss of the true class (a targeted attack on y).
+        runner = attack.replace(eps=abs(value), targeted=attack.targeted if value >= 0 else not attack.targeted)
+        adversarial = runner(model, x, y)
+        with torch.inference_mode():
+            logits = model(adversarial).float()
+        yield SweepChunk(start=index, stop=index + 1, total=total, logits=logits.unsqueeze(0).cpu().numpy(),
+                         adversarial=adversarial.unsqueeze(0).cpu().numpy())
+
+
+def fgsm_sweep(
+    model: nn.Module,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: torch.Tensor | np.ndarray | list[float],
+    *,
+    clip: bool = True,
+    targeted: bool = False,
+) -> torch.Tensor:
+    """Logits (K, B, C) of x̃ = clip(x + ε_k·sign(∇ₓJ(θ, x, y))) for each of the K values of ε.
+
+    One gradient and chunked batched forwards; negative ε allowed (the paper's plot spans −ε…+ε).
+    """
+    return collect_sweep(sweep_steps(model, x, y, eps, attack=FGSM(clip=clip, targeted=targeted)))
+
+
+def collect_sweep(steps: Iterator[SweepStep]) -> torch.Tensor:
+    """Consume a sweep stream into logits (K, B, C)."""
+    out: np.ndarray | None = None
+    for step in steps:
+        if isinstance(step, SweepChunk):
+            if out is None:
+                out = np.empty((step.total, *step.logits.shape[1:]), dtype=np.float32)
+            out[step.start: step.stop] = step.logits
+    if out is None:
+        raise ValueError("the sweep produced no logits (empty ε list?)")
+    return torch.from_numpy(out)
+
+
+@dataclass(frozen=True)
+class SweepSummary:
+    """Per-ε predictions for one sample and where the prediction first flips."""
+
+    predictions: np.ndarray  # (K,)
+    clean_prediction: int
+    flip_eps: float | None  # smallest ε > 0 whose prediction differs from the clean one
+    flip_eps_negative: float | None  # same on the negative side (largest ε < 0)
+
+
+def summarize(eps: np.ndarray, logits: np.ndarray, clean_logits: np.ndarray) -> SweepSummary:
+    """Predictions along the sweep of one sample: ``logits`` (K, C), ``clean_logits`` (C,)."""
+    predictions = logits.argmax(axis=1)
+    clean = int(clean_logits.argmax())
+    positive = [(e, p) for e, p in zip(eps.tolist(), predictions.tolist()) if e > 0]
+    negative = [(e, p) for e, p in zip(eps.tolist(), predictions.tolist()) if e < 0]
+    flip = next((e for e, p in sorted(positive) if p != clean), None)
+    flip_negative = next((e for e, p in sorted(negative, reverse=True) if p != clean), None)
+    return SweepSummary(predictions, clean, flip, flip_negative)

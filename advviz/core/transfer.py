@@ -1,0 +1,132 @@
+"""Transfer of adversarial examples between models (paper §8).
+
+For N models, examples crafted on source i are shown to every target j. Per cell (i, j):
+
+* ``error`` — the error rate of target j on source i's adversarial examples;
+* ``confidence`` — target j's mean probability of its (wrong) answer where it is wrong;
+* ``agreement`` — where both are wrong, how often target j picks the same wrong class as source i.
+
+Cost: N gradients (one per source, chunked) and N² chunked forwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from advviz.core import outputs
+from advviz.core.attacks import FGSM, Attack
+from advviz.core.batching import forward
+
+
+@dataclass(frozen=True)
+class TransferCell:
+    """One finished cell of the matrix: row = source, column = target."""
+
+    source: int
+    target: int
+    error: float
+    confidence: float
+    agreement: float
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """The three N×N matrices (row = source, column = target)."""
+
+    names: list[str]
+    eps: float
+    samples: int
+    error: np.ndarray
+    confidence: np.ndarray
+    agreement: np.ndarray
+
+    @classmethod
+    def empty(cls, names: list[str], eps: float, samples: int) -> TransferResult:
+        size = len(names)
+        nan = np.full((size, size), np.nan)
+        return cls(list(names), eps, samples, nan.copy(), nan.copy(), nan.copy())
+
+    def fill(self, cell: TransferCell) -> None:
+        self.error[cell.source, cell.target] = cell.error
+        self.confidence[cell.source, cell.target] = cell.confidence
+        self.agreement[cell.source, cell.target] = cell.agreement
+
+
+def check_compatible(models: Sequence[nn.Module], x: torch.Tensor) -> None:
+    """Refuse models that disagree with the data or each other, saying what differs."""
+    for model in models:
+        shape = getattr(model, "input_shape", None)
+        if shape is not None and tuple(x.shape[1:]) != tuple(shape):
+            raise ValueError(f"{getattr(model, 'name', 'a model')} expects inputs {tuple(shape)}, "
+                             f"the data has {tuple(x.shape[1:])}")
+    classes = {len(getattr(model, "class_names", ())) for model in models} - {0}
+    if len(classes) > 1:
+        raise ValueError(f"the models disagree on the number of classes: {sorted(classes)}")
+
+
+def transfer_steps(
+    models: Sequence[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    *,
+    attack: Attack | None = None,
+) -> Iterator[TransferCell]:
+    """Stream the matrix cell by cell, source by source (row-major order).
+
+    x (B, C, H, W) in [0, 1], y (B,) true labels; ``attack`` (default FGSM, clipped) gets ``eps``.
+    """
+    check_compatible(models, x)
+    attack = (attack or FGSM()).replace(eps=float(eps))
+    labels = y.cpu()
+    total = len(models) ** 2
+    done = 0
+    for source_index, source in enumerate(models):
+        adversarial = attack(source, x, y).cpu()
+        source_predictions: torch.Tensor | None = None
+        # the source's own column first: agreement needs its wrong answers
+        order = [source_index] + [j for j in range(len(models)) if j != source_index]
+        for target_index in order:
+            target = models[target_index]
+            logits = forward(target, adversarial)
+            probabilities = outputs.probabilities(logits, reject_logit=outputs.has_reject_logit(target))
+            confidence, predictions = probabilities.max(dim=1)
+            if source_predictions is None:
+                source_predictions = predictions
+            wrong = predictions != labels
+            both_wrong = wrong & (source_predictions != labels)
+            done += 1
+            yield TransferCell(
+                source=source_index,
+                target=target_index,
+                error=float(wrong.float().mean()),
+                confidence=float(confidence[wrong].mean()) if wrong.any() else 0.0,
+                agreement=float((predictions[both_wrong] == source_predictions[both_wrong]).float().mean())
+                if both_wrong.any() else 0.0,
+                done=done,
+                total=total,
+            )
+
+
+def transfer_matrix(
+    models: Sequence[nn.Module],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    eps: float,
+    *,
+    attack: Attack | None = None,
+    names: Sequence[str] | None = None,
+) -> TransferResult:
+    """The N×N transfer matrices for ``models`` at ``eps`` on (x, y)."""
+    names = list(names or [getattr(m, "name", f"model {i}") for i, m in enumerate(models)])
+    result = TransferResult.empty(names, float(eps), len(x))
+    for cell in transfer_steps(models, x, y, eps, attack=attack):
+        result.fill(cell)
+    return result
