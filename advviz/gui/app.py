@@ -1,0 +1,31 @@
+"""Start the advviz window: ``advviz`` with no sub-command, or ``advviz-gui``.
+
+The window paints before torch loads: nothing here imports torch or :mod:`advviz.core`; the window's
+startup job does, on a worker thread, while the status line says "Loading PyTorch…".
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the window; ``argv`` are extra Qt arguments (default: none). Returns the exit code."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+
+    from advviz.gui.window import MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "advviz", *(argv or [])])
+    app.setApplicationName("advviz")
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    window = MainWindow()
+    window.show()
+    code = int(app.exec())
+    window.deleteLater()  # delete Qt items before the interpreter tears down (avoids a crash at exit)
+    app.processEvents()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

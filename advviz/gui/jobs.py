@@ -1,0 +1,264 @@
+"""The window's jobs: generators of small typed steps built on the core's generators.
+
+No Qt here, and nothing from torch or :mod:`advviz.core` at import time (the window must paint
+before torch loads): each job imports what it needs when it runs, on a worker thread. Every job
+checks its inputs and raises :class:`~advviz.core.errors.AdvvizError` (or ``ValueError``) with a
+message the window shows as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+GRID_SIZE = 200  # test images shown as thumbnails
+
+# The window's attack choices: (key, title). Titles match advviz.core.attacks.ATTACK_TITLES.
+ATTACK_CHOICES: tuple[tuple[str, str], ...] = (
+    ("fgsm", "FGSM (L∞)"),
+    ("fgsm-targeted", "targeted FGSM (L∞)"),
+    ("random-sign", "random-sign baseline (L∞)"),
+    ("bim", "I-FGSM / BIM (L∞)"),
+    ("pgd", "PGD, random start (L∞)"),
+    ("fgm-l2", "fast gradient (L2)"),
+)
+ATTACK_TITLES = dict(ATTACK_CHOICES)
+ITERATIVE_STEPS = 10
+
+
+@dataclass(frozen=True)
+class AttackChoice:
+    """The attack as chosen in the controls (``key`` from :data:`ATTACK_CHOICES`)."""
+
+    key: str = "fgsm"
+    target: int = 0
+    clip: bool = True
+
+    @property
+    def title(self) -> str:
+        return ATTACK_TITLES[self.key] + (f" → class {self.target}" if self.targeted else "")
+
+    @property
+    def targeted(self) -> bool:
+        return self.key == "fgsm-targeted"
+
+    @property
+    def norm(self) -> str:
+        return "L2" if self.key == "fgm-l2" else "L∞"
+
+    def build(self, eps: float, *, untargeted: bool = False) -> Any:
+        """The core attack for ε = ``eps`` (BIM/PGD: 10 steps of ε/8; PGD and random-sign seeded)."""
+        from advviz.core.attacks import make_attack
+
+        eps = abs(float(eps))
+        if self.key in ("fgsm", "fgsm-targeted"):
+            return make_attack("fgsm", eps=eps, clip=self.clip, targeted=self.targeted and not untargeted)
+        if self.key == "random-sign":
+            return make_attack("random-sign", eps=eps, clip=self.clip, seed=0)
+        if self.key in ("bim", "pgd"):
+            extra = {"seed": 0} if self.key == "pgd" else {}
+            return make_attack(self.key, eps=eps, clip=self.clip, alpha=max(eps / 8, 1 / 255),
+                               steps=ITERATIVE_STEPS, **extra)
+        if self.key == "fgm-l2":
+            return make_attack("fgm-l2", eps=eps, clip=self.clip)
+        raise ValueError(f"unknown attack {self.key!r}")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model to load: a zoo name, or a weights file with its architecture and data set."""
+
+    key: str
+    label: str
+    path: str | None = None
+    architecture: str | None = None
+    dataset: str | None = None
+
+
+# -- steps -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Progress:
+    message: str
+    done: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class DataLoaded:
+    """A data set is ready: ``dataset`` is the zoo data set its models belong to."""
+
+    dataset: str
+    title: str
+    x: Any  # torch (N, C, H, W)
+    y: Any  # torch (N,)
+    class_names: tuple[str, ...]
+    zoo: list[dict]
+    devices: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ModelLoaded:
+    key: str
+    model: Any
+    device: str
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelFailed:
+    """A model could not be loaded; the others still load."""
+
+    key: str
+    message: str
+
+
+@dataclass(frozen=True)
+class GridPredictions:
+    model_key: str
+    predictions: np.ndarray
+    confidences: np.ndarray
+
+
+@dataclass(frozen=True)
+class SweepHeader:
+    """What the sweep is about: sent before the core's SweepStart."""
+
+    model_name: str
+    class_names: tuple[str, ...]
+    label: int  # the true class (or the clean prediction when the label is unknown)
+    label_known: bool
+    target: int | None  # the target class of a targeted attack
+    clean_logits: np.ndarray
+    reject_logit: bool
+    attack: AttackChoice
+    eps_max: float
+
+
+@dataclass(frozen=True)
+class TransferHeader:
+    names: list[str]
+    eps: float
+    samples: int
+    attack_title: str
+
+
+# -- jobs --------------------------------------------------------------------------------------
+def startup_job(dataset: str) -> Iterator[Any]:
+    """Import torch, set the thread budget, list devices, then load the data set."""
+    yield Progress("Loading PyTorch…")
+    import torch  # noqa: F401  (the slow import, off the main thread)
+
+    from advviz.core.device import available_devices, set_thread_budget
+
+    set_thread_budget(leave_for_gui=1)
+    devices = available_devices()
+    for step in dataset_job(dataset):
+        if isinstance(step, DataLoaded):
+            step = DataLoaded(**{**step.__dict__, "devices": devices})
+        yield step
+
+
+def dataset_job(dataset: str) -> Iterator[Any]:
+    from advviz.core import data, zoo
+
+    info = data.dataset_info(dataset)
+    yield Progress(f"Loading {info.title}…")
+    x, y = data.load_dataset(dataset, "test")
+    yield DataLoaded(dataset, info.title, x, y, info.classes, zoo.list_models(dataset))
+
+
+def folder_job(path: str, dataset: str) -> Iterator[Any]:
+    """The user's images, shown to the models of ``dataset`` (sub-folders named like its classes
+    give labels; other layouts load with unknown labels)."""
+    from advviz.core import data, zoo
+    from advviz.core.errors import DataError
+
+    info = data.dataset_info(dataset)
+    yield Progress(f"Loading images from {path}…")
+    channels, height, width = info.input_shape
+    try:
+        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width), class_names=info.classes)
+    except DataError as error:
+        if "is not one of the classes" not in str(error):
+            raise
+        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
+        y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
+    if not np.isfinite(x.numpy()).all():
+        raise DataError(f"{path}: the images contain NaN or infinite values")
+    yield DataLoaded(dataset, f"{Path(path).name} ({len(x)} images)", x, y, info.classes, zoo.list_models(dataset))
+
+
+def models_job(specs: Sequence[ModelSpec], device: str) -> Iterator[Any]:
+    """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message)."""
+    from advviz.core.device import resolve_device
+    from advviz.core.zoo import load_model
+
+    from advviz.core.errors import AdvvizError
+
+    resolved, message = resolve_device(device)
+    for index, spec in enumerate(specs):
+        yield Progress(f"Loading model {spec.label}…", index, len(specs))
+        try:
+            if spec.path is None:
+                model = load_model(spec.key, device=resolved)
+            else:
+                model = load_model(spec.path, device=resolved, architecture=spec.architecture,
+                                   dataset=spec.dataset)
+                model.name = spec.label
+        except (AdvvizError, ValueError, OSError) as error:
+            yield ModelFailed(spec.key, str(error))
+            continue
+        yield ModelLoaded(spec.key, model, str(resolved), message)
+
+
+def grid_job(model_key: str, model: Any, x: Any) -> Iterator[Any]:
+    """Predicted class and confidence of ``model`` on the thumbnail images."""
+    from advviz.core import batching, outputs
+
+    yield Progress(f"Classifying {len(x)} thumbnails…")
+    logits = batching.forward(model, x)
+    probabilities = outputs.probabilities(logits, reject_logit=outputs.has_reject_logit(model))
+    confidence, predictions = probabilities.max(dim=1)
+    yield GridPredictions(model_key, predictions.numpy(), confidence.numpy())
+
+
+def sweep_job(model: Any, x: Any, label: int, eps_max: float, steps: int, attack: AttackChoice) -> Iterator[Any]:
+    """One sample's ε-sweep: a :class:`SweepHeader`, then the core's SweepStart and SweepChunks."""
+    import torch
+
+    from advviz.core import batching, outputs, sweep
+    from advviz.core.errors import DataError
+
+    if not torch.isfinite(x).all():
+        raise DataError("this image contains NaN or infinite pixels; it cannot be attacked")
+    eps = sweep.eps_grid(float(eps_max), int(steps))
+    clean_logits = batching.forward(model, x)[0]
+    if not torch.isfinite(clean_logits).all():
+        raise DataError(f"{model.name} returns NaN or infinite logits for this image")
+    known = label >= 0
+    label = int(label) if known else int(clean_logits.argmax())
+    target = attack.target if attack.targeted else None
+    labels = torch.tensor([target if target is not None else label])
+    yield SweepHeader(model.name, tuple(model.class_names), label, known, target, clean_logits.numpy(),
+                      outputs.has_reject_logit(model), attack, float(eps_max))
+    yield from sweep.sweep_steps(model, x, labels, eps, attack=attack.build(eps_max))
+
+
+def transfer_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, eps: float, attack: AttackChoice,
+                 ) -> Iterator[Any]:
+    """The transfer matrix, cell by cell (targeted FGSM transfers as untargeted FGSM)."""
+    from advviz.core.transfer import transfer_steps
+
+    if len(models) < 2:
+        raise ValueError("check two or more models to compare how adversarial examples transfer")
+    known = y >= 0
+    if not bool(known.all()):
+        raise ValueError("the transfer matrix needs labelled images (these have unknown labels)")
+    built = attack.build(abs(eps), untargeted=True)
+    title = ATTACK_TITLES["fgsm" if attack.targeted else attack.key]
+    yield TransferHeader(list(names), abs(float(eps)), len(x), title)
+    yield from transfer_steps(models, x, y, abs(float(eps)), attack=built)

@@ -1,0 +1,1 @@
+"""The centre panels: logit curves, perturbation heatmaps, transfer matrix."""

@@ -1,0 +1,200 @@
+"""Logits (or probabilities) against ε — the paper's Figure 4.
+
+One line per class over −ε_max … +ε_max; the true class and the class predicted at the cursor are
+drawn thick; red bands mark ε where the prediction differs from the clean one; a draggable line is
+the ε cursor that the heatmaps follow. Items are created once and updated with ``setData``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from advviz.gui.state import SweepState
+from advviz.gui.style import FLIP_BRUSH, class_color, class_label
+
+THIN, THICK = 1.6, 4.5
+
+
+class CurvesPanel(QWidget):
+    cursorMoved = Signal(float)  # while dragging
+    cursorReleased = Signal(float)  # drag finished (snapped to the grid)
+    modeChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.plot.setMouseEnabled(x=True, y=True)
+        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
+                                    pen=(180, 180, 180))
+        self.view.addItem(self.legend, row=0, col=1)
+        self.view.ci.layout.setColumnStretchFactor(0, 10)
+        self.view.ci.layout.setColumnMinimumWidth(1, 215)
+        for axis in ("bottom", "left"):
+            self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        self._set_axis_labels(probabilities=False, norm="L∞")
+        self.zero = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.zero)
+        self.cursor = pg.InfiniteLine(
+            0.25, angle=90, movable=True, pen=pg.mkPen("#111", width=2), hoverPen=pg.mkPen("#e65100", width=3),
+            label="ε = {value:+.3f}", labelOpts={"position": 0.96, "color": "#111", "fill": (255, 255, 255, 220),
+                                                 "movable": False})
+        self.cursor.setZValue(20)
+        self.plot.addItem(self.cursor)
+        self.cursor.sigPositionChanged.connect(lambda line: self.cursorMoved.emit(float(line.value())))
+        self.cursor.sigPositionChangeFinished.connect(self._snap)
+        self.curves: list[pg.PlotDataItem] = []
+        self.bands: list[pg.LinearRegionItem] = []
+        self.band_labels: list[pg.TextItem] = []
+        self._eps: np.ndarray | None = None
+
+        self.probabilities = QCheckBox("Show softmax probabilities instead of logits")
+        self.probabilities.toggled.connect(lambda _: self.modeChanged.emit())
+        self.summary = QLabel("Pick a sample to see its logits as ε grows.")
+        self.summary.setTextFormat(Qt.TextFormat.RichText)
+        self.summary.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(self.summary, 1)
+        top.addWidget(self.probabilities)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+
+    # -- structure ----------------------------------------------------------------------------
+    def _set_axis_labels(self, *, probabilities: bool, norm: str) -> None:
+        unit = "‖η‖₂" if norm == "L2" else "pixel units, inputs in [0, 1]"
+        self.plot.setLabel("bottom", f"ε  ({unit}; negative ε moves against the gradient)")
+        self.plot.setLabel("left", "softmax probability" if probabilities else "logit")
+
+    def set_classes(self, names: tuple[str, ...]) -> None:
+        """(Re)create one line per class; called when the number of classes changes."""
+        if len(self.curves) == len(names):
+            for (_, label), name in zip(self.legend.items, names):
+                label.setText(name)
+            return
+        for curve in self.curves:
+            self.plot.removeItem(curve)
+        self.legend.clear()
+        self.curves = []
+        for index, name in enumerate(names):
+            curve = pg.PlotDataItem(pen=pg.mkPen(class_color(index), width=THIN))
+            self.plot.addItem(curve)
+            self.legend.addItem(curve, name)
+            self.curves.append(curve)
+
+    def set_range(self, eps_max: float) -> None:
+        self.cursor.setBounds((-eps_max, eps_max))
+        self.plot.setXRange(-eps_max, eps_max, padding=0.02)
+
+    def cursor_value(self) -> float:
+        return float(self.cursor.value())
+
+    def set_cursor(self, value: float) -> None:
+        self.cursor.setValue(value)
+
+    def _snap(self, line: pg.InfiniteLine) -> None:
+        value = float(line.value())
+        if self._eps is not None and len(self._eps):
+            value = float(self._eps[np.abs(self._eps - value).argmin()])
+            line.blockSignals(True)
+            line.setValue(value)
+            line.blockSignals(False)
+        self.cursorReleased.emit(value)
+
+    def clear(self, message: str) -> None:
+        for curve in self.curves:
+            curve.setData([], [])
+        for band in self.bands:
+            band.hide()
+        for label in self.band_labels:
+            label.hide()
+        self.summary.setText(message)
+
+    # -- drawing --------------------------------------------------------------------------------
+    def show_state(self, state: SweepState, cursor_index: int) -> None:
+        header = state.header
+        self.set_classes(header.class_names)
+        self._eps = state.eps
+        probs = self.probabilities.isChecked()
+        self._set_axis_labels(probabilities=probs, norm=header.attack.norm)
+        if state.logits is None or state.eps is None:
+            return
+        values = state.probabilities() if probs else state.logits
+        filled = state.filled
+        at_cursor = state.prediction_at(min(cursor_index, filled - 1)) if filled else None
+        predicted = at_cursor[0] if at_cursor else None
+        names = header.class_names
+        for index, curve in enumerate(self.curves):
+            wide = index in (header.label, predicted, header.target)
+            style = Qt.PenStyle.DashLine if header.target == index and index != header.label else Qt.PenStyle.SolidLine
+            curve.setPen(pg.mkPen(class_color(index), width=THICK if wide else THIN, style=style))
+            curve.setZValue(10 if wide else 1)
+            curve.setData(state.eps[:filled], values[:filled, index])
+        for (_, label), index in zip(self.legend.items, range(len(names))):
+            tags = []
+            if index == header.label:
+                tags.append("true" if header.label_known else "clean prediction")
+            if index == header.target:
+                tags.append("target")
+            if index == predicted and index != header.label:
+                tags.append("predicted at cursor")
+            text = class_label(names, index) + (f"  ({', '.join(tags)})" if tags else "")
+            label.setText(f"<b>{text}</b>" if tags else text)
+        self._draw_bands(state, values)
+        self.summary.setText(summary_html(state, cursor_index))
+
+    def _draw_bands(self, state: SweepState, values: np.ndarray) -> None:
+        bands = state.bands()
+        while len(self.bands) < len(bands):
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*FLIP_BRUSH), pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.plot.addItem(region)
+            label = pg.TextItem(color="#b71c1c", anchor=(0.5, 1.0))
+            label.setZValue(15)
+            self.plot.addItem(label, ignoreBounds=True)
+            self.bands.append(region)
+            self.band_labels.append(label)
+        finite = values[: state.filled]
+        finite = finite[np.isfinite(finite)]
+        top = float(finite.max()) if finite.size else 1.0
+        for index, (region, label) in enumerate(zip(self.bands, self.band_labels)):
+            if index < len(bands):
+                band = bands[index]
+                region.setRegion((band.start, band.stop))
+                region.show()
+                wide_enough = band.stop - band.start > 0.04 * (float(state.eps[-1]) - float(state.eps[0]))
+                label.setText(f"→ {class_label(state.header.class_names, band.predicted)}")
+                label.setPos((band.start + band.stop) / 2, top)
+                label.setVisible(wide_enough)
+            else:
+                region.hide()
+                label.hide()
+
+
+def summary_html(state: SweepState, cursor_index: int) -> str:
+    header = state.header
+    names = header.class_names
+    clean, confidence = state.clean()
+    truth = (f"true class <b>{class_label(names, header.label)}</b>" if header.label_known
+             else "label unknown (attacking the clean prediction)")
+    parts = [f"<b>{header.model_name}</b> · {header.attack.title}", truth,
+             f"clean prediction <b>{class_label(names, clean)}</b> ({confidence:.1%})"]
+    up, down = state.flip_eps()
+    if state.filled:
+        if up is not None:
+            flipped = state.logits[state.index_of(up)].argmax()  # type: ignore[index]
+            parts.append(f"<span style='color:#c62828'>flips to <b>{class_label(names, int(flipped))}</b> "
+                         f"at ε = {up:+.3f}</span>")
+        elif state.complete:
+            parts.append(f"no flip for 0 < ε ≤ {header.eps_max:g}")
+        if down is not None:
+            parts.append(f"(and at ε = {down:+.3f})")
+    if state.zero_gradient_fraction > 0.5:
+        parts.append("<span style='color:#b26a00'>the gradient is zero here: sign(0) = 0 does not move</span>")
+    return " · ".join(parts)

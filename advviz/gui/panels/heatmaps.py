@@ -1,0 +1,142 @@
+"""Original x, perturbation η, adversarial x̃ = x + η and the raw gradient ∇ₓJ, at the cursor ε.
+
+Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 with symmetric levels
+(η on ±ε_max, so it visibly grows with ε). Multi-channel (RGB) inputs: x and x̃ are shown in colour,
+η and ∇ₓJ as their per-pixel magnitude. Items are created once and updated with
+``setImage(..., autoLevels=False)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from advviz.gui.state import SweepState
+from advviz.gui.style import ERROR_COLOR, OK_COLOR, class_label
+
+GREY = pg.colormap.get("CET-L1")  # black → white
+DIVERGING = pg.colormap.get("CET-D1A")  # blue → white → red
+MAGNITUDE = pg.colormap.get("CET-L3")  # black → red → yellow
+KEYS = ("original", "perturbation", "adversarial", "gradient")
+TITLES = {
+    "original": "original x",
+    "perturbation": "perturbation η = x̃ − x",
+    "adversarial": "adversarial x̃ = x + η",
+    "gradient": "gradient ∇ₓJ(θ, x, y)",
+}
+
+
+@dataclass
+class Cell:
+    plot: pg.PlotItem
+    image: pg.ImageItem
+    bar: pg.ColorBarItem
+    caption: pg.LabelItem
+
+
+def display(array: np.ndarray, *, signed: bool) -> np.ndarray:
+    """(C, H, W) → an image: (H, W) for one channel; RGB (H, W, 3) or its magnitude for three."""
+    if array.shape[0] == 1:
+        return array[0]
+    if signed:
+        return np.sqrt((array ** 2).sum(axis=0))
+    return np.clip(array.transpose(1, 2, 0), 0.0, 1.0)
+
+
+class HeatmapsPanel(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.cells: dict[str, Cell] = {}
+        for column, key in enumerate(KEYS):
+            plot = self.view.addPlot(row=0, col=column)
+            plot.setTitle(TITLES[key], color="#222", size="11pt")
+            plot.hideAxis("left")
+            plot.hideAxis("bottom")
+            plot.setAspectLocked(True)
+            plot.invertY(True)
+            plot.setMouseEnabled(x=False, y=False)
+            plot.hideButtons()
+            image = pg.ImageItem(np.zeros((28, 28), dtype=np.float32))
+            plot.addItem(image)
+            signed = key in ("perturbation", "gradient")
+            bar = pg.ColorBarItem(values=(-1.0, 1.0) if signed else (0.0, 1.0),
+                                  colorMap=DIVERGING if signed else GREY, interactive=False, width=14,
+                                  colorMapMenu=False)
+            bar.setImageItem(image, insert_in=plot)
+            caption = pg.LabelItem("", color="#222", size="10pt", justify="center")
+            self.view.addItem(caption, row=1, col=column)
+            self.cells[key] = Cell(plot, image, bar, caption)
+        self.view.ci.layout.setRowStretchFactor(0, 10)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.view)
+        self.shown: dict[str, np.ndarray] = {}  # what each image holds (for tests and export)
+
+    def _set(self, key: str, array: np.ndarray, levels: tuple[float, float], *, colormap: pg.ColorMap | None = None
+             ) -> None:
+        cell = self.cells[key]
+        self.shown[key] = array
+        if colormap is not None:
+            cell.bar.setColorMap(colormap)
+        cell.bar.setLevels(levels)
+        cell.image.setImage(array, autoLevels=False, levels=levels)
+
+    def clear(self) -> None:
+        for key, cell in self.cells.items():
+            cell.image.setImage(np.zeros((28, 28), dtype=np.float32), autoLevels=False)
+            cell.caption.setText("")
+        self.shown.clear()
+
+    def show_state(self, state: SweepState, index: int) -> None:
+        if state.x is None or state.eps is None or state.gradient is None:
+            return
+        header = state.header
+        names = header.class_names
+        index = min(max(index, 0), state.total - 1)
+        eps = float(state.eps[index])
+        x = state.x
+        rgb = x.shape[0] == 3
+        low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
+        self._set("original", display(x, signed=False), (0.0, 1.0))
+        clean, confidence = state.clean()
+        self.cells["original"].caption.setText(
+            f"predicted <b>{class_label(names, clean)}</b> ({confidence:.1%})"
+            + (f" · true {class_label(names, header.label)}" if header.label_known else ""))
+
+        adversarial = state.adversarial_at(index)
+        span = max(abs(header.eps_max), 1e-6)
+        if adversarial is not None:
+            eta = adversarial - x
+            magnitude_map = MAGNITUDE if rgb else DIVERGING
+            self._set("perturbation", display(eta, signed=True), (0.0, span) if rgb else (-span, span),
+                      colormap=magnitude_map)
+            self._set("adversarial", display(adversarial, signed=False), (low, high))
+            norm = float(np.sqrt((eta ** 2).sum())) if header.attack.norm == "L2" else float(np.abs(eta).max())
+            norm_name = "‖η‖₂" if header.attack.norm == "L2" else "‖η‖∞"
+            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · {norm_name} = {norm:.3f}")
+            prediction = state.prediction_at(index)
+            if prediction is None:
+                self.cells["adversarial"].caption.setText("computing…")
+            else:
+                cls, conf = prediction
+                color = ERROR_COLOR if cls != clean else OK_COLOR
+                self.cells["adversarial"].caption.setText(
+                    f"predicted <b><span style='color:{color}'>{class_label(names, cls)}</span></b> ({conf:.1%})")
+        else:
+            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · computing…")
+            self.cells["adversarial"].caption.setText("computing…")
+        gradient = state.gradient
+        scale = float(np.abs(gradient).max()) or 1.0
+        self._set("gradient", display(gradient, signed=True), (0.0, scale) if rgb else (-scale, scale),
+                  colormap=MAGNITUDE if rgb else DIVERGING)
+        target = header.target
+        loss_of = (f"loss of target {class_label(names, target)} (η descends it)" if target is not None
+                   else f"loss of class {class_label(names, header.label)}")
+        zero = state.zero_gradient_fraction
+        self.cells["gradient"].caption.setText(
+            loss_of + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))

@@ -1,0 +1,133 @@
+"""The transfer matrix (paper §8): examples crafted on the row's model, shown to the column's model.
+
+Three views of the same N×N result: error rate of the target; its mean confidence where it is
+wrong; how often it picks the same wrong class as the source. Cells fill in as the worker yields
+them; each shows its number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout,
+                               QWidget)
+
+from advviz.gui.state import TransferState
+
+METRICS = (
+    ("error", "error rate of the target model"),
+    ("confidence", "mean confidence of the target on its wrong answers"),
+    ("agreement", "same wrong class as the source (where both are wrong)"),
+)
+COLORMAP = pg.colormap.get("viridis")
+
+
+class TransferPanel(QWidget):
+    settingsChanged = Signal()  # ε source or sample count changed: recompute
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.metric = QComboBox()
+        for key, title in METRICS:
+            self.metric.addItem(title, key)
+        self.follow = QCheckBox("ε at the cursor")
+        self.follow.setChecked(True)
+        self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it)")
+        self.eps = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=10.0, singleStep=0.01, value=0.25)
+        self.eps.setPrefix("ε = ")
+        self.eps.setEnabled(False)
+        self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
+        self.samples.setSuffix(" test images")
+        self.follow.toggled.connect(lambda on: (self.eps.setEnabled(not on), self.settingsChanged.emit()))
+        self.eps.editingFinished.connect(self.settingsChanged.emit)
+        self.samples.editingFinished.connect(self.settingsChanged.emit)
+        self.metric.currentIndexChanged.connect(lambda _: self.redraw())
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Show:"))
+        bar.addWidget(self.metric, 1)
+        bar.addWidget(self.follow)
+        bar.addWidget(self.eps)
+        bar.addWidget(self.samples)
+
+        self.caption = QLabel("Check two or more models in the left panel to see how adversarial examples transfer.")
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.plot: pg.PlotItem = self.view.addPlot()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(True)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setLabel("left", "source model (examples crafted on it)")
+        self.plot.setLabel("bottom", "target model (evaluated)")
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=COLORMAP, interactive=False, width=14,
+                                        colorMapMenu=False)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.texts: list[pg.TextItem] = []
+        self.state: TransferState | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(bar)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.view, 1)
+
+    @property
+    def metric_key(self) -> str:
+        return str(self.metric.currentData())
+
+    def set_metric(self, key: str) -> None:
+        self.metric.setCurrentIndex([k for k, _ in METRICS].index(key))
+
+    def clear(self, message: str) -> None:
+        self.state = None
+        self.image.clear()
+        for text in self.texts:
+            text.hide()
+        self.caption.setText(message)
+
+    def show_state(self, state: TransferState) -> None:
+        self.state = state
+        self.redraw()
+
+    def shown_matrix(self) -> np.ndarray | None:
+        return None if self.state is None else self.state.matrix(self.metric_key)
+
+    def redraw(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        names = state.header.names
+        size = len(names)
+        matrix = state.matrix(self.metric_key)
+        shown = np.where(np.isfinite(matrix), matrix, np.nan).astype(np.float32)
+        self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
+        self.image.setRect(-0.5, -0.5, size, size)
+        ticks = [list(enumerate(names))]
+        self.plot.getAxis("bottom").setTicks(ticks)
+        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
+        while len(self.texts) < size * size:
+            text = pg.TextItem(anchor=(0.5, 0.5))
+            text.setZValue(5)
+            self.plot.addItem(text)
+            self.texts.append(text)
+        for index, text in enumerate(self.texts):
+            row, column = divmod(index, size)
+            if index >= size * size or not np.isfinite(matrix[row, column]):
+                text.hide()
+                continue
+            value = float(matrix[row, column])
+            text.setText(f"{value:.0%}")
+            text.setColor("#000" if value > 0.6 else "#fff")
+            text.setPos(column, row)
+            text.show()
+        title = dict(METRICS)[self.metric_key]
+        status = "" if state.done >= state.total else f" · computing {state.done}/{state.total} cells…"
+        self.caption.setText(
+            f"<b>{title}</b> · {state.header.attack_title} at ε = {state.header.eps:.3f} on "
+            f"{state.header.samples} test images · row = source, column = target; the diagonal is the "
+            f"white-box attack{status}")

@@ -1,0 +1,95 @@
+"""The sample picker: a grid of test-image thumbnails with true → predicted class.
+
+Clicking or the arrow keys change the current sample; wrong predictions are marked in red.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from advviz.gui.style import ERROR_COLOR
+
+THUMB = 42
+
+
+def thumbnail(image: np.ndarray) -> QIcon:
+    """(C, H, W) in [0, 1] → an icon."""
+    array = np.clip(image, 0.0, 1.0)
+    if array.shape[0] == 1:
+        data = np.ascontiguousarray((array[0] * 255).astype(np.uint8))
+        qimage = QImage(data.data, data.shape[1], data.shape[0], data.strides[0], QImage.Format.Format_Grayscale8)
+    else:
+        data = np.ascontiguousarray((array[:3].transpose(1, 2, 0) * 255).astype(np.uint8))
+        qimage = QImage(data.data, data.shape[1], data.shape[0], data.strides[0], QImage.Format.Format_RGB888)
+    pixmap = QPixmap.fromImage(qimage.copy()).scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.FastTransformation)
+    return QIcon(pixmap)
+
+
+class SamplesPanel(QWidget):
+    sampleChanged = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = QLabel("Test images")
+        self.caption.setWordWrap(True)
+        self.grid = QListWidget()
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB, THUMB))
+        self.grid.setGridSize(QSize(THUMB + 22, THUMB + 22))
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setWrapping(True)
+        self.grid.currentRowChanged.connect(self._changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.caption)
+        layout.addWidget(self.grid, 1)
+        self._labels = np.zeros(0, dtype=np.int64)
+        self._names: tuple[str, ...] = ()
+
+    def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
+        self.grid.blockSignals(True)
+        self.grid.clear()
+        self._labels, self._names = labels, names
+        for index in range(len(x)):
+            item = QListWidgetItem(thumbnail(x[index]), self._short(int(labels[index])))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
+            item.setToolTip(f"#{index}: true class {self._name(int(labels[index]))}")
+            self.grid.addItem(item)
+        self.grid.blockSignals(False)
+        self.caption.setText(f"{len(x)} test images · label: true → predicted")
+
+    def set_predictions(self, predictions: np.ndarray, confidences: np.ndarray, model_name: str) -> None:
+        wrong = 0
+        for index in range(min(self.grid.count(), len(predictions))):
+            item = self.grid.item(index)
+            label, predicted = int(self._labels[index]), int(predictions[index])
+            item.setText(f"{self._short(label)}→{self._short(predicted)}")
+            item.setToolTip(f"#{index}: true {self._name(label)}, {model_name} says {self._name(predicted)} "
+                            f"({confidences[index]:.1%})")
+            is_wrong = label >= 0 and predicted != label
+            wrong += is_wrong
+            item.setForeground(QBrush(QColor(ERROR_COLOR)) if is_wrong else QBrush())
+        self.caption.setText(f"{self.grid.count()} test images · true → predicted by {model_name} "
+                             f"({wrong} wrong, in red)")
+
+    def _name(self, label: int) -> str:
+        return "unknown" if label < 0 else (self._names[label] if label < len(self._names) else str(label))
+
+    def _short(self, label: int) -> str:
+        return "?" if label < 0 else self._name(label)[:5]
+
+    def current(self) -> int:
+        return self.grid.currentRow()
+
+    def set_current(self, index: int) -> None:
+        self.grid.setCurrentRow(index)
+
+    def _changed(self, row: int) -> None:
+        if row >= 0:
+            self.sampleChanged.emit(row)

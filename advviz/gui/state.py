@@ -1,0 +1,169 @@
+"""What the panels show, accumulated from job steps on the main thread (numpy; no Qt).
+
+A sweep streams chunks of ε rows; :class:`SweepState` collects them so that a redraw at any moment
+shows every point received so far. The panels read from here on the redraw timer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from advviz.gui.jobs import SweepHeader, TransferHeader
+
+
+@dataclass(frozen=True)
+class Band:
+    """A run of ε where the prediction differs from the clean one."""
+
+    start: float
+    stop: float
+    predicted: int
+
+
+class SweepState:
+    """One sample's sweep: header, then the core's SweepStart and SweepChunks."""
+
+    def __init__(self, header: SweepHeader) -> None:
+        self.header = header
+        self.eps: np.ndarray | None = None
+        self.logits: np.ndarray | None = None  # (K, C), NaN until received
+        self.adversarial: np.ndarray | None = None  # (K, C, H, W) for iterative attacks
+        self.x: np.ndarray | None = None  # (C, H, W)
+        self.direction: np.ndarray | None = None
+        self.gradient: np.ndarray | None = None
+        self.zero_gradient_fraction = 0.0
+        self.clip = header.attack.clip
+        self.filled = 0
+        self._probabilities: np.ndarray | None = None
+
+    # -- feeding ----------------------------------------------------------------------------
+    def apply(self, step: object) -> None:
+        from advviz.core.sweep import SweepChunk, SweepStart
+
+        if isinstance(step, SweepStart):
+            self.eps = np.asarray(step.eps, dtype=np.float32)
+            self.x = step.x[0]
+            self.gradient = step.gradient[0]
+            self.direction = None if step.direction is None else step.direction[0]
+            self.zero_gradient_fraction = float(step.zero_gradient_fraction)
+            self.clip = step.clip
+            self.logits = np.full((len(self.eps), len(self.header.class_names)), np.nan, dtype=np.float32)
+        elif isinstance(step, SweepChunk) and self.logits is not None:
+            self.logits[step.start:step.stop] = step.logits[:, 0]
+            if step.adversarial is not None:
+                if self.adversarial is None:
+                    self.adversarial = np.full((step.total, *step.adversarial.shape[2:]), np.nan, dtype=np.float32)
+                self.adversarial[step.start:step.stop] = step.adversarial[:, 0]
+            self.filled = max(self.filled, step.stop)
+            self._probabilities = None
+
+    @property
+    def started(self) -> bool:
+        return self.eps is not None
+
+    @property
+    def total(self) -> int:
+        return 0 if self.eps is None else len(self.eps)
+
+    @property
+    def complete(self) -> bool:
+        return self.started and self.filled == self.total
+
+    # -- reading ----------------------------------------------------------------------------
+    def index_of(self, eps: float) -> int:
+        """Index of the grid ε nearest to ``eps``."""
+        assert self.eps is not None
+        return int(np.abs(self.eps - eps).argmin())
+
+    def probabilities(self) -> np.ndarray:
+        """Softmax probabilities (K, C) of the received rows (via the core: RBF's reject logit)."""
+        assert self.logits is not None
+        if self._probabilities is None:
+            import torch
+
+            from advviz.core.outputs import probabilities
+
+            self._probabilities = probabilities(torch.from_numpy(self.logits),
+                                                reject_logit=self.header.reject_logit).numpy()
+        return self._probabilities
+
+    def clean(self) -> tuple[int, float]:
+        """Clean prediction and its probability."""
+        import torch
+
+        from advviz.core.outputs import probabilities
+
+        probs = probabilities(torch.from_numpy(self.header.clean_logits), reject_logit=self.header.reject_logit)
+        return int(probs.argmax()), float(probs.max())
+
+    def prediction_at(self, index: int) -> tuple[int, float] | None:
+        if self.logits is None or index >= self.filled or not np.isfinite(self.logits[index]).all():
+            return None
+        probs = self.probabilities()[index]
+        return int(probs.argmax()), float(probs.max())
+
+    def adversarial_at(self, index: int) -> np.ndarray | None:
+        """x̃ at grid index ``index`` (C, H, W): clip(x + ε·d) for directional attacks."""
+        if self.x is None or self.eps is None:
+            return None
+        if self.direction is not None:
+            import torch
+
+            from advviz.core.sweep import perturbed
+
+            moved = perturbed(torch.from_numpy(self.x), torch.from_numpy(self.direction), float(self.eps[index]),
+                              clip=self.clip)
+            return moved.numpy()
+        if self.adversarial is None or index >= self.filled:
+            return None
+        return self.adversarial[index]
+
+    def bands(self) -> list[Band]:
+        """Runs of received ε whose argmax differs from the clean prediction."""
+        if self.logits is None or self.eps is None or self.filled == 0:
+            return []
+        clean, _ = self.clean()
+        predicted = self.logits[: self.filled].argmax(axis=1)
+        step = float(self.eps[1] - self.eps[0]) if len(self.eps) > 1 else 0.0
+        bands: list[Band] = []
+        start = None
+        for index in range(self.filled + 1):
+            flipped = index < self.filled and predicted[index] != clean
+            same = start is not None and flipped and predicted[index] == predicted[start]
+            if start is not None and not same:
+                bands.append(Band(float(self.eps[start]) - step / 2, float(self.eps[index - 1]) + step / 2,
+                                  int(predicted[start])))
+                start = None
+            if flipped and start is None:
+                start = index
+        return bands
+
+    def flip_eps(self) -> tuple[float | None, float | None]:
+        """Smallest ε > 0 (and largest ε < 0) that changes the prediction, among received rows."""
+        if self.logits is None or self.eps is None or self.filled == 0:
+            return None, None
+        from advviz.core.sweep import summarize
+
+        summary = summarize(self.eps[: self.filled], self.logits[: self.filled], self.header.clean_logits)
+        return summary.flip_eps, summary.flip_eps_negative
+
+
+class TransferState:
+    """The N×N matrices, filled cell by cell."""
+
+    def __init__(self, header: TransferHeader) -> None:
+        from advviz.core.transfer import TransferResult
+
+        self.header = header
+        self.result = TransferResult.empty(header.names, header.eps, header.samples)
+        self.done = 0
+        self.total = len(header.names) ** 2
+
+    def apply(self, cell: object) -> None:
+        self.result.fill(cell)  # type: ignore[arg-type]
+        self.done = getattr(cell, "done", self.done + 1)
+
+    def matrix(self, metric: str) -> np.ndarray:
+        return getattr(self.result, metric)

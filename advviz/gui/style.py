@@ -1,0 +1,22 @@
+"""Colours and small helpers shared by the panels."""
+
+from __future__ import annotations
+
+# Tableau-10: distinct, colour-blind-friendlier than the rainbow, readable on white.
+CLASS_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+FLIP_BRUSH = (214, 39, 40, 38)  # translucent red: ε where the class flipped
+ERROR_COLOR = "#c62828"
+WARN_COLOR = "#b26a00"
+OK_COLOR = "#2e7d32"
+
+
+def class_color(index: int) -> str:
+    return CLASS_COLORS[index % len(CLASS_COLORS)]
+
+
+def class_label(names: tuple[str, ...], index: int) -> str:
+    """``"3"`` for MNIST digits, ``"Sandal"`` for named classes; falls back to the index."""
+    return names[index] if 0 <= index < len(names) else str(index)

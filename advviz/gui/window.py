@@ -1,0 +1,437 @@
+"""The main window: docks, status line, and which job runs when.
+
+Nothing from torch or :mod:`advviz.core` is imported here: the window paints first, then the
+startup job imports torch on a worker thread. Each control change cancels the affected job and
+starts a new one (the :class:`~advviz.gui.worker.JobRunner` keeps one job per slot). Steps are
+accumulated into :mod:`advviz.gui.state` objects and drawn by a coalescing timer at ≤ 60 Hz.
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar, QPushButton, QTabWidget)
+
+from advviz.gui import jobs
+from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
+from advviz.gui.dialogs import WeightsDialog
+from advviz.gui.panels.curves import CurvesPanel
+from advviz.gui.panels.heatmaps import HeatmapsPanel
+from advviz.gui.panels.transfer import TransferPanel
+from advviz.gui.samples import SamplesPanel
+from advviz.gui.state import SweepState, TransferState
+from advviz.gui.style import ERROR_COLOR, WARN_COLOR
+from advviz.gui.worker import JobRunner
+
+REDRAW_MS = 16  # ≤ 60 Hz
+USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, dataset: str = "mnist", autostart: bool = True) -> None:
+        super().__init__()
+        self.setWindowTitle("advviz — adversarial examples (Goodfellow, Shlens & Szegedy 2014)")
+        self.resize(1400, 900)
+        self.runner = JobRunner(self)
+        self.runner.jobsChanged.connect(self._update_status)
+        self.data: jobs.DataLoaded | None = None
+        self.dataset = dataset  # the zoo data set whose models are listed
+        self.specs: dict[str, jobs.ModelSpec] = {}
+        self.loaded: dict[str, Any] = {}  # key -> model on the current device
+        self.sweep: SweepState | None = None
+        self.transfer: TransferState | None = None
+        self.progress: dict[str, jobs.Progress] = {}
+        self._grid_key: str | None = None
+        self._dirty: set[str] = set()
+        self.ready = False
+
+        self.controls = ControlsPanel()
+        self.samples = SamplesPanel()
+        self.curves = CurvesPanel()
+        self.heatmaps = HeatmapsPanel()
+        self.transfer_panel = TransferPanel()
+        self._build_layout()
+        self._connect()
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setSingleShot(True)
+        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.timeout.connect(self._redraw)
+        self.controls.setEnabled(False)
+        self.samples.setEnabled(False)
+        self.set_status("Loading PyTorch…")
+        if autostart:
+            QTimer.singleShot(0, self.start_loading)
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build_layout(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.curves, "Logits vs ε")
+        self.tabs.addTab(self.transfer_panel, "Transfer matrix")
+        self.setCentralWidget(self.tabs)
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        for title, widget, area in (("Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Samples", self.samples, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                    ("Perturbation at the cursor ε", self.heatmaps,
+                                     Qt.DockWidgetArea.BottomDockWidgetArea)):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(title)
+            dock.setWidget(widget)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(area, dock)
+        self.resizeDocks([self.findChild(QDockWidget, "Perturbation at the cursor ε")], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.findChild(QDockWidget, "Controls")], [340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.findChild(QDockWidget, "Controls"), self.findChild(QDockWidget, "Samples")],
+                         [480, 420], Qt.Orientation.Vertical)
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(220)
+        self.progress_bar.setTextVisible(False)
+        self.status_label = QLabel()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        bar = self.statusBar()
+        bar.addWidget(self.progress_bar)
+        bar.addWidget(self.status_label)
+        bar.addWidget(self.error_label, 1)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _connect(self) -> None:
+        self.cancel_button.clicked.connect(self.cancel_jobs)
+        self.controls.datasetRequested.connect(self.choose_dataset)
+        self.controls.modelsChanged.connect(self._models_changed)
+        self.controls.loadWeightsRequested.connect(self.ask_weights)
+        self.controls.sweepSettingsChanged.connect(self._sweep_settings_changed)
+        self.controls.deviceChanged.connect(self._device_changed)
+        self.samples.sampleChanged.connect(lambda _: self.start_sweep())
+        self.curves.cursorMoved.connect(lambda _: self._mark("curves", "heatmaps"))
+        self.curves.cursorReleased.connect(self._cursor_released)
+        self.curves.modeChanged.connect(lambda: self._mark("curves"))
+        self.transfer_panel.settingsChanged.connect(self.start_transfer)
+
+    # -- status ----------------------------------------------------------------------------------
+    def set_status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_error(self, message: str, *, warning: bool = False) -> None:
+        color = WARN_COLOR if warning else ERROR_COLOR
+        self.error_label.setStyleSheet(f"color: {color}; font-weight: bold;")
+        self.error_label.setText(message)
+
+    def clear_error(self) -> None:
+        self.error_label.setText("")
+
+    def _update_status(self) -> None:
+        running = self.runner.running_slots()
+        self.cancel_button.setEnabled(bool(running))
+        if not running:
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(1)
+            if self.ready:
+                self.set_status("Ready.")
+            return
+        slot = running[-1]
+        step = self.progress.get(slot, jobs.Progress(f"{slot}…"))
+        if step.total:
+            self.progress_bar.setRange(0, step.total)
+            self.progress_bar.setValue(step.done)
+        else:
+            self.progress_bar.setRange(0, 0)
+        self.set_status(step.message)
+
+    def _progress(self, slot: str, step: jobs.Progress) -> None:
+        self.progress[slot] = step
+        self._update_status()
+
+    def _failed(self, slot: str):  # noqa: ANN202
+        def handle(error: BaseException) -> None:
+            if any(cls.__name__ in USER_ERRORS for cls in type(error).__mro__):
+                message = str(error)
+            else:  # a bug: say what happened, log the traceback for a report, never a dialog
+                message = f"{type(error).__name__}: {error}"
+                traceback.print_exception(error, file=sys.stderr)
+            self.show_error(f"{slot}: {message}")
+            self.progress.pop(slot, None)
+            self._update_status()
+        return handle
+
+    # -- loading ---------------------------------------------------------------------------------
+    def start_loading(self) -> None:
+        self.runner.start("data", jobs.startup_job, self.dataset, on_step=self._data_step,
+                          on_error=self._failed("loading"))
+
+    def choose_dataset(self, key: str) -> None:
+        if key == "folder":
+            path = QFileDialog.getExistingDirectory(self, "Folder of images (one sub-folder per class, or flat)")
+            if not path:
+                self._restore_dataset_combo()
+                return
+            self.load_folder(path)
+            return
+        self.dataset = key
+        self.runner.start("data", jobs.dataset_job, key, on_step=self._data_step, on_error=self._failed("data"))
+
+    def load_folder(self, path: str) -> None:
+        self.runner.start("data", jobs.folder_job, path, self.dataset, on_step=self._data_step,
+                          on_error=self._failed("folder"))
+
+    def _restore_dataset_combo(self) -> None:
+        combo = self.controls.dataset
+        combo.setCurrentIndex(max(0, combo.findData(self.dataset)))
+
+    def _data_step(self, step: Any) -> None:
+        if isinstance(step, jobs.Progress):
+            self._progress("data", step)
+        elif isinstance(step, jobs.DataLoaded):
+            self._set_data(step)
+
+    def _set_data(self, data: jobs.DataLoaded) -> None:
+        from advviz.gui.jobs import GRID_SIZE
+
+        if data.devices:
+            self.controls.set_devices(data.devices)
+        same_models = self.data is not None and self.data.dataset == data.dataset
+        self.data = data
+        self.dataset = data.dataset
+        self.clear_error()
+        self.controls.set_dataset(data.dataset, data.class_names, f"{data.title}: {len(data.x)} images, "
+                                  f"{len(data.class_names)} classes")
+        if not same_models:
+            self._list_models(data)
+            self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
+        count = min(GRID_SIZE, len(data.x))
+        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names)
+        self._grid_key = None
+        self.samples.grid.blockSignals(True)
+        self.samples.set_current(0)
+        self.samples.grid.blockSignals(False)
+        self.controls.setEnabled(True)
+        self.samples.setEnabled(True)
+        self._models_changed()
+
+    def _list_models(self, data: jobs.DataLoaded) -> None:
+        kept = {key: spec for key, spec in self.specs.items() if spec.path and spec.dataset == data.dataset}
+        self.specs = dict(kept)
+        self.loaded = {key: model for key, model in self.loaded.items() if key in kept}
+        self.controls.clear_models()
+        default = DEFAULT_MODEL.format(dataset=data.dataset)
+        rows = sorted(data.zoo, key=lambda row: row["name"] != default)
+        for row in rows:
+            name = row["name"]
+            self.specs[name] = jobs.ModelSpec(name, name)
+            accuracy = row.get("clean_accuracy")
+            fgsm = row.get("fgsm_error")
+            text = name + (f"  · {accuracy:.1%} clean" if accuracy is not None else "")
+            tooltip = (f"{row.get('description', '')}\nclean test accuracy {accuracy}, FGSM error "
+                       f"{fgsm} at ε = {row.get('fgsm_eps')}")
+            self.controls.add_model(name, text, tooltip, checked=name == default)
+        for key, spec in kept.items():
+            self.controls.add_model(key, spec.label, spec.path or "", checked=False)
+        if not rows:
+            self.show_error(f"No shipped models for {data.title} (run `advviz train-zoo`), or load a weights file.")
+
+    def ask_weights(self) -> None:
+        dialog = WeightsDialog(self.dataset, self)
+        if dialog.exec() and (spec := dialog.spec()) is not None:
+            self.add_weights(spec)
+
+    def add_weights(self, spec: jobs.ModelSpec) -> None:
+        if spec.dataset != self.dataset:
+            self.show_error(f"{spec.label} was trained on {spec.dataset}; switch the data set to use it.")
+            return
+        self.specs[spec.key] = spec
+        self.loaded.pop(spec.key, None)
+        self.controls.add_model(spec.key, spec.label, spec.path or "", checked=True, first=True)
+        self._models_changed()
+
+    def _models_changed(self) -> None:
+        if self.data is None:
+            return
+        keys = self.controls.checked_keys()
+        missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
+        if missing:
+            self.runner.start("models", jobs.models_job, missing, self.controls.device_choice,
+                              on_step=self._model_step, on_done=lambda _: self._models_ready(),
+                              on_error=self._failed("models"))
+        else:
+            self._models_ready()
+
+    def _model_step(self, step: Any) -> None:
+        if isinstance(step, jobs.Progress):
+            self._progress("models", step)
+        elif isinstance(step, jobs.ModelLoaded):
+            self.loaded[step.key] = step.model
+            if step.message:
+                self.show_error(step.message, warning=True)
+        elif isinstance(step, jobs.ModelFailed):
+            self.show_error(step.message)
+            self.specs.pop(step.key, None) if step.key.startswith("file:") else None
+            self._uncheck(step.key)
+
+    def _uncheck(self, key: str) -> None:
+        models = self.controls.models
+        models.blockSignals(True)
+        for row in range(models.count() - 1, -1, -1):
+            if models.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                if key.startswith("file:"):
+                    models.takeItem(row)
+                else:
+                    models.item(row).setCheckState(Qt.CheckState.Unchecked)
+        models.blockSignals(False)
+        self.controls._mark_first()
+
+    def _device_changed(self, _device: str) -> None:
+        self.runner.cancel()
+        self.loaded.clear()
+        self._grid_key = None
+        self._models_changed()
+
+    def _models_ready(self) -> None:
+        self.ready = True
+        keys = [key for key in self.controls.checked_keys() if key in self.loaded]
+        if not keys:
+            self.runner.cancel("sweep")
+            self.curves.clear("Check a model in the left panel.")
+            self.heatmaps.clear()
+            self.transfer_panel.clear("Check two or more models to see how adversarial examples transfer.")
+            self._update_status()
+            return
+        if self._grid_key != keys[0] and self.data is not None:
+            self._grid_key = keys[0]
+            count = self.samples.grid.count()
+            self.runner.start("grid", jobs.grid_job, keys[0], self.loaded[keys[0]], self.data.x[:count],
+                              on_step=self._grid_step, on_error=self._failed("thumbnails"))
+        self.start_sweep()
+        self.start_transfer()
+        self._update_status()
+
+    def _grid_step(self, step: Any) -> None:
+        if isinstance(step, jobs.Progress):
+            self._progress("grid", step)
+        elif isinstance(step, jobs.GridPredictions) and step.model_key in self.loaded:
+            self.samples.set_predictions(step.predictions, step.confidences, self.loaded[step.model_key].name)
+
+    # -- sweep -----------------------------------------------------------------------------------
+    def sweep_model(self) -> Any | None:
+        keys = [key for key in self.controls.checked_keys() if key in self.loaded]
+        return self.loaded[keys[0]] if keys else None
+
+    def _sweep_settings_changed(self) -> None:
+        eps_max = self.controls.eps_max.value()
+        if abs(self.curves.cursor_value()) > eps_max:
+            self.curves.set_cursor(eps_max / 2)
+        self.start_sweep()
+        self.start_transfer()
+
+    def start_sweep(self) -> None:
+        model, index = self.sweep_model(), self.samples.current()
+        if model is None or self.data is None or index < 0:
+            return
+        x = self.data.x[index: index + 1]
+        label = int(self.data.y[index])
+        self.progress["sweep"] = jobs.Progress(f"Sweeping ε for sample #{index} on {model.name}…")
+        self.runner.start("sweep", jobs.sweep_job, model, x, label, self.controls.eps_max.value(),
+                          self.controls.steps.value(), self.controls.attack_choice, on_step=self._sweep_step,
+                          on_done=lambda _: self._mark("curves", "heatmaps"), on_error=self._failed("sweep"))
+
+    def _sweep_step(self, step: Any) -> None:
+        if isinstance(step, jobs.SweepHeader):
+            self.sweep = SweepState(step)
+            self.curves.set_classes(step.class_names)
+            self.curves.set_range(step.eps_max)
+        elif self.sweep is not None:
+            self.sweep.apply(step)
+            if self.sweep.total:
+                message = self.progress.get("sweep", jobs.Progress("Sweeping ε…")).message
+                self.progress["sweep"] = jobs.Progress(message, self.sweep.filled, self.sweep.total)
+                self._update_status()
+        self._mark("curves", "heatmaps")
+
+    def cursor_index(self) -> int:
+        if self.sweep is None or not self.sweep.started:
+            return 0
+        return self.sweep.index_of(self.curves.cursor_value())
+
+    def _cursor_released(self, _value: float) -> None:
+        self._mark("curves", "heatmaps")
+        if self.transfer_panel.follow.isChecked():
+            self.start_transfer()
+
+    # -- transfer --------------------------------------------------------------------------------
+    def transfer_eps(self) -> float:
+        if self.transfer_panel.follow.isChecked():
+            return abs(self.curves.cursor_value())
+        return float(self.transfer_panel.eps.value())
+
+    def start_transfer(self) -> None:
+        keys = [key for key in self.controls.checked_keys() if key in self.loaded]
+        if len(keys) < 2 or self.data is None:
+            self.runner.cancel("transfer")
+            self.transfer = None
+            self.transfer_panel.clear("Check two or more models in the left panel to see how adversarial "
+                                      "examples crafted on one model fool the others.")
+            return
+        eps = self.transfer_eps()
+        if eps <= 0:
+            self.transfer_panel.clear("Move the ε cursor away from 0 (or set ε) to compute the transfer matrix.")
+            return
+        count = min(self.transfer_panel.samples.value(), len(self.data.x))
+        models = [self.loaded[key] for key in keys]
+        self.progress["transfer"] = jobs.Progress(f"Transfer matrix of {len(keys)} models at ε = {eps:.3f}…")
+        self.runner.start("transfer", jobs.transfer_job, models, [m.name for m in models], self.data.x[:count],
+                          self.data.y[:count], eps, self.controls.attack_choice, on_step=self._transfer_step,
+                          on_error=self._failed("transfer"))
+
+    def _transfer_step(self, step: Any) -> None:
+        if isinstance(step, jobs.TransferHeader):
+            self.transfer = TransferState(step)
+        elif self.transfer is not None:
+            self.transfer.apply(step)
+            message = self.progress.get("transfer", jobs.Progress("Transfer…")).message
+            self.progress["transfer"] = jobs.Progress(message, self.transfer.done, self.transfer.total)
+            self._update_status()
+        self._mark("transfer")
+
+    # -- drawing ---------------------------------------------------------------------------------
+    def _mark(self, *panels: str) -> None:
+        self._dirty.update(panels)
+        if not self.redraw_timer.isActive():
+            self.redraw_timer.start()
+
+    def _redraw(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        if self.sweep is not None and self.sweep.started:
+            index = self.cursor_index()
+            if "curves" in dirty:
+                self.curves.show_state(self.sweep, index)
+            if "heatmaps" in dirty:
+                self.heatmaps.show_state(self.sweep, index)
+        if "transfer" in dirty and self.transfer is not None:
+            self.transfer_panel.show_state(self.transfer)
+
+    def redraw_now(self) -> None:
+        """Draw everything pending immediately (screenshots, tests)."""
+        self.redraw_timer.stop()
+        self._dirty.update({"curves", "heatmaps", "transfer"})
+        self._redraw()
+
+    # -- lifetime --------------------------------------------------------------------------------
+    def cancel_jobs(self) -> None:
+        self.runner.cancel()
+        self.progress.clear()
+        self.set_status("Cancelled.")
+        self._update_status()
+        self.set_status("Cancelled.")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.redraw_timer.stop()
+        if not self.runner.shutdown():
+            print("advviz: a job did not stop within 30 s", file=sys.stderr)
+        super().closeEvent(event)

@@ -1,0 +1,168 @@
+"""A thin generator worker and the job runner that owns the window's threads.
+
+The shape follows superqt's ``GeneratorWorker``: a short loop that checks an abort flag, advances the
+generator and emits each yielded step. Cancellation is cooperative, so every job is a generator of
+small steps. Two differences from superqt, on purpose:
+
+* every exception of a job reaches ``errored`` (superqt turns a ``RuntimeError`` — which torch raises
+  for shape mismatches — into a warning and never emits ``finished``);
+* workers run on a pool owned by the :class:`JobRunner`, started immediately, so closing the window
+  can abort and wait for exactly its own jobs.
+
+Signals are emitted from the worker thread and delivered (queued) on the main thread; widgets are
+touched only there.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Generator
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+class WorkerSignals(QObject):
+    """Signals of one worker (a QRunnable is not a QObject)."""
+
+    yielded = Signal(object)
+    returned = Signal(object)
+    errored = Signal(object)
+    finished = Signal()
+
+
+class GeneratorWorker(QRunnable):
+    """Run ``func(*args, **kwargs)`` — a generator function — on a pool thread."""
+
+    def __init__(self, func: Callable[..., Generator[Any, None, Any]], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.signals = WorkerSignals()
+        self._func, self._args, self._kwargs = func, args, kwargs
+        self._abort = False
+        self.running = False
+
+    def quit(self) -> None:
+        """Ask the job to stop at its next step."""
+        self._abort = True
+
+    @property
+    def abort_requested(self) -> bool:
+        return self._abort
+
+    def run(self) -> None:  # called by the pool, on the worker thread
+        self.running = True
+        generator = None
+        try:
+            if not self._abort:
+                generator = self._func(*self._args, **self._kwargs)
+                result = None
+                while not self._abort:
+                    try:
+                        step = next(generator)
+                    except StopIteration as stop:
+                        result = stop.value
+                        break
+                    self.signals.yielded.emit(step)
+                if not self._abort:
+                    self.signals.returned.emit(result)
+        except Exception as error:  # noqa: BLE001 - every failure is reported, none is swallowed
+            if not self._abort:
+                self.signals.errored.emit(error)
+        finally:
+            if generator is not None:
+                generator.close()  # run the job's cleanup on its own thread
+            self.running = False
+            self.signals.finished.emit()
+
+
+class Job:
+    """A started worker with its slot and id; ``current`` is False once it was replaced or cancelled."""
+
+    def __init__(self, slot: str, ident: int, worker: GeneratorWorker) -> None:
+        self.slot, self.ident, self.worker = slot, ident, worker
+        self.current = True
+
+
+class JobRunner(QObject):
+    """Starts jobs in named slots; starting a job in a busy slot cancels the old one (no stale queue).
+
+    Handlers receive only steps of the job that is current in its slot: steps still queued from a
+    cancelled job are dropped.
+    """
+
+    jobsChanged = Signal()  # a job started or ended
+
+    def __init__(self, parent: QObject | None = None, *, threads: int = 4) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(threads)
+        self._ids = itertools.count(1)
+        self._current: dict[str, Job] = {}
+        self._alive: set[Job] = set()
+
+    def start(
+        self,
+        slot: str,
+        func: Callable[..., Generator[Any, None, Any]],
+        *args: Any,
+        on_step: Callable[[Any], None] | None = None,
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        **kwargs: Any,
+    ) -> Job:
+        self.cancel(slot)
+        worker = GeneratorWorker(func, *args, **kwargs)
+        job = Job(slot, next(self._ids), worker)
+
+        def guarded(handler: Callable[[Any], None] | None) -> Callable[[Any], None]:
+            def call(value: Any) -> None:
+                if job.current and handler is not None:
+                    handler(value)
+            return call
+
+        worker.signals.yielded.connect(guarded(on_step))
+        worker.signals.returned.connect(guarded(on_done))
+        worker.signals.errored.connect(guarded(on_error))
+        worker.signals.finished.connect(lambda: self._finished(job))
+        self._current[slot] = job
+        self._alive.add(job)
+        self.pool.start(worker)
+        self.jobsChanged.emit()
+        return job
+
+    def _finished(self, job: Job) -> None:
+        self._alive.discard(job)
+        if self._current.get(job.slot) is job:
+            del self._current[job.slot]
+        job.current = False
+        self.jobsChanged.emit()
+
+    def cancel(self, slot: str | None = None) -> None:
+        """Cancel the job in ``slot`` (every job when None); it stops at its next step."""
+        slots = list(self._current) if slot is None else [slot]
+        for name in slots:
+            job = self._current.pop(name, None)
+            if job is not None:
+                job.current = False
+                job.worker.quit()
+        if slots:
+            self.jobsChanged.emit()
+
+    def is_running(self, slot: str) -> bool:
+        return slot in self._current
+
+    def running_slots(self) -> list[str]:
+        return list(self._current)
+
+    def busy(self) -> bool:
+        """Whether any worker (current or cancelled but not yet stopped) is still running."""
+        return bool(self._alive) or self.pool.activeThreadCount() > 0
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Abort every job and wait for the threads; True when all stopped in time."""
+        for job in list(self._alive):
+            job.current = False
+            job.worker.quit()
+        self._current.clear()
+        return self.pool.waitForDone(timeout_ms)

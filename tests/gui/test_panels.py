@@ -1,0 +1,145 @@
+"""The window's panels show exactly what the core computes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from advviz.core import outputs
+from advviz.core.attacks import make_attack
+from advviz.core.batching import input_gradient
+from advviz.core.sweep import eps_grid, fgsm_sweep, perturbed, sweep_steps, SweepStart
+from advviz.core.transfer import transfer_matrix
+from tests.gui.conftest import wait_idle
+
+
+def sample(window, index=None):
+    index = window.samples.current() if index is None else index
+    return window.data.x[index: index + 1], window.data.y[index: index + 1]
+
+
+def test_window_modules_do_not_import_torch():
+    code = ("import sys; import advviz.gui.app, advviz.gui.window; "
+            "bad = [m for m in sys.modules if m == 'torch' or m.startswith('advviz.core')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_startup_sweeps_default_model_and_sample(window):
+    assert window.sweep_model().name == "mnist-cnn"
+    assert window.status_label.text() == "Ready."
+    assert window.error_label.text() == ""
+    assert window.samples.grid.count() == 200
+    state = window.sweep
+    assert state.total == 101 and state.filled == 101
+    x, y = sample(window)
+    expected = fgsm_sweep(window.sweep_model(), x, y, eps_grid(0.5, 101)).numpy()[:, 0]
+    for index, curve in enumerate(window.curves.curves):
+        xs, ys = curve.getData()
+        assert len(xs) == 101
+        np.testing.assert_allclose(xs, eps_grid(0.5, 101))
+        np.testing.assert_allclose(ys, expected[:, index], rtol=1e-4, atol=1e-4)
+    # thumbnails carry the first model's predictions
+    text = window.samples.grid.item(0).text()
+    predicted = int(window.sweep_model()(x).argmax())
+    assert text == f"{int(y[0])}→{predicted}"
+
+
+def test_curves_hold_k_points_and_probabilities(window, qtbot):
+    window.controls.steps.setValue(21)
+    wait_idle(qtbot, window)
+    assert window.sweep.total == 21
+    assert all(len(curve.getData()[0]) == 21 for curve in window.curves.curves)
+    window.curves.probabilities.setChecked(True)
+    window.redraw_now()
+    x, y = sample(window)
+    model = window.sweep_model()
+    logits = fgsm_sweep(model, x, y, eps_grid(0.5, 21))[:, 0]
+    probabilities = outputs.probabilities(logits, reject_logit=model.reject_logit).numpy()
+    for index, curve in enumerate(window.curves.curves):
+        np.testing.assert_allclose(curve.getData()[1], probabilities[:, index], atol=1e-5)
+    assert window.curves.plot.getAxis("left").labelText == "softmax probability"
+
+
+@pytest.mark.parametrize("eps", [0.25, -0.1, 0.5])
+def test_heatmaps_follow_cursor_and_match_core(window, eps):
+    window.curves.set_cursor(eps)
+    window.redraw_now()
+    x, y = sample(window)
+    model = window.sweep_model()
+    adversarial = make_attack("fgsm", eps=abs(eps))(model, x, y) if eps > 0 else None
+    start = next(step for step in sweep_steps(model, x, y, eps_grid(0.5, 101)) if isinstance(step, SweepStart))
+    expected = perturbed(x, torch.from_numpy(start.direction), eps, clip=True).numpy()[0, 0]
+    if adversarial is not None:  # the FGSM attack itself gives the same x̃
+        np.testing.assert_allclose(expected, adversarial.numpy()[0, 0], atol=1e-6)
+    shown = window.heatmaps.shown
+    np.testing.assert_allclose(shown["original"], x.numpy()[0, 0])
+    np.testing.assert_allclose(shown["adversarial"], expected, atol=1e-6)
+    np.testing.assert_allclose(shown["perturbation"], expected - x.numpy()[0, 0], atol=1e-6)
+    assert np.abs(shown["perturbation"]).max() == pytest.approx(abs(eps), abs=1e-5)
+    gradient, _ = input_gradient(model, x, y)
+    np.testing.assert_allclose(shown["gradient"], gradient.numpy()[0, 0], rtol=1e-4, atol=1e-7)
+    predicted = int(model(torch.from_numpy(expected)[None, None]).argmax())
+    assert f">{predicted}<" in window.heatmaps.cells["adversarial"].caption.text
+
+
+def test_flip_band_marks_changed_prediction(window):
+    state = window.sweep
+    predictions = state.logits.argmax(axis=1)
+    clean = int(state.header.clean_logits.argmax())
+    bands = state.bands()
+    shown = [band for band in window.curves.bands if band.isVisible()]
+    assert len(shown) == len(bands)
+    flipped = predictions != clean
+    for eps, is_flipped in zip(state.eps, flipped):
+        inside = any(band.start <= eps <= band.stop for band in bands)
+        assert inside == bool(is_flipped)
+
+
+def test_transfer_matrix_matches_core(window, qtbot):
+    window.transfer_panel.samples.setValue(60)
+    window.controls.set_checked(["mnist-cnn", "mnist-mlp", "mnist-softmax"])
+    wait_idle(qtbot, window)
+    state = window.transfer
+    assert state is not None and state.done == 9
+    models = [window.loaded[key] for key in ("mnist-cnn", "mnist-mlp", "mnist-softmax")]
+    eps = abs(window.curves.cursor_value())
+    assert eps == pytest.approx(0.25)
+    expected = transfer_matrix(models, window.data.x[:60], window.data.y[:60], eps)
+    for metric in ("error", "confidence", "agreement"):
+        window.transfer_panel.set_metric(metric)
+        np.testing.assert_allclose(window.transfer_panel.shown_matrix(), getattr(expected, metric), atol=1e-6)
+        texts = window.transfer_panel.texts
+        assert texts[1].toPlainText() == f"{getattr(expected, metric)[0, 1]:.0%}"
+    ticks = window.transfer_panel.plot.getAxis("bottom")._tickLevels[0]
+    assert [name for _, name in ticks] == ["mnist-cnn", "mnist-mlp", "mnist-softmax"]
+
+
+def test_iterative_attack_heatmap_matches_core(window, qtbot):
+    window.controls.steps.setValue(5)
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("bim"))
+    wait_idle(qtbot, window)
+    window.curves.set_cursor(0.25)
+    window.redraw_now()
+    x, y = sample(window)
+    expected = make_attack("bim", eps=0.25, alpha=0.5 / 8, steps=10)(window.sweep_model(), x, y).numpy()[0, 0]
+    np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected, atol=1e-6)
+
+
+def test_targeted_fgsm_uses_target_class(window, qtbot):
+    controls = window.controls
+    controls.steps.setValue(11)
+    controls.attack.setCurrentIndex(controls.attack.findData("fgsm-targeted"))
+    assert controls.target.isVisibleTo(controls)
+    controls.target.setCurrentIndex(5)
+    wait_idle(qtbot, window)
+    assert window.sweep.header.target == 5
+    window.curves.set_cursor(0.3)
+    window.redraw_now()
+    x, _ = sample(window)
+    expected = make_attack("fgsm", eps=0.3, targeted=True)(window.sweep_model(), x, torch.tensor([5]))
+    np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected.numpy()[0, 0], atol=1e-6)
