@@ -90,6 +90,26 @@ def wait_idle(qtbot, window, timeout=60000):
 
 
 @pytest.fixture
+def idle(qtbot):
+    """``idle(window)`` waits until no job runs, then draws."""
+    return lambda window, timeout=60000: wait_idle(qtbot, window, timeout)
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """``make_window()`` opens a window without starting it (closed at teardown)."""
+    opened = []
+
+    def make(**kwargs):
+        opened.append(open_window(qtbot, **kwargs))
+        return opened[-1]
+
+    yield make
+    for window in opened:
+        window.close()
+
+
+@pytest.fixture
 def window(qtbot):
     """The window after start-up: MNIST, mnist-cnn, sample 0 swept with the default 101 ε."""
     window = open_window(qtbot)

@@ -14,7 +14,6 @@ from advviz.core.attacks import make_attack
 from advviz.core.batching import input_gradient
 from advviz.core.sweep import eps_grid, fgsm_sweep, perturbed, sweep_steps, SweepStart
 from advviz.core.transfer import transfer_matrix
-from tests.gui.conftest import wait_idle
 
 
 def sample(window, index=None):
@@ -49,9 +48,9 @@ def test_startup_sweeps_default_model_and_sample(window):
     assert text == f"{int(y[0])}→{predicted}"
 
 
-def test_curves_hold_k_points_and_probabilities(window, qtbot):
+def test_curves_hold_k_points_and_probabilities(window, idle):
     window.controls.steps.setValue(21)
-    wait_idle(qtbot, window)
+    idle(window)
     assert window.sweep.total == 21
     assert all(len(curve.getData()[0]) == 21 for curve in window.curves.curves)
     window.curves.probabilities.setChecked(True)
@@ -100,10 +99,10 @@ def test_flip_band_marks_changed_prediction(window):
         assert inside == bool(is_flipped)
 
 
-def test_transfer_matrix_matches_core(window, qtbot):
+def test_transfer_matrix_matches_core(window, idle):
     window.transfer_panel.samples.setValue(60)
     window.controls.set_checked(["mnist-cnn", "mnist-mlp", "mnist-softmax"])
-    wait_idle(qtbot, window)
+    idle(window)
     state = window.transfer
     assert state is not None and state.done == 9
     models = [window.loaded[key] for key in ("mnist-cnn", "mnist-mlp", "mnist-softmax")]
@@ -119,10 +118,10 @@ def test_transfer_matrix_matches_core(window, qtbot):
     assert [name for _, name in ticks] == ["mnist-cnn", "mnist-mlp", "mnist-softmax"]
 
 
-def test_iterative_attack_heatmap_matches_core(window, qtbot):
+def test_iterative_attack_heatmap_matches_core(window, idle):
     window.controls.steps.setValue(5)
     window.controls.attack.setCurrentIndex(window.controls.attack.findData("bim"))
-    wait_idle(qtbot, window)
+    idle(window)
     window.curves.set_cursor(0.25)
     window.redraw_now()
     x, y = sample(window)
@@ -130,13 +129,13 @@ def test_iterative_attack_heatmap_matches_core(window, qtbot):
     np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected, atol=1e-6)
 
 
-def test_targeted_fgsm_uses_target_class(window, qtbot):
+def test_targeted_fgsm_uses_target_class(window, idle):
     controls = window.controls
     controls.steps.setValue(11)
     controls.attack.setCurrentIndex(controls.attack.findData("fgsm-targeted"))
     assert controls.target.isVisibleTo(controls)
     controls.target.setCurrentIndex(5)
-    wait_idle(qtbot, window)
+    idle(window)
     assert window.sweep.header.target == 5
     window.curves.set_cursor(0.3)
     window.redraw_now()

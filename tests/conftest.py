@@ -1,0 +1,32 @@
+"""Shared fixtures: shipped data and models, loaded once per session."""
+
+from __future__ import annotations
+
+import os
+
+# Qt must never need a display in tests; set before anything imports Qt.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def mnist_test():
+    from advviz.core.data import load_dataset
+
+    return load_dataset("mnist", "test")
+
+
+@pytest.fixture(scope="session")
+def zoo():
+    """Load a shipped model by name, once per session."""
+    from advviz.core.zoo import load_model
+
+    cache: dict = {}
+
+    def get(name: str):
+        if name not in cache:
+            cache[name] = load_model(name)
+        return cache[name]
+
+    return get

@@ -1,0 +1,138 @@
+"""The ε-sweep: one gradient, batched forwards, equal to per-ε FGSM, straight for a linear model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from advviz.core.attacks import BIM, FGSM, RandomSign
+from advviz.core.linearity import logit_linearity
+from advviz.core.sweep import SweepChunk, SweepStart, collect_sweep, eps_grid, fgsm_sweep, summarize, sweep_steps
+
+
+@pytest.fixture(scope="module")
+def batch(mnist_test):
+    x, y = mnist_test
+    return x[:8], y[:8]
+
+
+@pytest.mark.parametrize("clip", [True, False])
+def test_sweep_equals_fgsm_at_every_eps(zoo, batch, clip):
+    model = zoo("mnist-cnn")
+    x, y = batch
+    eps = eps_grid(0.3, 13)
+    logits = fgsm_sweep(model, x, y, eps, clip=clip)
+    assert logits.shape == (13, 8, 10)
+    x_req = x.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(model(x_req), y).backward()
+    for k, value in enumerate(eps.tolist()):
+        if value >= 0:
+            adversarial = FGSM(eps=value, clip=clip)(model, x, y)
+        else:  # the sweep's negative side: x − |ε|·sign∇
+            adversarial = x + value * x_req.grad.sign()
+            adversarial = adversarial.clamp(0, 1) if clip else adversarial
+        torch.testing.assert_close(logits[k], model(adversarial).detach(), atol=1e-4, rtol=1e-5)
+
+
+def test_sweep_costs_one_gradient(zoo, batch, monkeypatch):
+    """Never a gradient per ε: count the backward passes."""
+    import advviz.core.attacks.base as base
+
+    calls = []
+    original = base.input_gradient
+    monkeypatch.setattr(base, "input_gradient", lambda *a, **k: calls.append(1) or original(*a, **k))
+    fgsm_sweep(zoo("mnist-cnn"), *batch, eps_grid(0.5, 101))
+    assert len(calls) == 1
+
+
+def test_unclipped_softmax_regression_logits_are_exactly_linear(zoo, batch):
+    model = zoo("mnist-softmax")
+    x, y = batch
+    eps = eps_grid(1.0, 41)
+    logits = fgsm_sweep(model, x, y, eps, clip=False).numpy()
+    r2 = logit_linearity(logits, eps)
+    assert r2.min() > 1 - 1e-9
+    # and the slope is w_cᵀ sign(∇): the paper's linear explanation
+    slope = (logits[-1] - logits[0]) / (eps[-1] - eps[0])
+    x_req = x.clone().requires_grad_(True)
+    torch.nn.functional.cross_entropy(model(x_req), y).backward()
+    weight = model.net[1].weight.detach()
+    np.testing.assert_allclose(slope, (x_req.grad.sign().flatten(1) @ weight.T).numpy(), rtol=1e-4, atol=1e-3)
+
+
+def test_a_deep_model_is_less_linear_than_softmax_when_clipped(zoo, batch):
+    eps = eps_grid(0.5, 51)
+    r2_softmax = logit_linearity(fgsm_sweep(zoo("mnist-softmax"), *batch, eps, clip=False), eps).mean()
+    r2_rbf = logit_linearity(fgsm_sweep(zoo("mnist-rbf"), *batch, eps, clip=False), eps).mean()
+    assert r2_softmax > 0.999 and r2_rbf < 0.9  # RBF logits are quadratic in ε
+
+
+def test_stream_order_and_types(zoo, batch):
+    model = zoo("mnist-mlp")
+    eps = eps_grid(0.25, 201)
+    steps = list(sweep_steps(model, *batch, eps))
+    assert isinstance(steps[0], SweepStart) and steps[0].direction is not None
+    chunks = [s for s in steps[1:] if isinstance(s, SweepChunk)]
+    assert chunks[0].start == 0 and chunks[-1].stop == 201
+    assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:]))
+    assert all(isinstance(c.logits, np.ndarray) and c.logits.shape[1:] == (8, 10) for c in chunks)
+    np.testing.assert_array_equal(steps[0].direction, np.sign(steps[0].gradient))
+
+
+def test_closing_the_stream_stops_the_work(zoo, batch):
+    stream = sweep_steps(zoo("mnist-mlp"), *batch, eps_grid(0.5, 1001))
+    next(stream)
+    first = next(stream)
+    stream.close()  # what a cancelled worker does
+    assert first.stop < 1001
+    with pytest.raises(StopIteration):
+        next(stream)
+
+
+def test_iterative_attack_sweep_runs_per_eps(zoo, batch):
+    model = zoo("mnist-mlp")
+    x, y = batch
+    eps = np.array([-0.1, 0.0, 0.1], dtype=np.float32)
+    steps = list(sweep_steps(model, x, y, eps, attack=BIM(alpha=0.02, steps=5)))
+    assert steps[0].direction is None
+    chunks = steps[1:]
+    assert [c.start for c in chunks] == [0, 1, 2]
+    torch.testing.assert_close(torch.from_numpy(chunks[2].adversarial[0]),
+                               BIM(eps=0.1, alpha=0.02, steps=5)(model, x, y), atol=1e-6, rtol=0)
+    # ε < 0 makes the true class more likely, ε > 0 less
+    true_logit = [c.logits[0, np.arange(8), y.numpy()].mean() for c in chunks]
+    assert true_logit[0] > true_logit[1] > true_logit[2]
+
+
+def test_random_sign_sweep_barely_raises_the_loss_compared_with_fgsm(zoo, batch):
+    model = zoo("mnist-cnn")
+    x, y = batch
+    eps = np.array([0.0, 0.25], dtype=np.float32)
+    fgsm = fgsm_sweep(model, x, y, eps)
+    noise = collect_sweep(sweep_steps(model, x, y, eps, attack=RandomSign(seed=0)))
+
+    def loss_increase(logits: torch.Tensor) -> float:
+        loss = [torch.nn.functional.cross_entropy(row, y).item() for row in logits]
+        return loss[1] - loss[0]
+
+    assert loss_increase(fgsm) > 3 * max(loss_increase(noise), 0.1)
+
+
+def test_summary_finds_the_flip(zoo, mnist_test):
+    model = zoo("mnist-softmax")
+    x, y = mnist_test[0][:1], mnist_test[1][:1]
+    eps = eps_grid(0.5, 101)
+    logits = fgsm_sweep(model, x, y, eps)[:, 0].numpy()
+    summary = summarize(eps, logits, model(x)[0].detach().numpy())
+    assert summary.flip_eps is not None and 0 < summary.flip_eps <= 0.5
+    index = int(np.argmin(np.abs(eps - summary.flip_eps)))
+    assert summary.predictions[index] != summary.clean_prediction
+    assert (summary.predictions[(eps >= 0) & (eps < summary.flip_eps)] == summary.clean_prediction).all()
+
+
+def test_bad_grids_are_refused():
+    with pytest.raises(ValueError):
+        eps_grid(float("nan"), 11)
+    with pytest.raises(ValueError):
+        eps_grid(0.5, 1)
