@@ -48,6 +48,7 @@ class MainWindow(QMainWindow):
         self._grid_key: str | None = None
         self._dirty: set[str] = set()
         self.ready = False
+        self._idle_text = "Ready."
 
         self.controls = ControlsPanel()
         self.samples = SamplesPanel()
@@ -135,8 +136,9 @@ class MainWindow(QMainWindow):
             self.progress_bar.setRange(0, 1)
             self.progress_bar.setValue(1)
             if self.ready:
-                self.set_status("Ready.")
+                self.set_status(self._idle_text)
             return
+        self._idle_text = "Ready."
         slot = running[-1]
         step = self.progress.get(slot, jobs.Progress(f"{slot}…"))
         if step.total:
@@ -426,7 +428,7 @@ class MainWindow(QMainWindow):
     def cancel_jobs(self) -> None:
         self.runner.cancel()
         self.progress.clear()
-        self.set_status("Cancelled.")
+        self._idle_text = "Cancelled."
         self._update_status()
         self.set_status("Cancelled.")
 

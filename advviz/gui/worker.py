@@ -136,7 +136,10 @@ class JobRunner(QObject):
         if self._current.get(job.slot) is job:
             del self._current[job.slot]
         job.current = False
-        self.jobsChanged.emit()
+        try:
+            self.jobsChanged.emit()
+        except RuntimeError:  # the window (and this runner) is already deleted
+            pass
 
     def cancel(self, slot: str | None = None) -> None:
         """Cancel the job in ``slot`` (every job when None); it stops at its next step."""
@@ -165,4 +168,7 @@ class JobRunner(QObject):
             job.current = False
             job.worker.quit()
         self._current.clear()
-        return self.pool.waitForDone(timeout_ms)
+        stopped = self.pool.waitForDone(timeout_ms)
+        if stopped:
+            self._alive.clear()  # their queued ``finished`` signals may arrive later; nothing runs
+        return stopped
