@@ -18,7 +18,8 @@ from torch import nn
 
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import forward_chunks, model_device
+from advviz.core.batching import model_device
+from advviz.core.rows import forward_rows
 
 
 @dataclass(frozen=True)
@@ -133,17 +134,8 @@ def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tens
         moved = moved.clamp(0.0, 1.0) if clip else moved
         return moved.view(-1, *x.shape[1:])
 
-    logits = np.empty((total * batch, 0), dtype=np.float32)
-    done_rows = 0
-    for start, stop, chunk_logits in forward_chunks(model, (total * batch, make)):
-        if logits.shape[1] == 0:
-            logits = np.empty((total * batch, chunk_logits.shape[1]), dtype=np.float32)
-        logits[start:stop] = chunk_logits.cpu().numpy()
-        complete_rows = stop // batch  # stream only whole ε rows: each is a set of curve points
-        if complete_rows > done_rows:
-            rows = logits[done_rows * batch: complete_rows * batch].reshape(complete_rows - done_rows, batch, -1)
-            yield SweepChunk(start=done_rows, stop=complete_rows, total=total, logits=rows.copy())
-            done_rows = complete_rows
+    for start, stop, logits in forward_rows(model, total, batch, make):
+        yield SweepChunk(start=start, stop=stop, total=total, logits=logits)
 
 
 def _iterative_chunks(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor,

@@ -89,7 +89,7 @@ def list_models(dataset: str | None = None) -> list[dict]:
     return [row for row in rows if dataset is None or row["dataset"] == dataset]
 
 
-def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
+def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.exists():
         raise ModelLoadError(f"model file not found: {path}")
     try:
@@ -108,18 +108,22 @@ def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
 
 
 def load_weights(model: PixelSpaceModel, path: Path) -> PixelSpaceModel:
-    state = _read_state_dict(path)
+    return load_state(model, read_state_dict(path), path.name)
+
+
+def load_state(model: PixelSpaceModel, state: dict[str, torch.Tensor], source: str) -> PixelSpaceModel:
+    """Load ``state`` into ``model``, saying what does not fit (``source`` names it in messages)."""
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
         raise ModelLoadError(
-            f"{path.name} does not fit the architecture: missing {missing[:3] or 'none'}, "
+            f"{source} does not fit the architecture: missing {missing[:3] or 'none'}, "
             f"unexpected {unexpected[:3] or 'none'}")
     for key, tensor in state.items():
         if tensor.shape != expected[key].shape:
             raise ModelLoadError(
-                f"{path.name}: {key} has shape {tuple(tensor.shape)}, the architecture expects {tuple(expected[key].shape)}")
+                f"{source}: {key} has shape {tuple(tensor.shape)}, the architecture expects {tuple(expected[key].shape)}")
     model.load_state_dict(state)
     return model
 

@@ -1,0 +1,64 @@
+"""Diagnostics of a model and an attack: the usual ways an adversarial evaluation goes wrong.
+
+* outputs that are already probabilities (a softmax inside the model) flatten the loss's gradient;
+* inputs outside [0, 1] or normalization outside the model put ε in the wrong units;
+* zero gradients: sign(0) = 0, so those pixels never move (Foolbox #198 produced NaN there);
+* clipping to [0, 1] makes the effective ‖η‖∞ smaller than the requested ε.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from advviz.core.attacks import FGSM
+from advviz.core.batching import forward
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    outputs_look_like_probabilities: bool
+    output_row_sums: float  # mean over samples of the sum of outputs
+    input_min: float
+    input_max: float
+    normalization: str
+    zero_gradient_fraction: float
+    requested_eps: float
+    effective_linf: float  # mean over samples of ‖x̃ − x‖∞ after clipping
+    clipped_fraction: float  # share of pixels whose perturbation the clip shortened
+    warnings: list[str] = field(default_factory=list)
+
+
+def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, clip: bool = True) -> Diagnostics:
+    """Check ``model`` on a batch (x, y) and an FGSM attack of size ``eps``."""
+    logits = forward(model, x)
+    sums = logits.sum(dim=1)
+    probabilities_like = bool(((logits >= 0) & (logits <= 1)).all() and torch.allclose(sums, torch.ones_like(sums), atol=1e-3))
+    log_probabilities_like = bool((logits <= 0).all() and torch.allclose(logits.exp().sum(1), torch.ones_like(sums), atol=1e-3))
+    attack = FGSM(eps=eps, clip=clip)
+    adversarial = attack(model, x, y)
+    change = (adversarial - x.to(adversarial.device)).abs()
+    moved = change > 0
+    clipped_fraction = float(((change < eps - 1e-6) & moved).float().sum() / moved.float().sum().clamp_min(1))
+    mean = getattr(model, "mean", None)
+    std = getattr(model, "std", None)
+    normalization = ("inside the model: mean " + ", ".join(f"{v:.4g}" for v in mean.flatten().tolist()) +
+                     ", std " + ", ".join(f"{v:.4g}" for v in std.flatten().tolist())) if mean is not None else "none"
+    warnings = []
+    if probabilities_like or log_probabilities_like:
+        warnings.append("the outputs look like (log-)probabilities: a softmax is already applied; attacks want logits")
+    if float(x.min()) < 0 or float(x.max()) > 1:
+        warnings.append("inputs lie outside [0, 1]: normalize inside the model so ε is in pixel units")
+    if attack.last_zero_gradient_fraction > 0.5:
+        warnings.append(f"{attack.last_zero_gradient_fraction:.0%} of input gradients are exactly 0: "
+                        "those pixels do not move (sign(0) = 0)")
+    return Diagnostics(
+        outputs_look_like_probabilities=probabilities_like or log_probabilities_like,
+        output_row_sums=float(sums.mean()),
+        input_min=float(x.min()), input_max=float(x.max()), normalization=normalization,
+        zero_gradient_fraction=attack.last_zero_gradient_fraction, requested_eps=eps,
+        effective_linf=float(change.flatten(1).amax(dim=1).mean()), clipped_fraction=clipped_fraction,
+        warnings=warnings,
+    )

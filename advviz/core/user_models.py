@@ -1,0 +1,125 @@
+"""Bring your own model: torchvision architectures, weights files and TorchScript.
+
+Whatever the source, the result is a :class:`PixelSpaceModel`: [0, 1] pixel-space input of a known
+shape, logits out, normalization (mean/std) inside — so ε stays in pixel units. Weights are read with
+``weights_only=True``; torchvision's pretrained weights use its real download path, and an offline
+machine gets a clear message instead of a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from advviz.core.architectures import PixelSpaceModel
+from advviz.core.errors import DataError, ModelLoadError
+from advviz.core.zoo import load_state, prepare, read_state_dict
+
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def read_class_names(path: str | Path) -> tuple[str, ...]:
+    """Class names from a text file, one per line (blank lines ignored)."""
+    try:
+        names = tuple(line.strip() for line in Path(path).read_text().splitlines() if line.strip())
+    except OSError as error:
+        raise DataError(f"cannot read class names from {path}: {error}") from error
+    if not names:
+        raise DataError(f"{path} holds no class names (one per line expected)")
+    return names
+
+
+def torchvision_model(
+    architecture: str,
+    *,
+    weights_file: str | Path | None = None,
+    pretrained: bool = False,
+    class_names: Sequence[str] | None = None,
+    input_size: int | None = None,
+    mean: Sequence[float] | None = None,
+    std: Sequence[float] | None = None,
+    device: torch.device | str = "cpu",
+) -> PixelSpaceModel:
+    """A torchvision classifier (``"resnet18"``, ``"mobilenet_v3_small"``, ...).
+
+    With ``pretrained=True`` torchvision's default weights are fetched through torchvision (its cache
+    first); their metadata gives the class names, input size and normalization. With ``weights_file``
+    a saved ``state_dict`` is loaded (``weights_only=True``); give ``class_names`` then (the class count
+    sets the classifier's size). Without either, the architecture is built untrained.
+    """
+    import torchvision
+
+    if architecture not in torchvision.models.list_models(module=torchvision.models):
+        raise ModelLoadError(f"torchvision has no classification model {architecture!r}")
+    weights_enum = torchvision.models.get_model_weights(architecture).DEFAULT if pretrained else None
+    if weights_enum is not None:
+        transform = weights_enum.transforms()
+        class_names = class_names or tuple(weights_enum.meta["categories"])
+        input_size = input_size or int(transform.crop_size[0])
+        mean, std = mean or tuple(transform.mean), std or tuple(transform.std)
+    names = tuple(class_names or (f"class {i}" for i in range(1000)))
+    net = torchvision.models.get_model(architecture, weights=None, num_classes=len(names))
+    if weights_enum is not None:
+        try:
+            state = weights_enum.get_state_dict(progress=False, check_hash=True)
+        except (OSError, RuntimeError) as error:  # URLError is an OSError
+            raise ModelLoadError(
+                f"cannot fetch torchvision's pretrained {architecture} weights ({error}); on an offline machine "
+                "load a saved state_dict file instead") from error
+        net.load_state_dict(state)
+    model = PixelSpaceModel(net, input_shape=(3, input_size or 224, input_size or 224), class_names=names,
+                            mean=tuple(mean or IMAGENET_MEAN), std=tuple(std or IMAGENET_STD), name=architecture)
+    if weights_file is not None:
+        path = Path(weights_file)
+        state = read_state_dict(path)
+        if not any(key.startswith("net.") for key in state):  # a bare torchvision state_dict
+            state = {f"net.{key}": value for key, value in state.items()}
+            state.update(mean=model.mean, std=model.std)
+        load_state(model, state, path.name)
+    return prepare(model, device)  # type: ignore[return-value]
+
+
+def torchscript_model(
+    path: str | Path,
+    *,
+    input_shape: tuple[int, int, int],
+    class_names: Sequence[str],
+    mean: Sequence[float] | float = 0.0,
+    std: Sequence[float] | float = 1.0,
+    device: torch.device | str = "cpu",
+) -> PixelSpaceModel:
+    """A TorchScript classifier (``torch.jit.save``) that maps normalized inputs to logits."""
+    path = Path(path)
+    if not path.exists():
+        raise ModelLoadError(f"model file not found: {path}")
+    try:
+        net = torch.jit.load(str(path), map_location="cpu")
+    except Exception as error:  # torch raises several types for a foreign file
+        raise ModelLoadError(f"{path.name} is not a TorchScript file ({str(error).splitlines()[0] if str(error) else error!r})") from error
+    model = PixelSpaceModel(net, input_shape=input_shape, class_names=tuple(class_names), mean=mean, std=std,
+                            name=path.stem)
+    return prepare(model, device)  # type: ignore[return-value]
+
+
+def check_model_fits(model: PixelSpaceModel, x: torch.Tensor) -> None:
+    """Refuse a model that disagrees with the data, saying what it expected and what it got."""
+    expected = tuple(model.input_shape)
+    if tuple(x.shape[1:]) != expected:
+        raise ModelLoadError(f"{model.name} expects images of shape {expected} (C, H, W), the data has "
+                             f"{tuple(x.shape[1:])}")
+    try:
+        with torch.inference_mode():
+            logits = model(x[:1].to(next(iter(model.buffers())).device))
+    except RuntimeError as error:
+        raise ModelLoadError(f"{model.name} fails on inputs of shape {expected}: {str(error).splitlines()[0]}") from error
+    if logits.dim() != 2 or logits.shape[1] != len(model.class_names):
+        raise ModelLoadError(f"{model.name} returns outputs of shape {tuple(logits.shape)}; expected "
+                             f"(N, {len(model.class_names)}) logits, one per class name")
+    if not torch.isfinite(logits).all():
+        raise ModelLoadError(f"{model.name} returns NaN or infinite outputs")
+
+
+
