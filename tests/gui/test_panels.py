@@ -115,7 +115,7 @@ def test_transfer_matrix_matches_core(window, idle):
         texts = window.transfer_panel.texts
         assert texts[1].toPlainText() == f"{getattr(expected, metric)[0, 1]:.0%}"
     ticks = window.transfer_panel.plot.getAxis("bottom")._tickLevels[0]
-    assert [name for _, name in ticks] == ["mnist-cnn", "mnist-mlp", "mnist-softmax"]
+    assert [name for _, name in ticks] == ["cnn", "mlp", "softmax"]
 
 
 def test_iterative_attack_heatmap_matches_core(window, idle):

@@ -48,6 +48,7 @@ class CurvesPanel(QWidget):
         self.plot.addItem(self.cursor)
         self.cursor.sigPositionChanged.connect(lambda line: self.cursorMoved.emit(float(line.value())))
         self.cursor.sigPositionChangeFinished.connect(self._snap)
+        self.set_range(0.5)
         self.curves: list[pg.PlotDataItem] = []
         self.bands: list[pg.LinearRegionItem] = []
         self.band_labels: list[pg.TextItem] = []
@@ -135,6 +136,7 @@ class CurvesPanel(QWidget):
             style = Qt.PenStyle.DashLine if header.target == index and index != header.label else Qt.PenStyle.SolidLine
             curve.setPen(pg.mkPen(class_color(index), width=THICK if wide else THIN, style=style))
             curve.setZValue(10 if wide else 1)
+            curve.opts["antialias"] = state.complete  # antialiased thick lines cost 2× while streaming
             curve.setData(state.eps[:filled], values[:filled, index])
         for (_, label), index in zip(self.legend.items, range(len(names))):
             tags = []

@@ -23,6 +23,14 @@ METRICS = (
 COLORMAP = pg.colormap.get("viridis")
 
 
+def short_names(names: list[str]) -> list[str]:
+    """Drop the shared data-set prefix ("mnist-cnn" → "cnn") so axis labels do not overlap."""
+    prefixes = {name.split("-", 1)[0] for name in names}
+    if len(prefixes) == 1 and all("-" in name for name in names):
+        return [name.split("-", 1)[1] for name in names]
+    return list(names)
+
+
 class TransferPanel(QWidget):
     settingsChanged = Signal()  # ε source or sample count changed: recompute
 
@@ -106,7 +114,7 @@ class TransferPanel(QWidget):
         shown = np.where(np.isfinite(matrix), matrix, np.nan).astype(np.float32)
         self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(-0.5, -0.5, size, size)
-        ticks = [list(enumerate(names))]
+        ticks = [list(enumerate(short_names(names)))]
         self.plot.getAxis("bottom").setTicks(ticks)
         self.plot.getAxis("left").setTicks(ticks)
         self.plot.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
@@ -127,7 +135,9 @@ class TransferPanel(QWidget):
             text.show()
         title = dict(METRICS)[self.metric_key]
         status = "" if state.done >= state.total else f" · computing {state.done}/{state.total} cells…"
+        prefix = names[0].split("-", 1)[0] + "-" if short_names(names) != list(names) else ""
         self.caption.setText(
+            (f"models: {prefix}… · " if prefix else "") +
             f"<b>{title}</b> · {state.header.attack_title} at ε = {state.header.eps:.3f} on "
             f"{state.header.samples} test images · row = source, column = target; the diagonal is the "
             f"white-box attack{status}")

@@ -1,0 +1,127 @@
+"""How responsive does the window stay while jobs run? (Not a timed test: prints numbers.)
+
+A 10 ms probe timer records the worst gap between its ticks on the main thread while (1) an
+ε-sweep and (2) a transfer matrix run on worker threads. A gap near 10 ms means the event loop
+never stalled; long gaps mean something blocked the GUI thread.
+
+    QT_QPA_PLATFORM=offscreen python bench/gui_responsiveness.py [--steps 1001] [--samples 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pyqtgraph as pg  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+class Probe:
+    """A 10 ms timer that records gaps between its ticks."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self.gaps.clear()
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append(now - self._last)
+        self._last = now
+
+    def report(self, label: str, seconds: float) -> str:
+        gaps = sorted(self.gaps) or [0.0]
+        p99 = gaps[min(len(gaps) - 1, int(len(gaps) * 0.99))]
+        return (f"{label:<34} job {seconds:6.2f} s · ticks {len(self.gaps):5d} · worst gap {gaps[-1] * 1000:6.1f} ms"
+                f" · p99 {p99 * 1000:5.1f} ms")
+
+
+def run_until_idle(app: QApplication, window, timeout: float = 600.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        app.processEvents()
+        time.sleep(0.001)
+        if not window.runner.busy():
+            break
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1001, help="ε steps of the sweep (default 1001)")
+    parser.add_argument("--samples", type=int, default=2000, help="transfer-matrix images (default 2000)")
+    args = parser.parse_args(argv)
+
+    from advviz.gui.window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    window = MainWindow(autostart=False)
+    window.resize(1400, 900)
+    window.show()
+    probe = Probe()
+
+    probe.start()
+    seconds = run_until_idle(app, window) if window.start_loading() is None else 0.0
+    probe.stop()
+    print(probe.report("start-up (torch import, data, model)", seconds))
+
+    window.transfer_panel.samples.setValue(args.samples)
+    window.controls.set_checked(["mnist-cnn", "mnist-maxout", "mnist-mlp", "mnist-softmax"])
+    run_until_idle(app, window)  # models loaded, first transfer done
+
+    probe.start()
+    window.controls.steps.setValue(args.steps)
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(probe.report(f"FGSM sweep, {args.steps} ε + transfer", seconds))
+
+    window.controls.set_checked(["mnist-cnn"])  # sweep only
+    run_until_idle(app, window)
+    probe.start()
+    window.samples.set_current(3)
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(probe.report(f"FGSM sweep only, {args.steps} ε", seconds))
+
+    window.controls.set_checked(["mnist-cnn", "mnist-maxout", "mnist-mlp", "mnist-softmax"])
+    run_until_idle(app, window)
+    probe.start()
+    window.transfer_panel.follow.setChecked(False)
+    window.transfer_panel.eps.setValue(0.1)
+    window.start_transfer()
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(probe.report(f"transfer 4×4, {args.samples} images", seconds))
+
+    window.controls.steps.setValue(101)
+    run_until_idle(app, window)
+    probe.start()
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("bim"))
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(probe.report("BIM sweep (101 ε × 10 steps) + BIM transfer", seconds))
+
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
