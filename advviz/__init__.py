@@ -31,17 +31,26 @@ _PUBLIC: dict[str, str] = {
     "rubbish_probe": "advviz.core.rubbish",
     "logit_linearity": "advviz.core.linearity",
     "linear_explanation": "advviz.core.linearity",
+    "decision_map": "advviz.core.decision_map",
+    "diagnose": "advviz.core.diagnostics",
+    "make_attack": "advviz.core.attacks",
+    "torchvision_model": "advviz.core.user_models",
+    "torchscript_model": "advviz.core.user_models",
 }
 
 __all__ = sorted(_PUBLIC)
 
 if TYPE_CHECKING:  # pragma: no cover
+    from advviz.core.attacks import make_attack
     from advviz.core.data import DATASETS, class_names, load_dataset, load_image_folder
+    from advviz.core.decision_map import decision_map
+    from advviz.core.diagnostics import diagnose
     from advviz.core.linearity import linear_explanation, logit_linearity
     from advviz.core.robustness import robustness, robustness_steps
     from advviz.core.rubbish import rubbish_probe
     from advviz.core.sweep import fgsm_sweep, sweep_steps
     from advviz.core.transfer import transfer_matrix, transfer_steps
+    from advviz.core.user_models import torchscript_model, torchvision_model
     from advviz.core.zoo import list_models, load_model
 
 

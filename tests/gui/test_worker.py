@@ -7,7 +7,6 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from advviz.gui import qtfix
 from advviz.gui.worker import GeneratorWorker, JobRunner
 
 
@@ -67,7 +66,10 @@ def test_runner_drops_steps_of_replaced_job(qtbot):
     assert runner.shutdown(1000)
 
 
-def test_pyside_reference_leak_is_neutralised():
+def test_pyside_signal_emit_does_not_leak_references():
+    """PySide6 6.12.0 dropped a reference to True per emit and aborted Python 3.11 after a few hundred
+    signals; pyproject.toml excludes that release and this test keeps it out."""
+
     class Probe(QObject):
         ping = Signal()
 
@@ -75,6 +77,4 @@ def test_pyside_reference_leak_is_neutralised():
     before = sys.getrefcount(True)
     for _ in range(5000):  # more than True's natural reference count
         probe.ping.emit()
-    assert sys.getrefcount(True) > 1000
-    if not qtfix.applied:
-        assert sys.getrefcount(True) >= before  # no leak in this PySide6 release
+    assert sys.getrefcount(True) >= before
