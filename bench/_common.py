@@ -1,0 +1,145 @@
+"""Shared helpers of the benchmarks: interleaved median timing, multiply-add counts, the GEMM rate.
+
+Timings on a shared machine are noisy, so peers are measured *in the same run*, interleaved
+round by round (each round runs every peer once, in a rotating order), and the median is reported.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+
+
+def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, warmup: int = 1) -> dict[str, float]:
+    """Median seconds per call of each peer: ``warmup`` untimed calls each, then ``reps`` rounds."""
+    for fn in peers.values():
+        for _ in range(warmup):
+            fn()
+    times: dict[str, list[float]] = {name: [] for name in peers}
+    names = list(peers)
+    for round_index in range(reps):
+        shift = round_index % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            peers[name]()
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def multiply_adds(model: nn.Module, sample: torch.Tensor) -> tuple[int, list[str]]:
+    """Multiply-adds of one forward of one image, counted with forward hooks.
+
+    Conv2d: output elements × (in_channels / groups × kernel area); Linear: output elements × in_features.
+    Layers that are neither but do GEMM-equivalent work (the RBF layer: ‖β⊙(x−μ)‖² = Σβx² − 2Σβμx + c,
+    two products with a features × classes matrix) are counted as such and named in the notes.
+    Elementwise work (normalization, ReLU, pooling, max of maxout pieces) is not counted.
+    """
+    total = 0
+    notes: list[str] = []
+
+    def conv_hook(module: nn.Conv2d, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        kernel = module.in_channels // module.groups * module.kernel_size[0] * module.kernel_size[1]
+        total += output[0].numel() * kernel
+
+    def linear_hook(module: nn.Linear, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        total += output[0].numel() * module.in_features
+
+    def rbf_hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+        nonlocal total
+        classes, features = module.centres.shape
+        total += 2 * classes * features
+        notes.append(f"{type(module).__name__} counted as 2×{features}×{classes} (its GEMM form)")
+
+    handles = []
+    for module in model.modules():
+        if isinstance(module, nn.Conv2d):
+            handles.append(module.register_forward_hook(conv_hook))
+        elif isinstance(module, nn.Linear):
+            handles.append(module.register_forward_hook(linear_hook))
+        elif hasattr(module, "centres") and hasattr(module, "log_precision"):
+            handles.append(module.register_forward_hook(rbf_hook))
+    try:
+        with torch.inference_mode():
+            model(sample[:1])
+    finally:
+        for handle in handles:
+            handle.remove()
+    return total, notes
+
+
+def gemm_rate(size: int = 1024, loops: int = 8, reps: int = 5) -> tuple[float, int]:
+    """Best float32 GEMM rate (FLOP/s) of a ``size``² matmul loop, over 1 thread and torch's thread budget.
+
+    Under load from other processes one thread can beat two (OpenMP barriers wait for a descheduled
+    thread), so the limit uses whichever is faster now: the machine's best, not torch's default.
+    Returns ``(flop_per_second, threads)``.
+    """
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    out = torch.empty(size, size)
+    budget = torch.get_num_threads()
+    best = (0.0, budget)
+    try:
+        for threads in sorted({1, budget}):
+            torch.set_num_threads(threads)
+
+            def loop() -> None:
+                for _ in range(loops):
+                    torch.mm(a, b, out=out)
+
+            seconds = interleaved_medians({"gemm": loop}, reps=reps)["gemm"]
+            rate = loops * 2 * size ** 3 / seconds
+            if rate > best[0]:
+                best = (rate, threads)
+    finally:
+        torch.set_num_threads(budget)
+    return best
+
+
+def machine() -> str:
+    """One line: CPU model, cores, torch version, thread budget."""
+    name = platform.processor() or "unknown CPU"
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in lscpu.splitlines():
+            if line.lower().startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = "n/a"
+    if hasattr(os, "getloadavg"):
+        load = f"{os.getloadavg()[0]:.1f}"
+    return (f"CPU: {name}, {cores} cores (load average {load}); torch {torch.__version__}, "
+            f"{torch.get_num_threads()} threads")
+
+
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    line = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
+    print(line.format(*headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line.format(*row))
+
+
+def seconds(value: float) -> str:
+    return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+
+
+def ratio(value: float) -> str:
+    return f"{value:.2f}×"
