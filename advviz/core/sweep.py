@@ -18,7 +18,7 @@ from torch import nn
 
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import model_device
+from advviz.core.batching import forward, model_device
 from advviz.core.rows import forward_rows
 
 
@@ -27,13 +27,15 @@ class SweepStart:
     """First step of a sweep: what every later chunk refers to (CPU numpy).
 
     eps (K,); x (B, C, H, W); gradient (B, C, H, W) the raw ∇ₓJ(θ, x, y); direction (B, C, H, W) the
-    unit-ε perturbation d (None for iterative attacks); zero_gradient_fraction: share of inputs with
+    unit-ε perturbation d (None for iterative attacks); clean_logits (B, C) the logits at x;
+    zero_gradient_fraction: share of inputs with
     ∇ = 0 exactly (they do not move: sign(0) = 0).
     """
 
     eps: np.ndarray
     x: np.ndarray
     labels: np.ndarray
+    clean_logits: np.ndarray  # (B, C) at ε = 0
     gradient: np.ndarray
     direction: np.ndarray | None
     zero_gradient_fraction: float
@@ -99,7 +101,6 @@ def sweep_steps(
     eps_values = _as_eps(eps)
     device = model_device(model)
     x_dev, y_dev = x.detach().to(device), y.to(device)
-    batch = len(x_dev)
     with eval_mode(model):
         if isinstance(attack, DirectionalAttack):
             direction, gradient = attack.direction(model, x_dev, y_dev)
@@ -108,8 +109,9 @@ def sweep_steps(
             _, gradient = probe.direction(model, x_dev, y_dev)
             attack.last_zero_gradient_fraction = probe.last_zero_gradient_fraction
             direction = None
+        clean_logits = forward(model, x_dev).numpy()
         yield SweepStart(
-            eps=eps_values.numpy(), x=x.detach().cpu().numpy(), labels=y.cpu().numpy(),
+            eps=eps_values.numpy(), x=x.detach().cpu().numpy(), labels=y.cpu().numpy(), clean_logits=clean_logits,
             gradient=gradient.cpu().numpy(),
             direction=None if direction is None else direction.cpu().numpy(),
             zero_gradient_fraction=attack.last_zero_gradient_fraction, clip=attack.clip, attack=attack.name,

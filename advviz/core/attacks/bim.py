@@ -43,8 +43,17 @@ class BIM(Attack):
         super().__init__(eps=eps, clip=clip, targeted=targeted)
         if steps < 1:
             raise ValueError(f"steps must be ≥ 1, got {steps}")
-        self.alpha = float(alpha) if alpha is not None else max(self.eps / 4, 1 / 255)
+        self.alpha = alpha
         self.steps_count = int(steps)
+
+    @property
+    def alpha(self) -> float:
+        """Step size: as given, else relative to ε (so ``replace(eps=...)`` rescales it)."""
+        return self._alpha if self._alpha is not None else max(self.eps / 4, 1 / 255)
+
+    @alpha.setter
+    def alpha(self, value: float | None) -> None:
+        self._alpha = None if value is None else float(value)
 
     @property
     def iteration_count(self) -> int:
