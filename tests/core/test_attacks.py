@@ -142,3 +142,10 @@ def test_bad_arguments_are_refused():
         make_attack("deepfool")
     with pytest.raises(TypeError):
         FGSM(0.1)  # keyword-only
+
+
+def test_replace_rescales_a_default_step_size_but_keeps_a_given_one():
+    assert BIM(eps=0.2).replace(eps=0.4).alpha == pytest.approx(0.1)
+    assert BIM(eps=0.2, alpha=0.01).replace(eps=0.4).alpha == pytest.approx(0.01)
+    with pytest.raises(ValueError):
+        BIM(eps=0.2).replace(eps=float("inf"))
