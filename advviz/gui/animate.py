@@ -1,0 +1,281 @@
+"""Animate an ε sweep: the logit curves and the heatmaps moving together as ε goes 0 → ε_max.
+
+A :class:`SweepFilm` is an offscreen widget holding its own curves and heatmaps panels. For each frame
+it moves the ε cursor, redraws both panels from the :class:`~advviz.gui.state.SweepState` and grabs
+itself (``QWidget.grab`` → QImage → PIL). Frames are written as a GIF (Pillow) or, where ffmpeg is
+installed, an MP4. The window's File menu and ``advviz animate`` both end here.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from advviz.gui.export import ExportError, _atomic
+from advviz.gui.state import SweepState
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from advviz.gui.window import MainWindow
+
+DEFAULT_WIDTH = 640
+RENDER_SCALE = 1.5  # frames are drawn this much larger, then scaled down: the panels' text fits
+MAX_FRAMES = 60
+FRAME_MS = 120
+HOLD_MS = 1200  # the last frame stays a little longer before the loop restarts
+
+
+class SweepFilm(QWidget):
+    """Curves above heatmaps, never shown on screen; :meth:`frames` renders one image per ε."""
+
+    def __init__(self, *, width: int = DEFAULT_WIDTH, height: int | None = None, probabilities: bool = False,
+                 per_channel: bool = False) -> None:
+        from advviz.gui.panels.curves import CurvesPanel
+        from advviz.gui.panels.heatmaps import HeatmapsPanel
+
+        super().__init__()
+        self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+        self.setStyleSheet("background: white; color: #222;")
+        self.curves = CurvesPanel()
+        self.curves.probabilities.setChecked(probabilities)
+        self.curves.probabilities.hide()
+        self.curves.view.ci.layout.setColumnMinimumWidth(1, 215)
+        self.curves.summary.setStyleSheet("font-size: 14pt;")
+        self.heatmaps = HeatmapsPanel()
+        toggle = getattr(self.heatmaps, "per_channel", None)
+        if toggle is not None:
+            toggle.setChecked(per_channel)
+            toggle.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.setSpacing(0)
+        layout.addWidget(self.curves, 5)
+        layout.addWidget(self.heatmaps, 4)
+        self.resize(width, height or round(width * 0.95))
+
+    def frames(self, state: SweepState, eps_values: Sequence[float]) -> Iterator[QImage]:
+        """Move the cursor to each ε (snapped to the sweep's grid) and grab the widget."""
+        if state.eps is None or state.filled == 0:
+            raise ExportError("the sweep has not started; nothing to animate")
+        self.curves.set_classes(state.header.class_names)
+        self.curves.set_range(state.header.eps_max)
+        self.show()
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+        QApplication.processEvents()
+        for eps in eps_values:
+            index = state.index_of(float(eps))
+            self.curves.set_cursor(float(state.eps[index]))
+            self.curves.show_state(state, index)
+            self.heatmaps.show_state(state, index)
+            yield self.grab().toImage()
+
+    def dispose(self) -> None:
+        self.close()
+        self.deleteLater()
+
+
+def to_pil(image: QImage) -> "Image.Image":
+    """A QImage as an RGB PIL image."""
+    from PIL import Image
+
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    width, height, stride = image.width(), image.height(), image.bytesPerLine()
+    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height).reshape(height, stride)
+    return Image.fromarray(buffer[:, : width * 3].reshape(height, width, 3).copy(), "RGB")
+
+
+def frame_eps(state: SweepState, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """The sweep's grid values in [0, ε_max] (every one, or evenly thinned to ``max_frames``)."""
+    assert state.eps is not None
+    values = state.eps[state.eps >= -1e-7]
+    if len(values) > max_frames:
+        values = values[np.unique(np.linspace(0, len(values) - 1, max_frames).round().astype(int))]
+    return np.maximum(values, 0.0)
+
+
+def render(state: SweepState, eps_values: Sequence[float], *, width: int = DEFAULT_WIDTH, probabilities: bool = False,
+           per_channel: bool = False) -> list["Image.Image"]:
+    """One PIL frame per ε in ``eps_values``."""
+    film = SweepFilm(width=round(width * RENDER_SCALE), probabilities=probabilities, per_channel=per_channel)
+    try:
+        frames = [to_pil(image) for image in film.frames(state, eps_values)]
+    finally:
+        film.dispose()
+    if frames and frames[0].width != width:  # a high-DPI screen grabs at its device pixel ratio
+        from PIL import Image
+
+        height = round(frames[0].height * width / frames[0].width)
+        frames = [frame.resize((width, height), Image.Resampling.LANCZOS) for frame in frames]
+    return frames
+
+
+def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_ms: int = FRAME_MS) -> Path:
+    """An endlessly looping GIF with one frame per image (one shared palette, no dithering)."""
+    from PIL import Image
+
+    if not frames:
+        raise ExportError("no frames to write")
+    palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+    indexed = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
+    durations = [frame_ms] * len(indexed)
+    durations[-1] = HOLD_MS
+    path = Path(path)
+
+    def write(name: str) -> None:
+        # disposal 1 and no optimisation keep every frame a frame (Pillow merges identical ones otherwise)
+        indexed[0].save(name, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
+                        optimize=False, disposal=1)
+    _atomic(path, write)
+    return path
+
+
+def ffmpeg_path() -> str | None:
+    return shutil.which("ffmpeg")
+
+
+def save_mp4(frames: Sequence["Image.Image"], path: str | os.PathLike, *, fps: float = 1000 / FRAME_MS) -> Path:
+    """An H.264 MP4 through ffmpeg (raises ExportError when ffmpeg is not installed)."""
+    ffmpeg = ffmpeg_path()
+    if ffmpeg is None:
+        raise ExportError("MP4 needs ffmpeg, which is not installed here; save a GIF instead")
+    if not frames:
+        raise ExportError("no frames to write")
+    width, height = frames[0].size
+    path = Path(path)
+
+    def write(name: str) -> None:
+        command = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
+                   "-r", f"{fps:g}", "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white",
+                   "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", name]
+        data = b"".join(frame.convert("RGB").tobytes() for frame in frames)
+        result = subprocess.run(command, input=data, capture_output=True, timeout=300)
+        if result.returncode != 0:
+            raise ExportError(f"ffmpeg failed: {result.stderr.decode(errors='replace').strip()[-300:]}")
+    _atomic(path, write)
+    return path
+
+
+def save_frames(frames: Sequence["Image.Image"], path: str | os.PathLike) -> Path:
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gif":
+        return save_gif(frames, path)
+    if suffix == ".mp4":
+        return save_mp4(frames, path)
+    raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
+
+
+# -- from the window ----------------------------------------------------------------------------------
+def export_animation(window: "MainWindow", path: str | os.PathLike, *, max_frames: int = MAX_FRAMES,
+                     width: int = DEFAULT_WIDTH) -> Path:
+    """The window's current sweep, ε from 0 to ε_max, one frame per grid ε (thinned to ``max_frames``)."""
+    state = window.sweep
+    if state is None or not state.complete:
+        raise ExportError("wait until the sweep is complete, then export the animation")
+    if Path(path).suffix.lower() not in (".gif", ".mp4"):
+        raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
+    toggle = getattr(window.heatmaps, "per_channel", None)
+    frames = render(state, frame_eps(state, max_frames), width=width,
+                    probabilities=window.curves.probabilities.isChecked(),
+                    per_channel=bool(toggle is not None and toggle.isChecked()))
+    return save_frames(frames, path)
+
+
+def ask_animation(window: "MainWindow") -> Path | None:
+    from PySide6.QtWidgets import QFileDialog
+
+    filters = "GIF animation (*.gif)" + (";;MP4 video (*.mp4)" if ffmpeg_path() else "")
+    path, chosen = QFileDialog.getSaveFileName(window, "Export ε-sweep animation", "sweep.gif", filters)
+    if not path:
+        return None
+    if Path(path).suffix.lower() not in (".gif", ".mp4"):
+        path += ".mp4" if "mp4" in chosen else ".gif"
+    window.set_status("Rendering the animation…")
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        written = export_animation(window, path)
+    except (ExportError, OSError) as error:
+        window.show_error(f"animation: {error}")
+        return None
+    finally:
+        QApplication.restoreOverrideCursor()
+    window.set_status(f"Saved {written}")
+    return written
+
+
+# -- headless (advviz animate) ----------------------------------------------------------------------------
+def compute_sweep(model: Any, x: Any, label: int, eps_max: float, steps: int, attack: Any) -> SweepState:
+    """Run the window's sweep job on this thread and collect it."""
+    from advviz.gui.jobs import SweepHeader, sweep_job
+
+    state: SweepState | None = None
+    for step in sweep_job(model, x, label, eps_max, steps, attack):
+        if isinstance(step, SweepHeader):
+            state = SweepState(step)
+        elif state is not None:
+            state.apply(step)
+    assert state is not None and state.complete
+    return state
+
+
+def offscreen_app() -> tuple[QApplication, bool]:
+    """The QApplication (created offscreen when there is no display); True when created here."""
+    app = QApplication.instance()
+    if app is not None:
+        return app, False  # type: ignore[return-value]
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QApplication([sys.argv[0] if sys.argv else "advviz"]), True
+
+
+def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os.PathLike, attack: str = "fgsm",
+            target: int | None = None, clip: bool = True, device: str = "cpu", dataset: str | None = None,
+            width: int = DEFAULT_WIDTH, probabilities: bool = False) -> dict[str, Any]:
+    """``advviz animate``: ``steps`` frames, ε = 0 … ``eps_max``, of ``model`` on test sample ``index``."""
+    import pyqtgraph as pg
+
+    from advviz.core.data import load_dataset
+    from advviz.core.zoo import load_model
+    from advviz.gui.jobs import ATTACK_TITLES, AttackChoice
+
+    if Path(out).suffix.lower() not in (".gif", ".mp4"):
+        raise ExportError(f"--out {out}: an animation is a .gif or an .mp4 file")
+    if Path(out).suffix.lower() == ".mp4" and ffmpeg_path() is None:
+        raise ExportError("MP4 needs ffmpeg, which is not installed here; use --out something.gif")
+    if steps < 2:
+        raise ExportError(f"--steps must be at least 2 (frames from ε = 0 to ε_max), got {steps}")
+    key = "fgsm-targeted" if target is not None else attack
+    if key not in ATTACK_TITLES:
+        raise ExportError(f"unknown attack {attack!r}; choose one of: fgsm, random-sign, bim, pgd, fgm-l2")
+    if target is not None and attack != "fgsm":
+        raise ExportError("--target works with --attack fgsm (targeted FGSM)")
+    app, created = offscreen_app()
+    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+    net = load_model(model, device=device)
+    x, y = load_dataset(dataset or model.split("-")[0], "test")
+    if not 0 <= index < len(x):
+        raise ExportError(f"--index must be in 0…{len(x) - 1}, got {index}")
+    if target is not None and not 0 <= target < len(net.class_names):
+        raise ExportError(f"--target must be a class in 0…{len(net.class_names) - 1}, got {target}")
+    choice = AttackChoice(key, target or 0, clip)
+    state = compute_sweep(net, x[index: index + 1], int(y[index]), eps_max, 2 * steps - 1, choice)
+    eps = np.linspace(0.0, eps_max, steps)
+    frames = render(state, eps, width=width, probabilities=probabilities)
+    written = save_frames(frames, out)
+    if created:
+        app.processEvents()
+    return {"out": str(written), "frames": len(frames), "width": frames[0].width, "height": frames[0].height,
+            "bytes": written.stat().st_size, "model": model, "index": index, "eps_max": eps_max,
+            "attack": choice.title}

@@ -1,0 +1,542 @@
+"""Bring your own: torchvision / TorchScript models and your own images, in the window.
+
+A user model is a :class:`UserModelSpec` (everything needed to rebuild it, so sessions can store it);
+:func:`user_model_job` builds it with :mod:`advviz.core.user_models` on a worker thread and checks it
+against the images it will see (``check_model_fits``). A model that disagrees with the data is refused
+with a message saying what it expected and what it got; nothing in the window changes until a model
+has passed. Images (a file, a folder, several dropped files) are loaded at the input shape of the model
+being swept, RGB or grey, resized and centre-cropped (:func:`images_job`).
+
+No torch or :mod:`advviz.core` at import time: the window imports this module before torch loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox, QWidget,
+                               QCheckBox)
+
+from advviz.gui.jobs import DataLoaded, ModelSpec, Progress
+
+if TYPE_CHECKING:
+    from advviz.gui.window import MainWindow
+
+# Offered in the dialog's (editable) architecture box; any torchvision classification model name works.
+COMMON_ARCHITECTURES = ("resnet18", "resnet34", "resnet50", "mobilenet_v3_small", "mobilenet_v3_large",
+                        "mobilenet_v2", "efficientnet_b0", "shufflenet_v2_x1_0", "squeezenet1_1", "densenet121",
+                        "regnet_y_400mf", "convnext_tiny", "vgg11", "alexnet", "vit_b_16")
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
+
+
+@dataclass(frozen=True)
+class UserModelSpec(ModelSpec):
+    """A torchvision architecture (weights file or torchvision's pretrained weights) or a TorchScript file.
+
+    ``path`` is the state_dict (torchvision) or the TorchScript file. Class names come from
+    ``class_file`` (one per line), ImageNet's list (``class_source="imagenet"``) or are numbered
+    ``0 … class_count − 1``. ``mean``/``std`` normalize inside the model (ε stays in pixel units).
+    """
+
+    kind: str = "torchvision"  # "torchvision" or "torchscript"
+    pretrained: bool = False
+    channels: int = 3
+    size: int = 224
+    class_source: str = "count"  # "file", "imagenet" or "count"
+    class_file: str | None = None
+    class_count: int = 10
+    mean: tuple[float, ...] = (0.0,)
+    std: tuple[float, ...] = (1.0,)
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return (self.channels, self.size, self.size)
+
+    @classmethod
+    def create(cls, *, kind: str, dataset: str, path: str | None = None, architecture: str | None = None,
+               **settings: Any) -> "UserModelSpec":
+        """A spec with a key and label derived from its settings."""
+        channels = settings.get("channels", 3)
+        size = settings.get("size", 224)
+        source = architecture if kind == "torchvision" else Path(path or "model").stem
+        weights = " pretrained" if settings.get("pretrained") else (f", {Path(path).name}" if path and
+                                                                     kind == "torchvision" else "")
+        label = f"{source} ({kind}{weights}, {channels}×{size}×{size})"
+        key = f"user:{kind}:{architecture or ''}:{path or ''}:{settings.get('pretrained', False)}:{channels}x{size}"
+        return cls(key, label, path, architecture, dataset, kind=kind, **settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["mean"], data["std"] = list(self.mean), list(self.std)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "UserModelSpec":
+        fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        for key in ("mean", "std"):
+            if key in fields:
+                fields[key] = tuple(float(v) for v in fields[key])
+        return cls(**fields)
+
+    def tooltip(self) -> str:
+        classes = {"file": f"class names from {self.class_file}", "imagenet": "ImageNet's 1000 classes",
+                   "count": f"{self.class_count} numbered classes"}[self.class_source]
+        return (f"{self.kind} model, input {self.channels}×{self.size}×{self.size}, {classes}, mean {self.mean}, "
+                f"std {self.std}" + (f"\n{self.path}" if self.path else ""))
+
+    def missing_files(self) -> list[str]:
+        """Files this spec names that do not exist (sessions report them instead of failing later)."""
+        files = [self.path] if self.path else []
+        if self.class_source == "file" and self.class_file:
+            files.append(self.class_file)
+        return [name for name in files if not Path(name).exists()]
+
+    def class_names(self) -> tuple[str, ...] | None:
+        from advviz.core.errors import ModelLoadError
+        from advviz.core.user_models import read_class_names
+
+        if self.class_source == "file":
+            if not self.class_file:
+                raise ModelLoadError("choose a class-names file (one name per line)")
+            return read_class_names(self.class_file)
+        if self.class_source == "imagenet":
+            return imagenet_classes()
+        if self.class_count < 1:
+            raise ModelLoadError("the model needs at least one class")
+        return tuple(str(index) for index in range(self.class_count))
+
+    def load(self, device: Any) -> Any:
+        """Build the model on ``device`` (used by the window's models job too: device changes, sessions)."""
+        from advviz.core.errors import ModelLoadError
+        from advviz.core.user_models import torchscript_model, torchvision_model
+
+        for what, values in (("mean", self.mean), ("std", self.std)):
+            if len(values) not in (1, self.channels):
+                raise ModelLoadError(f"normalization {what} has {len(values)} values; give 1 or one per channel "
+                                     f"({self.channels})")
+        names = self.class_names()
+        if self.kind == "torchvision":
+            if not self.architecture:
+                raise ModelLoadError("type a torchvision architecture name, e.g. resnet18")
+            if self.channels != 3:
+                raise ModelLoadError(f"torchvision models take 3-channel (RGB) input, not {self.channels}")
+            if self.path is None and not self.pretrained:
+                raise ModelLoadError(f"{self.architecture}: choose a weights file (state_dict) or torchvision's "
+                                     "pretrained weights; an untrained network shows nothing")
+            model = torchvision_model(self.architecture, weights_file=self.path, pretrained=self.pretrained,
+                                      class_names=names, input_size=self.size, mean=self.mean, std=self.std,
+                                      device=device)
+        elif self.kind == "torchscript":
+            if not self.path:
+                raise ModelLoadError("choose a TorchScript file (saved with torch.jit.save)")
+            model = torchscript_model(self.path, input_shape=self.input_shape, class_names=names or ("0",),
+                                      mean=self.mean, std=self.std, device=device)
+        else:
+            raise ModelLoadError(f"unknown model kind {self.kind!r}")
+        model.name = self.label
+        return model
+
+
+def imagenet_classes() -> tuple[str, ...]:
+    """ImageNet's class names from torchvision's metadata (shipped with torchvision; no download)."""
+    from torchvision.models import get_model_weights
+
+    return tuple(get_model_weights("resnet18").DEFAULT.meta["categories"])
+
+
+# -- steps and jobs -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ImagesLoaded(DataLoaded):
+    """The user's images; ``source`` are the paths they came from (for sessions)."""
+
+    source: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class UserModelReady:
+    spec: UserModelSpec
+    model: Any
+    device: str
+    data: ImagesLoaded | None = None  # images loaded for this model, when the dialog named some
+    message: str | None = None
+
+
+def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
+                 ) -> tuple[Any, Any]:
+    """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1)."""
+    import torch
+
+    from advviz.core import data
+    from advviz.core.errors import DataError
+
+    channels, height, width = shape
+    xs, ys = [], []
+    for path in paths:
+        try:
+            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
+                                             class_names=tuple(class_names) if class_names else None)
+        except DataError as error:
+            if "is not one of the classes" not in str(error):
+                raise
+            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
+            y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
+        xs.append(x)
+        ys.append(y)
+    x, y = torch.cat(xs), torch.cat(ys)
+    if not torch.isfinite(x).all():
+        raise DataError(f"{', '.join(paths)}: the images contain NaN or infinite values")
+    return x, y
+
+
+def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
+               class_names: Sequence[str]) -> Iterator[Any]:
+    """The user's images at the swept model's input ``shape``, labelled with its ``class_names``."""
+    from advviz.core import zoo
+
+    paths = [str(path) for path in paths]
+    names = ", ".join(Path(path).name for path in paths)
+    yield Progress(f"Loading images from {names}…")
+    x, y = _load_images(paths, shape, class_names)
+    title = f"{names if len(paths) < 3 else f'{len(paths)} files'} ({len(x)} images, {shape[0]}×{shape[1]}×{shape[2]})"
+    yield ImagesLoaded(dataset, title, x, y, tuple(class_names), zoo.list_models(dataset), source=tuple(paths))
+
+
+def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data_x: Any, data_y: Any,
+                   data_classes: Sequence[str]) -> Iterator[Any]:
+    """Build ``spec`` and check it against ``images`` (loaded at its input shape) or the window's data."""
+    from advviz.core import zoo
+    from advviz.core.device import resolve_device
+    from advviz.core.errors import ModelLoadError
+    from advviz.core.user_models import check_model_fits
+
+    resolved, message = resolve_device(device)
+    yield Progress(f"Loading model {spec.label}…")
+    model = spec.load(resolved)
+    loaded = None
+    if images:
+        yield Progress(f"Loading images for {spec.label}…")
+        x, y = _load_images(images, tuple(model.input_shape), model.class_names)
+        names = ", ".join(Path(path).name for path in images)
+        loaded = ImagesLoaded(spec.dataset or "mnist", f"{names} ({len(x)} images for {Path(spec.label).name})",
+                              x, y, tuple(model.class_names), zoo.list_models(spec.dataset or "mnist"),
+                              source=tuple(str(path) for path in images))
+        data_x, data_y, data_classes = x, y, model.class_names
+    if data_x is None or len(data_x) == 0:
+        raise ModelLoadError("no images to check the model on; load images for it")
+    yield Progress(f"Checking {spec.label} on the images…")
+    try:
+        check_model_fits(model, data_x[:2])
+    except ModelLoadError as error:
+        hint = "" if images else " — load images for it (the dialog's images field, or drop a folder on the window)"
+        raise ModelLoadError(f"{error}{hint}") from error
+    check_class_count(model, data_y, data_classes)
+    yield UserModelReady(spec, model, str(resolved), loaded, message)
+
+
+def check_class_count(model: Any, y: Any, class_names: Sequence[str]) -> None:
+    """Refuse a model whose classes cannot be the data's labels (labelled data only)."""
+    from advviz.core.errors import ModelLoadError
+
+    known = y[y >= 0] if y is not None else []
+    if len(known) and len(model.class_names) != len(class_names):
+        raise ModelLoadError(f"{model.name} has {len(model.class_names)} classes, the data's labels have "
+                             f"{len(class_names)} ({', '.join(list(class_names)[:4])}…); give it the data's class "
+                             "names, or load images for it")
+
+
+# -- the window's side ------------------------------------------------------------------------------
+class BringYourOwn(QObject):
+    """Adds user models and images to a :class:`MainWindow`; accepts files dropped on it."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        window.setAcceptDrops(True)
+        window.installEventFilter(self)
+
+    # -- models ------------------------------------------------------------------------------
+    def ask_model(self) -> None:
+        dialog = UserModelDialog(self.window.dataset, self.window)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            spec, images = dialog.request()
+            self.add_model(spec, images)
+
+    def add_model(self, spec: UserModelSpec, images: Sequence[str] = ()) -> None:
+        """Load ``spec`` (with ``images`` for it, or on the window's data); refusals are shown, nothing lost."""
+        window = self.window
+        if window.data is None and not images:
+            window.show_error("Wait until the data has loaded, or name images for the model.")
+            return
+        data = window.data
+        window.runner.start("user-model", user_model_job, spec, window.controls.device_choice, list(images),
+                            None if data is None else data.x, None if data is None else data.y,
+                            () if data is None else data.class_names, on_step=self._model_step,
+                            on_error=window._failed("model"))
+
+    def _model_step(self, step: Any) -> None:
+        window = self.window
+        if isinstance(step, Progress):
+            window._progress("user-model", step)
+        elif isinstance(step, UserModelReady):
+            self._add_ready(step)
+
+    def _add_ready(self, ready: UserModelReady) -> None:
+        window, controls, spec = self.window, self.window.controls, ready.spec
+        window.clear_error()
+        window.specs[spec.key] = spec
+        window.loaded[spec.key] = ready.model
+        self._remove_rows(spec.key)
+        controls.add_model(spec.key, spec.label, spec.tooltip(), checked=True, first=True)
+        data = ready.data if ready.data is not None else window.data
+        keep = [key for key in controls.checked_keys() if key == spec.key or self.fits(key, data)]
+        if ready.data is not None:
+            controls.blockSignals(True)  # the new data's _set_data starts the jobs once
+            controls.set_checked(keep)
+            controls.blockSignals(False)
+            window._data_step(ready.data)
+        else:
+            controls.set_checked(keep)
+        if ready.message:
+            window.show_error(ready.message, warning=True)
+
+    def _remove_rows(self, key: str) -> None:
+        models = self.window.controls.models
+        models.blockSignals(True)
+        for row in range(models.count() - 1, -1, -1):
+            if models.item(row).data(Qt.ItemDataRole.UserRole) == key:
+                models.takeItem(row)
+        models.blockSignals(False)
+
+    def fits(self, key: str, data: Any) -> bool:
+        """Whether model ``key`` takes ``data``'s images and labels."""
+        if data is None:
+            return True
+        model = self.window.loaded.get(key)
+        if model is not None:
+            shape, classes = tuple(model.input_shape), len(model.class_names)
+        else:
+            spec = self.window.specs.get(key)
+            if isinstance(spec, UserModelSpec):
+                shape, classes = spec.input_shape, None
+            else:
+                from advviz.core.data import dataset_info
+
+                info = dataset_info((spec.dataset if spec else None) or self.window.dataset)
+                shape, classes = info.input_shape, len(info.classes)
+        labelled = bool((data.y >= 0).any())
+        return shape == tuple(data.x.shape[1:]) and (not labelled or classes in (None, len(data.class_names)))
+
+    # -- images ------------------------------------------------------------------------------
+    def ask_images(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.window, "Images", "", IMAGE_FILTER)
+        if paths:
+            self.load_images(paths)
+
+    def ask_image_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self.window, "Folder of images (one sub-folder per class, or flat)")
+        if path:
+            self.load_images([path])
+
+    def target_shape(self) -> tuple[tuple[int, int, int], tuple[str, ...]]:
+        """Input shape and class names of the model being swept (the data set's when none is)."""
+        model = self.window.sweep_model()
+        if model is not None:
+            return tuple(model.input_shape), tuple(model.class_names)
+        from advviz.core.data import dataset_info
+
+        info = dataset_info(self.window.dataset)
+        return info.input_shape, info.classes
+
+    def load_images(self, paths: Sequence[str] | str, *, shape: Sequence[int] | None = None,
+                    class_names: Sequence[str] | None = None) -> None:
+        """Show the images in ``paths`` (files or folders), at the swept model's input shape by default."""
+        window = self.window
+        paths = [paths] if isinstance(paths, str) else [str(path) for path in paths]
+        if window.data is None and shape is None:
+            window.show_error("Wait until PyTorch and the data have loaded, then load images.")
+            return
+        if shape is None or class_names is None:
+            default_shape, default_names = self.target_shape()
+            shape = shape or default_shape
+            class_names = class_names if class_names is not None else default_names
+        window.runner.start("data", images_job, paths, window.dataset, tuple(int(v) for v in shape),
+                            tuple(class_names), on_step=self._images_step, on_error=window._failed("images"))
+
+    def _images_step(self, step: Any) -> None:
+        window = self.window
+        if isinstance(step, ImagesLoaded):
+            keep = [key for key in window.controls.checked_keys() if self.fits(key, step)]
+            if keep != window.controls.checked_keys():
+                window.controls.blockSignals(True)
+                window.controls.set_checked(keep)
+                window.controls.blockSignals(False)
+        window._data_step(step)
+
+    # -- drag and drop -----------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() in (QEvent.Type.DragEnter, QEvent.Type.DragMove):
+            if dropped_paths(event):
+                event.acceptProposedAction()
+                return True
+        elif watched is self.window and event.type() == QEvent.Type.Drop:
+            paths = dropped_paths(event)
+            if paths:
+                event.acceptProposedAction()
+                self.load_images(paths)
+                return True
+        return super().eventFilter(watched, event)
+
+
+def dropped_paths(event: Any) -> list[str]:
+    """Local files and folders in a drag event."""
+    mime = event.mimeData()
+    if mime is None or not mime.hasUrls():
+        return []
+    return [url.toLocalFile() for url in mime.urls() if url.isLocalFile() and url.toLocalFile()]
+
+
+# -- the dialog ----------------------------------------------------------------------------------------
+def _floats(text: str, what: str) -> tuple[float, ...]:
+    try:
+        values = tuple(float(part) for part in text.replace(";", ",").split(",") if part.strip())
+    except ValueError:
+        raise ValueError(f"{what}: expected numbers separated by commas, got {text!r}") from None
+    if not values:
+        raise ValueError(f"{what}: expected one number, or one per channel")
+    if what == "std" and any(value <= 0 for value in values):
+        raise ValueError("std: every value must be > 0")
+    return values
+
+
+class UserModelDialog(QDialog):
+    """Ask for a torchvision architecture (weights file or pretrained) or a TorchScript file, its input
+    size, channels, class names and normalization, and optionally images to show it."""
+
+    def __init__(self, dataset: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Load your own model")
+        self.dataset = dataset
+        self.torchvision = QRadioButton("torchvision architecture")
+        self.torchscript = QRadioButton("TorchScript file")
+        self.torchvision.setChecked(True)
+        kinds = QButtonGroup(self)
+        kinds.addButton(self.torchvision)
+        kinds.addButton(self.torchscript)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.torchvision)
+        kind_row.addWidget(self.torchscript)
+        self.architecture = QComboBox()
+        self.architecture.setEditable(True)
+        self.architecture.addItems(list(COMMON_ARCHITECTURES))
+        self.pretrained = QCheckBox("torchvision's pretrained ImageNet weights (downloads; needs internet)")
+        self.path = QLineEdit()
+        self.path.setPlaceholderText("state_dict (.pt / .pth) for torchvision, or a TorchScript file")
+        self.channels = QSpinBox(minimum=1, maximum=4, value=3)
+        self.size = QSpinBox(minimum=8, maximum=1024, value=224)
+        self.size.setSuffix(" px (square)")
+        self.class_source = QComboBox()
+        self.class_source.addItem("numbered 0 … N−1", "count")
+        self.class_source.addItem("from a text file (one name per line)", "file")
+        self.class_source.addItem("ImageNet's 1000 classes (torchvision metadata)", "imagenet")
+        self.class_count = QSpinBox(minimum=1, maximum=100000, value=10)
+        self.class_file = QLineEdit()
+        self.class_file.setPlaceholderText("classes.txt")
+        self.mean = QLineEdit(", ".join(map(str, IMAGENET_MEAN)))
+        self.std = QLineEdit(", ".join(map(str, IMAGENET_STD)))
+        self.images = QLineEdit()
+        self.images.setPlaceholderText("optional: an image or a folder to show this model (else the current data)")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c62828;")
+
+        form = QFormLayout(self)
+        form.addRow("model", kind_row)
+        form.addRow("architecture", self.architecture)
+        form.addRow("", self.pretrained)
+        form.addRow("weights / model file", self._with_browse(self.path, self._browse_model))
+        form.addRow("input channels", self.channels)
+        form.addRow("input size", self.size)
+        form.addRow("class names", self.class_source)
+        form.addRow("number of classes", self.class_count)
+        form.addRow("class-names file", self._with_browse(self.class_file, self._browse_classes))
+        form.addRow("normalization mean", self.mean)
+        form.addRow("normalization std", self.std)
+        form.addRow("images", self._with_browse(self.images, self._browse_images))
+        form.addRow(QLabel("Inputs are [0, 1] pixels; mean/std are applied inside the model, so ε stays in "
+                           "pixel units."))
+        form.addRow(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.form = form
+        for signal in (self.torchvision.toggled, self.pretrained.toggled, self.class_source.currentIndexChanged):
+            signal.connect(lambda *_: self._update())
+        self._update()
+
+    def _with_browse(self, edit: QLineEdit, browse: Any) -> QHBoxLayout:
+        button = QPushButton("Browse…")
+        button.clicked.connect(browse)
+        row = QHBoxLayout()
+        row.addWidget(edit, 1)
+        row.addWidget(button)
+        return row
+
+    def _update(self) -> None:
+        vision = self.torchvision.isChecked()
+        self.architecture.setEnabled(vision)
+        self.pretrained.setEnabled(vision)
+        if vision:
+            self.channels.setValue(3)
+        self.channels.setEnabled(not vision)
+        self.path.setEnabled(not (vision and self.pretrained.isChecked()))
+        source = self.class_source.currentData()
+        self.class_count.setEnabled(source == "count")
+        self.class_file.setEnabled(source == "file")
+
+    def _browse_model(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Model file", "", "PyTorch files (*.pt *.pth *.ts *.zip);;"
+                                              "All files (*)")
+        if path:
+            self.path.setText(path)
+
+    def _browse_classes(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Class names", "", "Text (*.txt);;All files (*)")
+        if path:
+            self.class_file.setText(path)
+            self.class_source.setCurrentIndex(self.class_source.findData("file"))
+
+    def _browse_images(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Folder of images for this model")
+        if path:
+            self.images.setText(path)
+
+    def _accept(self) -> None:
+        try:
+            self.request()
+        except ValueError as error:
+            self.message.setText(str(error))
+            return
+        self.accept()
+
+    def request(self) -> tuple[UserModelSpec, list[str]]:
+        """The spec and image paths as entered (raises ValueError on unreadable numbers)."""
+        vision = self.torchvision.isChecked()
+        pretrained = vision and self.pretrained.isChecked()
+        path = self.path.text().strip() or None
+        spec = UserModelSpec.create(
+            kind="torchvision" if vision else "torchscript", dataset=self.dataset,
+            path=None if pretrained else path, architecture=self.architecture.currentText().strip() if vision else None,
+            pretrained=pretrained, channels=self.channels.value(), size=self.size.value(),
+            class_source=str(self.class_source.currentData()), class_file=self.class_file.text().strip() or None,
+            class_count=self.class_count.value(), mean=_floats(self.mean.text(), "mean"),
+            std=_floats(self.std.text(), "std"))
+        images = [self.images.text().strip()] if self.images.text().strip() else []
+        return spec, images

@@ -1,0 +1,264 @@
+"""Export a panel as an image (PNG, SVG) or its data (CSV, NPZ).
+
+The format follows the file's suffix. Images use pyqtgraph's exporters on the panel's scene (a panel
+without a pyqtgraph ``view`` is grabbed as a PNG). Data are what the panel shows: the curves panel's
+ε and logits (and probabilities), the heatmaps' arrays, the transfer matrices. A panel of another
+kind can offer ``export_data() -> dict[str, np.ndarray]``.
+
+:func:`export_panel` raises :class:`ExportError` (a ``ValueError``: the window shows its message).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+if TYPE_CHECKING:
+    from advviz.gui.window import MainWindow
+
+IMAGE_SUFFIXES = (".png", ".svg")
+DATA_SUFFIXES = (".csv", ".npz")
+SUFFIXES = IMAGE_SUFFIXES + DATA_SUFFIXES
+FILTERS = "PNG image (*.png);;SVG image (*.svg);;CSV data (*.csv);;NumPy data (*.npz)"
+
+
+class ExportError(ValueError):
+    """An export that cannot be done, with a message for the window."""
+
+
+# -- which panels ---------------------------------------------------------------------------------
+def panels(window: "MainWindow") -> list[tuple[str, QWidget]]:
+    """(title, panel) of every exportable panel: the centre tabs, then docks holding a pyqtgraph view."""
+    from PySide6.QtWidgets import QDockWidget
+
+    found: list[tuple[str, QWidget]] = []
+    tabs = window.tabs
+    for index in range(tabs.count()):
+        found.append((tabs.tabText(index), tabs.widget(index)))
+    for dock in window.findChildren(QDockWidget):
+        widget = dock.widget()
+        if widget is not None and hasattr(widget, "view") and all(widget is not w for _, w in found):
+            found.append((dock.windowTitle(), widget))
+    return found
+
+
+def current_panel(window: "MainWindow") -> QWidget:
+    """The panel in front: the current tab."""
+    return window.tabs.currentWidget()
+
+
+def panel_name(window: "MainWindow", panel: QWidget) -> str:
+    for title, widget in panels(window):
+        if widget is panel:
+            return title
+    return type(panel).__name__
+
+
+# -- data ---------------------------------------------------------------------------------------------
+def panel_data(window: "MainWindow", panel: QWidget) -> dict[str, np.ndarray]:
+    """The arrays a panel shows (raises ExportError when it shows nothing yet)."""
+    from advviz.gui.panels.curves import CurvesPanel
+    from advviz.gui.panels.heatmaps import HeatmapsPanel
+    from advviz.gui.panels.transfer import TransferPanel
+
+    if isinstance(panel, CurvesPanel):
+        return curves_data(window, panel)
+    if isinstance(panel, HeatmapsPanel):
+        return heatmaps_data(window, panel)
+    if isinstance(panel, TransferPanel):
+        return transfer_data(panel)
+    export = getattr(panel, "export_data", None)
+    if callable(export):
+        data = export()
+        if not data:
+            raise ExportError(f"{panel_name(window, panel)} shows nothing to export yet")
+        return {key: np.asarray(value) for key, value in data.items()}
+    raise ExportError(f"{panel_name(window, panel)} has no data export; save it as PNG or SVG")
+
+
+def curves_data(window: "MainWindow", panel: Any) -> dict[str, np.ndarray]:
+    state = window.sweep
+    if state is None or not state.started or state.filled == 0 or not panel.curves:
+        raise ExportError("the logit curves are empty: pick a sample and wait for the sweep")
+    shown = np.stack([curve.getData()[1] for curve in panel.curves], axis=1).astype(np.float32)
+    eps = np.asarray(panel.curves[0].getData()[0], dtype=np.float32)
+    filled = state.filled
+    header = state.header
+    return {
+        "eps": eps,
+        "logits": state.logits[:filled].astype(np.float32),
+        "probabilities": state.probabilities()[:filled].astype(np.float32),
+        "shown": shown,  # what the panel draws: logits, or probabilities when that box is ticked
+        "shown_quantity": np.array("probabilities" if panel.probabilities.isChecked() else "logits"),
+        "predictions": state.logits[:filled].argmax(axis=1),
+        "class_names": np.array(header.class_names),
+        "label": np.array(header.label),
+        "label_known": np.array(header.label_known),
+        "clean_logits": np.asarray(header.clean_logits, dtype=np.float32),
+        "model": np.array(header.model_name),
+        "attack": np.array(header.attack.title),
+        "cursor_eps": np.array(panel.cursor_value(), dtype=np.float32),
+    }
+
+
+def heatmaps_data(window: "MainWindow", panel: Any) -> dict[str, np.ndarray]:
+    if not panel.shown:
+        raise ExportError("the heatmaps are empty: pick a sample and wait for the sweep")
+    data = {key: np.asarray(value, dtype=np.float32) for key, value in panel.shown.items()}
+    state = window.sweep
+    if state is not None and state.started:
+        index = window.cursor_index()
+        data["eps"] = np.array(state.eps[index], dtype=np.float32)
+        if state.x is not None:
+            data["x"] = state.x.astype(np.float32)  # (C, H, W) as the model sees it
+            adversarial = state.adversarial_at(index)
+            if adversarial is not None:
+                data["x_adversarial"] = np.asarray(adversarial, dtype=np.float32)
+                data["eta"] = data["x_adversarial"] - data["x"]
+        if state.gradient is not None:
+            data["gradient_raw"] = state.gradient.astype(np.float32)
+    return data
+
+
+def transfer_data(panel: Any) -> dict[str, np.ndarray]:
+    state = panel.state
+    if state is None:
+        raise ExportError("the transfer matrix is empty: check two or more models")
+    result = state.result
+    return {"names": np.array(state.header.names), "eps": np.array(state.header.eps, dtype=np.float32),
+            "samples": np.array(state.header.samples), "attack": np.array(state.header.attack_title),
+            "error": np.asarray(result.error, dtype=np.float32),
+            "confidence": np.asarray(result.confidence, dtype=np.float32),
+            "agreement": np.asarray(result.agreement, dtype=np.float32)}
+
+
+def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
+    """A table per kind of panel: wide for curves, long (one value per row) otherwise."""
+    if "eps" in data and "logits" in data and data["logits"].ndim == 2:
+        names = [str(name) for name in data["class_names"]]
+        yield ["eps", "prediction", *[f"logit {n}" for n in names], *[f"probability {n}" for n in names]]
+        for eps, predicted, logits, probs in zip(data["eps"], data["predictions"], data["logits"],
+                                                 data["probabilities"]):
+            yield [f"{eps:.6g}", names[int(predicted)], *[f"{v:.6g}" for v in logits], *[f"{v:.6g}" for v in probs]]
+        return
+    if "names" in data and "error" in data:
+        names = [str(name) for name in data["names"]]
+        yield ["metric", "source", "target", "value"]
+        for metric in ("error", "confidence", "agreement"):
+            for row, source in enumerate(names):
+                for column, target in enumerate(names):
+                    yield [metric, source, target, f"{float(data[metric][row, column]):.6g}"]
+        return
+    yield ["array", "index", "value"]
+    for key, value in data.items():
+        array = np.asarray(value)
+        if array.dtype.kind in "US":
+            yield [key, "", str(array)]
+            continue
+        for index in np.ndindex(array.shape):
+            yield [key, "-".join(map(str, index)), f"{float(array[index]):.6g}"]
+
+
+# -- writing ------------------------------------------------------------------------------------------
+def _atomic(path: Path, write: Any) -> None:
+    """Write through a temporary file in the same folder, then rename over ``path``."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def export_panel(window: "MainWindow", panel: QWidget, path: str | os.PathLike) -> Path:
+    """Write ``panel`` to ``path``: PNG or SVG image, CSV or NPZ data (by suffix)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ExportError(f"{path.name}: choose a .png, .svg, .csv or .npz file name")
+    if not path.parent.is_dir():
+        raise ExportError(f"folder not found: {path.parent}")
+    window.redraw_now()
+    if suffix in DATA_SUFFIXES:
+        data = panel_data(window, panel)
+        if suffix == ".npz":
+            _atomic(path, lambda name: np.savez(name, **data))
+        else:
+            def write_csv(name: str) -> None:
+                with open(name, "w", newline="", encoding="utf-8") as handle:
+                    csv.writer(handle).writerows(_csv_rows(data))
+            _atomic(path, write_csv)
+        return path
+    _atomic(path, lambda name: export_image(panel, name, suffix))
+    return path
+
+
+def export_image(panel: QWidget, path: str, suffix: str) -> None:
+    import pyqtgraph.exporters as exporters
+
+    view = getattr(panel, "view", None)
+    if view is None or not hasattr(view, "scene"):
+        if suffix == ".svg":
+            raise ExportError("this panel can be saved as PNG only")
+        if not panel.grab().save(path, "PNG"):
+            raise ExportError(f"cannot write {path}")
+        return
+    scene = view.scene()
+    if suffix == ".svg":
+        exporters.SVGExporter(scene).export(fileName=path)
+        return
+    exporter = exporters.ImageExporter(scene)
+    width = int(exporter.parameters()["width"])
+    if width < 400:  # a panel never shown (a hidden tab) has no real size yet
+        exporter.parameters()["width"] = 1200
+    exporter.export(fileName=path)
+    if not Path(path).exists() or Path(path).stat().st_size == 0:
+        raise ExportError(f"cannot write {path}")
+
+
+def export_view(window: "MainWindow", path: str | os.PathLike) -> Path:
+    """Export the panel in front (``Ctrl+E``)."""
+    return export_panel(window, current_panel(window), path)
+
+
+# -- dialogs ------------------------------------------------------------------------------------------
+def ask_export(window: "MainWindow", panel: QWidget | None = None) -> Path | None:
+    """Ask for a file name and export ``panel`` (the panel in front by default); errors go to the window."""
+    panel = panel if panel is not None else current_panel(window)
+    stem = panel_name(window, panel).split(" (")[0].lower().replace(" ", "-").replace("ε", "eps")
+    path, chosen = QFileDialog.getSaveFileName(window, f"Export {panel_name(window, panel)}", f"{stem}.png",
+                                               FILTERS)
+    if not path:
+        return None
+    if Path(path).suffix.lower() not in SUFFIXES:  # no suffix typed: take the chosen filter's
+        path += "." + chosen.split("*.")[-1].rstrip(")")
+    try:
+        written = export_panel(window, panel, path)
+    except (ExportError, OSError) as error:
+        window.show_error(f"export: {error}")
+        return None
+    window.set_status(f"Saved {written}")
+    return written
+
+
+def add_context_menus(window: "MainWindow") -> None:
+    """Add "Export this panel…" to the right-click menu of each pyqtgraph panel."""
+    from PySide6.QtGui import QAction
+
+    for title, panel in panels(window):
+        view = getattr(panel, "view", None)
+        if view is None or not hasattr(view, "scene") or getattr(panel, "_advviz_export_action", None):
+            continue
+        action = QAction(f"Export {title} as PNG, SVG, CSV or NPZ…", view)
+        action.triggered.connect(lambda _=False, p=panel: ask_export(window, p))
+        view.scene().contextMenu.append(action)
+        panel._advviz_export_action = action  # type: ignore[attr-defined]
