@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QP
 from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
+from advviz.gui.explain_controller import ExplanationsController
 from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
@@ -57,6 +58,7 @@ class MainWindow(QMainWindow):
         self.transfer_panel = TransferPanel()
         self._build_layout()
         self._connect()
+        self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
         self.redraw_timer = QTimer(self)
         self.redraw_timer.setSingleShot(True)
         self.redraw_timer.setInterval(REDRAW_MS)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def _models_ready(self) -> None:
         self.ready = True
+        self.explain.models_ready()
         keys = [key for key in self.controls.checked_keys() if key in self.loaded]
         if not keys:
             self.runner.cancel("sweep")
@@ -417,11 +420,12 @@ class MainWindow(QMainWindow):
                 self.heatmaps.show_state(self.sweep, index)
         if "transfer" in dirty and self.transfer is not None:
             self.transfer_panel.show_state(self.transfer)
+        self.explain.redraw(dirty)
 
     def redraw_now(self) -> None:
         """Draw everything pending immediately (screenshots, tests)."""
         self.redraw_timer.stop()
-        self._dirty.update({"curves", "heatmaps", "transfer"})
+        self._dirty.update({"curves", "heatmaps", "transfer"} | self.explain.keys)
         self._redraw()
 
     # -- lifetime --------------------------------------------------------------------------------

@@ -1,0 +1,247 @@
+"""The explanation panels in the window: a second row of tabs, and which of their jobs runs when.
+
+The window hands over three hooks (its models are ready, its redraw timer fired, draw everything
+now); everything else is read from the window's own widgets. A panel's job runs only while its
+tab is shown: changing the sample, the cursor ε, the controls or the checked models marks the
+affected panels stale, and the visible one recomputes at once (the others when they are shown).
+Training and the paper table run on a button press. Jobs run in the window's
+:class:`~advviz.gui.worker.JobRunner` (one slot per panel, cancellable with the window's Cancel
+button); steps go into :mod:`advviz.gui.explanations` states, drawn by the window's ≤ 60 Hz timer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QTabWidget
+
+from advviz.gui import explanations as ex
+from advviz.gui.jobs import ModelSpec, Progress
+from advviz.gui.panels.explain_diagnostics import DiagnosticsPanel
+from advviz.gui.panels.explain_linear import LinearPanel
+from advviz.gui.panels.explain_linearity import LinearityPanel
+from advviz.gui.panels.explain_map import DecisionMapPanel
+from advviz.gui.panels.explain_paper import PaperPanel
+from advviz.gui.panels.explain_robustness import RobustnessPanel
+from advviz.gui.panels.explain_rubbish import RubbishPanel
+from advviz.gui.panels.explain_training import TrainingPanel
+
+TAB_TITLE = "The paper's arguments"
+PANELS: tuple[tuple[str, str, type], ...] = (
+    ("linear", "Linear explanation", LinearPanel),
+    ("linearity", "Linearity meter", LinearityPanel),
+    ("map", "2-D decision map", DecisionMapPanel),
+    ("robustness", "Robustness curves", RobustnessPanel),
+    ("rubbish", "Rubbish class", RubbishPanel),
+    ("training", "Adversarial training", TrainingPanel),
+    ("diagnostics", "Diagnostics", DiagnosticsPanel),
+    ("paper", "Paper table", PaperPanel),
+)
+AUTOMATIC = ("linear", "linearity", "map", "robustness", "rubbish", "diagnostics")  # the rest: on a button
+STATES = {ex.LinearHeader: ex.LinearState, ex.LinearityHeader: ex.LinearityState, ex.MapHeader: ex.MapState,
+          ex.RobustnessHeader: ex.RobustnessState, ex.RubbishHeader: ex.RubbishState,
+          ex.TrainingHeader: ex.TrainingState}
+DIAGNOSTICS_SAMPLES = 64
+
+
+class ExplanationsController(QObject):
+    def __init__(self, window: Any) -> None:
+        super().__init__(window)
+        self.window = window
+        self.panels: dict[str, Any] = {}
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for key, title, cls in PANELS:
+            self.panels[key] = cls()
+            self.tabs.addTab(self.panels[key], title)
+        window.tabs.addTab(self.tabs, TAB_TITLE)
+        self.states: dict[str, Any] = {}
+        self.stale: set[str] = set(AUTOMATIC)
+        self.keys = {f"explain-{key}" for key, _, _ in PANELS}
+
+        window.tabs.currentChanged.connect(lambda _: self.refresh())
+        self.tabs.currentChanged.connect(lambda _: self.refresh())
+        window.samples.sampleChanged.connect(lambda _: self.invalidate("linear", "map"))
+        window.curves.cursorReleased.connect(lambda _: self.invalidate("linear", "diagnostics"))
+        window.curves.cursorMoved.connect(lambda _: window._mark("explain-map"))
+        window.controls.sweepSettingsChanged.connect(
+            lambda: self.invalidate("linearity", "map", "robustness", "diagnostics"))
+        for key in AUTOMATIC:
+            signal = getattr(self.panels[key], "settingsChanged", None)
+            if signal is not None:
+                signal.connect(lambda key=key: self.invalidate(key))
+        self.panels["training"].trainRequested.connect(lambda _: self.start("training"))
+        self.panels["paper"].runRequested.connect(lambda _: self.start("paper"))
+
+    # -- hooks called by the window ---------------------------------------------------------------
+    def models_ready(self) -> None:
+        """The checked models (or the data set) changed."""
+        self.invalidate(*AUTOMATIC)
+
+    def redraw(self, dirty: set[str]) -> None:
+        for key, panel in self.panels.items():
+            if f"explain-{key}" not in dirty or key not in self.states:
+                continue
+            if key == "map":
+                panel.set_cursor(self._eps())
+            panel.show_state(self.states[key])
+
+    # -- what is computed when ---------------------------------------------------------------------
+    def visible(self) -> str | None:
+        if self.window.tabs.currentWidget() is not self.tabs:
+            return None
+        return PANELS[self.tabs.currentIndex()][0]
+
+    def show(self, key: str) -> None:
+        """Bring panel ``key`` to the front (it computes if stale)."""
+        self.tabs.setCurrentWidget(self.panels[key])
+        self.window.tabs.setCurrentWidget(self.tabs)
+        self.refresh()
+
+    def invalidate(self, *keys: str) -> None:
+        self.stale.update(keys)
+        self.refresh()
+
+    def refresh(self) -> None:
+        key = self.visible()
+        if key is not None and key in self.stale and self.window.data is not None and self.window.ready:
+            self.stale.discard(key)
+            self.start(key)
+
+    def start(self, key: str) -> None:
+        getattr(self, f"_start_{key}")()
+
+    # -- inputs from the window ------------------------------------------------------------------------
+    def _models(self) -> list[Any]:
+        window = self.window
+        return [window.loaded[key] for key in window.controls.checked_keys() if key in window.loaded]
+
+    def _eps(self) -> float:
+        return abs(float(self.window.curves.cursor_value()))
+
+    def _clip(self) -> bool:
+        return bool(self.window.controls.clip.isChecked())
+
+    def _eps_max(self) -> float:
+        return float(self.window.controls.eps_max.value())
+
+    def _sample(self) -> tuple[Any, Any] | None:
+        data, index = self.window.data, self.window.samples.current()
+        if data is None or index < 0:
+            return None
+        return data.x[index: index + 1], data.y[index: index + 1]
+
+    def _run(self, key: str, func: Any, *args: Any, **kwargs: Any) -> None:
+        slot = f"explain-{key}"
+        self.window.progress[slot] = Progress(f"{dict((k, t) for k, t, _ in PANELS)[key]}…")
+        self.window.runner.start(slot, func, *args, on_step=lambda step: self._step(key, step),
+                                 on_done=lambda _: self.window._mark(slot),
+                                 on_error=self.window._failed(dict((k, t) for k, t, _ in PANELS)[key]), **kwargs)
+        self.window._update_status()
+
+    def _step(self, key: str, step: Any) -> None:
+        if isinstance(step, Progress):
+            self.window._progress(f"explain-{key}", step)
+            return
+        state_class = STATES.get(type(step))
+        if state_class is not None:
+            self.states[key] = state_class(step)
+        elif isinstance(step, ex.DiagnosticsResult):
+            self.states[key] = step
+        elif key in self.states:
+            self.states[key].apply(step)
+        if isinstance(step, ex.TrainedModel):
+            self._add_trained(step)
+        self.window._mark(f"explain-{key}")
+
+    def _nothing(self, key: str, message: str) -> None:
+        self.window.runner.cancel(f"explain-{key}")
+        self.states.pop(key, None)
+        self.panels[key].clear(message)
+
+    # -- the jobs --------------------------------------------------------------------------------------
+    def _start_linear(self) -> None:
+        models, sample = self._models(), self._sample()
+        if not models or sample is None:
+            return self._nothing("linear", "Check a model in the left panel.")
+        if self._eps() <= 0:
+            return self._nothing("linear", "Move the ε cursor (Logits vs ε tab) away from 0.")
+        panel = self.panels["linear"]
+        self._run("linear", ex.linear_job, models[0], self.window.dataset, *sample, self._eps(),
+                  clip=panel.clip.isChecked(), mode=panel.mode_key)
+
+    def _start_linearity(self) -> None:
+        models, data = self._models(), self.window.data
+        if not models or data is None:
+            return self._nothing("linearity", "Check one or more models in the left panel.")
+        if bool((data.y < 0).any()):
+            return self._nothing("linearity", "The linearity meter needs labelled images.")
+        count = min(self.panels["linearity"].samples.value(), len(data.x))
+        self._run("linearity", ex.linearity_job, models, [m.name for m in models], data.x[:count], data.y[:count],
+                  self._eps_max(), 41, clip=self.panels["linearity"].clip.isChecked())
+
+    def _start_map(self) -> None:
+        models, sample = self._models(), self._sample()
+        if not models or sample is None:
+            return self._nothing("map", "Check a model in the left panel.")
+        x, y = sample
+        panel = self.panels["map"]
+        extent = self._eps_max() if panel.follow.isChecked() else float(panel.extent.value())
+        self._run("map", ex.decision_map_job, models[0], x, y, extent=extent, resolution=panel.resolution.value(),
+                  clip=self._clip())
+
+    def _start_robustness(self) -> None:
+        models, data = self._models(), self.window.data
+        if not models or data is None:
+            return self._nothing("robustness", "Check one or more models in the left panel.")
+        if bool((data.y < 0).any()):
+            return self._nothing("robustness", "Robustness curves need labelled images.")
+        panel = self.panels["robustness"]
+        count = min(panel.samples.value(), len(data.x))
+        points = panel.points.value()
+        eps = [self._eps_max() * i / (points - 1) for i in range(points)]
+        self._run("robustness", ex.robustness_job, models, [m.name for m in models], data.x[:count],
+                  data.y[:count], eps, clip=self._clip())
+
+    def _start_rubbish(self) -> None:
+        models = self._models()
+        if not models:
+            return self._nothing("rubbish", "Check one or more models in the left panel.")
+        panel = self.panels["rubbish"]
+        self._run("rubbish", ex.rubbish_job, models, [m.name for m in models], count=panel.count.value(),
+                  distribution=str(panel.distribution.currentData()))
+
+    def _start_diagnostics(self) -> None:
+        models, data = self._models(), self.window.data
+        if not models or data is None:
+            return self._nothing("diagnostics", "Check a model in the left panel.")
+        if self._eps() <= 0:
+            return self._nothing("diagnostics", "Move the ε cursor (Logits vs ε tab) away from 0.")
+        count = min(DIAGNOSTICS_SAMPLES, len(data.x))
+        self._run("diagnostics", ex.diagnostics_job, models[0], data.x[:count], data.y[:count], eps=self._eps(),
+                  clip=self._clip())
+
+    def _start_training(self) -> None:
+        if self.window.dataset not in ("mnist", "fashion"):
+            return self._nothing("training", "Training needs a shipped data set (MNIST or Fashion-MNIST).")
+        request = self.panels["training"].request(self.window.dataset)
+        self._run("training", ex.training_job, request)
+
+    def _start_paper(self) -> None:
+        samples = self.panels["paper"].samples.value()
+        self.states["paper"] = ex.PaperState(samples)
+        self.window._mark("explain-paper")
+        self._run("paper", ex.paper_job, samples)
+
+    def _add_trained(self, step: ex.TrainedModel) -> None:
+        """A trained model joins the models list, checked (the transfer matrix then includes it)."""
+        window = self.window
+        if step.dataset != window.dataset:
+            return
+        key = f"file:{step.path}|{step.architecture}|{step.dataset}"
+        window.specs[key] = ModelSpec(key, step.name, step.path, step.architecture, step.dataset)
+        window.loaded[key] = step.model
+        window.controls.add_model(key, step.name, f"trained in this session: {step.path}", checked=True)
+        if len(self.states["training"].trained) == 2:
+            window._models_changed()

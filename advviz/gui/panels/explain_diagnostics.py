@@ -1,0 +1,117 @@
+"""The diagnostics strip: the usual ways an adversarial evaluation goes wrong, checked on the model.
+
+Cards: are the outputs logits (or already probabilities)? the input range, where normalization
+happens, the share of pixels whose gradient is exactly 0 (sign(0) = 0: they never move), and the
+effective ‖η‖∞ after clipping next to the requested ε. Green is fine, orange is a warning.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QGridLayout, QLabel
+
+from advviz.gui.explanations import DiagnosticsResult
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, style_plot
+from advviz.gui.style import OK_COLOR, WARN_COLOR
+
+CARDS = ("outputs", "inputs", "normalization", "gradient", "eps")
+CARD_TITLES = {"outputs": "model outputs", "inputs": "input range", "normalization": "normalization",
+               "gradient": "zero-gradient pixels", "eps": "effective ‖η‖∞ vs requested ε"}
+
+
+class DiagnosticsPanel(ExplainPanel):
+    caption_text = ("<b>Diagnostics</b> of the first checked model under FGSM at the cursor ε: logits or "
+                    "probabilities, input range and normalization, pixels that cannot move, and how much "
+                    "clipping to [0, 1] shrinks the perturbation.")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        grid = QGridLayout()
+        self.cards: dict[str, QLabel] = {}
+        for column, key in enumerate(CARDS):
+            card = QLabel()
+            card.setTextFormat(Qt.TextFormat.RichText)
+            card.setWordWrap(True)
+            card.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            card.setMinimumHeight(96)
+            self._style(card, None)
+            grid.addWidget(card, 0, column)
+            self.cards[key] = card
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.RichText)
+        self.body.addLayout(grid)
+        self.body.addWidget(self.warnings)
+        self.view = graphics()
+        self.eps_plot = style_plot(self.view.addPlot(row=0, col=0), left="pixel units",
+                                   title="requested ε vs mean effective ‖x̃ − x‖∞")
+        self.eps_bars = pg.BarGraphItem(x=[0, 1], height=[0, 0], width=0.6, brushes=["#9e9e9e", "#1f77b4"],
+                                        pen=pg.mkPen(None))
+        self.eps_plot.addItem(self.eps_bars)
+        self.eps_plot.getAxis("bottom").setTicks([[(0, "requested ε"), (1, "effective ‖η‖∞")]])
+        self.share_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of pixels",
+                                     title="pixels that do not move / moved less than ε")
+        self.share_plot.setYRange(0, 1.02, padding=0)
+        self.share_bars = pg.BarGraphItem(x=[0, 1], height=[0, 0], width=0.6, brushes=["#b26a00", "#9467bd"],
+                                          pen=pg.mkPen(None))
+        self.share_plot.addItem(self.share_bars)
+        self.share_plot.getAxis("bottom").setTicks([[(0, "gradient exactly 0"), (1, "shortened by the clip")]])
+        for plot in (self.eps_plot, self.share_plot):
+            plot.setXRange(-0.6, 1.6, padding=0)
+        self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(4)]
+        for index, text in enumerate(self.texts):
+            (self.eps_plot if index < 2 else self.share_plot).addItem(text)
+        self.body.addWidget(self.view, 1)
+        self.result: DiagnosticsResult | None = None
+
+    @staticmethod
+    def _style(card: QLabel, ok: bool | None) -> None:
+        border = "#bbb" if ok is None else OK_COLOR if ok else WARN_COLOR
+        card.setStyleSheet(f"QLabel {{ border: 2px solid {border}; border-radius: 6px; padding: 6px; "
+                           f"background: white; }}")
+
+    def _card(self, key: str, ok: bool, body: str) -> None:
+        mark = f"<span style='color:{OK_COLOR}'>✔</span>" if ok else f"<span style='color:{WARN_COLOR}'>⚠</span>"
+        self.cards[key].setText(f"{mark} <b>{CARD_TITLES[key]}</b><br>{body}")
+        self._style(self.cards[key], ok)
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.result = None
+        for card in self.cards.values():
+            card.setText("")
+            self._style(card, None)
+        self.warnings.setText("")
+        self.shown.clear()
+
+    def show_state(self, result: DiagnosticsResult) -> None:
+        self.result = result
+        d = result.diagnostics
+        self._card("outputs", not d.outputs_look_like_probabilities,
+                   ("look like (log-)probabilities: a softmax is already applied — attacks want logits"
+                    if d.outputs_look_like_probabilities else "logits (not probabilities)")
+                   + f"<br>mean row sum {d.output_row_sums:.3g}")
+        inside = d.input_min >= 0 and d.input_max <= 1
+        self._card("inputs", inside, f"[{d.input_min:.3g}, {d.input_max:.3g}]"
+                   + (" — inside [0, 1]: ε is in pixel units" if inside else " — outside [0, 1]"))
+        self._card("normalization", True, d.normalization)
+        self._card("gradient", d.zero_gradient_fraction <= 0.5,
+                   f"{d.zero_gradient_fraction:.1%} of input gradients are exactly 0 (sign(0) = 0: they stay put)")
+        ratio = d.effective_linf / d.requested_eps if d.requested_eps > 0 else 1.0
+        self._card("eps", ratio > 0.9, f"requested ε = {d.requested_eps:.3f}, effective {d.effective_linf:.3f} "
+                   f"({ratio:.0%})<br>{d.clipped_fraction:.1%} of moved pixels shortened by the clip")
+        self.warnings.setText("" if not d.warnings else "<span style='color:%s'>⚠ %s</span>"
+                              % (WARN_COLOR, "<br>⚠ ".join(d.warnings)))
+        eps_values = np.array([d.requested_eps, d.effective_linf])
+        shares = np.array([d.zero_gradient_fraction, d.clipped_fraction])
+        self.eps_bars.setOpts(height=eps_values)
+        self.share_bars.setOpts(height=shares)
+        self.eps_plot.setYRange(0, max(float(eps_values.max()) * 1.2, 1e-3), padding=0)
+        for index, (text, value) in enumerate(zip(self.texts, [*eps_values, *shares])):
+            text.setText(f"{value:.3f}" if index < 2 else f"{value:.1%}")
+            text.setPos(index % 2, value)
+        self.shown.update(eps=eps_values, shares=shares)
+        self.status.setText(f"<b>{result.model_name}</b> on {result.samples} test images · FGSM at ε = "
+                            f"{d.requested_eps:.3f}, {'x̃ clipped to [0, 1]' if result.clip else 'unclipped'} (as in the controls)")

@@ -1,0 +1,214 @@
+"""The linear explanation (paper §3) for softmax regression.
+
+Top: each class's pixel-space weight image w_c and sign(w_c), with x and the perturbation η beside
+them. Bottom left: per class, the logit change predicted by linearity, ε·w_cᵀsign(∇ₓJ), next to the
+measured change, inside the grey bound ±ε‖w_c‖₁. Bottom right: the true class's logit change when
+the attack may change only n of the D input dimensions — a straight line in n: many small changes
+add up in high dimension. The slider picks n; the η image shows that restricted perturbation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider
+
+from advviz.gui.explanations import LinearState
+from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, graphics, image_plot, style_plot,
+                                              to_image)
+from advviz.gui.style import class_label
+
+MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged down, then up)"))
+
+
+class LinearPanel(ExplainPanel):
+    caption_text = ("<b>Linear explanation</b> (softmax regression): an L∞ step of ε per pixel moves logit c by "
+                    "ε·w<sub>c</sub>ᵀsign(∇ₓJ) — up to ε‖w<sub>c</sub>‖₁, which grows with the number of pixels.")
+    settingsChanged = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.clip = QCheckBox("clip x̃ to [0, 1] (the paper does not)")
+        self.mode = QComboBox()
+        for key, title in MODES:
+            self.mode.addItem(title, key)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider_label = QLabel("n = —")
+        self.slider_label.setMinimumWidth(150)
+        self.bar.addWidget(self.clip)
+        self.bar.addWidget(QLabel("free dimensions:"))
+        self.bar.addWidget(self.mode)
+        self.bar.addWidget(self.slider, 1)
+        self.bar.addWidget(self.slider_label)
+        self.clip.toggled.connect(lambda _: self.settingsChanged.emit())
+        self.mode.currentIndexChanged.connect(lambda _: self.settingsChanged.emit())
+        self.slider.valueChanged.connect(lambda _: self.redraw())
+
+        self.images = graphics()
+        self.row_titles = [pg.LabelItem("w<sub>c</sub>", color="#222", size="10pt", angle=-90),
+                           pg.LabelItem("sign(w<sub>c</sub>)", color="#222", size="10pt", angle=-90)]
+        for row, label in enumerate(self.row_titles):
+            self.images.addItem(label, row=row, col=0)
+        self.weight_cells = [image_plot(self.images, 0, 1 + c, str(c)) for c in range(10)]
+        self.sign_cells = [image_plot(self.images, 1, 1 + c) for c in range(10)]
+        self.x_cell = image_plot(self.images, 0, 11, "x")
+        self.eta_cell = image_plot(self.images, 1, 11, "η")
+        self.weight_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
+                                          colorMapMenu=False, label="w (per pixel unit)")
+        self.images.addItem(self.weight_bar, row=0, col=12, rowspan=2)
+        self.eta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
+                                       colorMapMenu=False, label="η (pixel units)")
+        self.images.addItem(self.eta_bar, row=0, col=13, rowspan=2)
+        for _, image in self.weight_cells + self.sign_cells + [self.eta_cell]:
+            image.setColorMap(DIVERGING)
+        self.x_cell[1].setColorMap(GREY)
+
+        self.plots = graphics()
+        self.bars = style_plot(self.plots.addPlot(row=0, col=0), left="logit change",
+                               bottom="class", title="logit change under FGSM, per class")
+        self.bound_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=(200, 200, 200, 140),
+                                          pen=pg.mkPen(None))
+        self.predicted_bars = pg.BarGraphItem(x=[], height=[], width=0.34, brush="#1f77b4", pen=pg.mkPen(None))
+        self.measured_bars = pg.BarGraphItem(x=[], height=[], width=0.34, brush="#ff7f0e", pen=pg.mkPen(None))
+        for item in (self.bound_bars, self.predicted_bars, self.measured_bars):
+            self.bars.addItem(item)
+        legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
+        self.plots.addItem(legend, row=1, col=0)
+        legend.addItem(self.predicted_bars, "predicted ε·w<sub>c</sub>ᵀsign(∇ₓJ)")
+        legend.addItem(self.measured_bars, "measured logit(x̃) − logit(x)")
+        legend.addItem(self.bound_bars, "bound ±ε‖w<sub>c</sub>‖₁")
+
+        self.dims = style_plot(self.plots.addPlot(row=0, col=1), left="change of the true class's logit",
+                               bottom="n = input dimensions the attack may change",
+                               title="many small changes add up: change vs dimension")
+        self.dim_bound = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2, style=Qt.PenStyle.DashLine))
+        self.dim_predicted = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2))
+        self.dim_measured = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolBrush="#ff7f0e",
+                                            symbolPen=None)
+        self.dim_cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#111", width=1.5))
+        legend = self.dims.addLegend(offset=(-5, 5), labelTextSize="9pt", labelTextColor="#222", brush=(255, 255, 255, 220))
+        for item, name in ((self.dim_measured, "measured"), (self.dim_predicted, "predicted (linear)"),
+                           (self.dim_bound, "−ε·Σ|w| over the n pixels")):
+            self.dims.addItem(item)
+            legend.addItem(item, name)
+        self.dims.addItem(self.dim_cursor)
+        self.plots.ci.layout.setColumnStretchFactor(0, 1)
+        self.plots.ci.layout.setColumnStretchFactor(1, 1)
+        self.body.addWidget(self.images, 4)
+        self.body.addWidget(self.plots, 5)
+        self.state: LinearState | None = None
+
+    @property
+    def mode_key(self) -> str:
+        return str(self.mode.currentData())
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.state = None
+        for item in (self.bound_bars, self.predicted_bars, self.measured_bars):
+            item.setOpts(x=[], height=[])
+        for item in (self.dim_bound, self.dim_predicted, self.dim_measured):
+            item.setData([], [])
+        self.shown.clear()
+
+    def show_state(self, state: LinearState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.shown.clear()
+            self._draw_weights()
+        self.redraw()
+
+    def _draw_weights(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        header = state.header
+        self.shown["x"] = to_image(header.x, header.image_shape)
+        self.x_cell[1].setImage(self.shown["x"], autoLevels=False, levels=(0.0, 1.0))
+        self.x_cell[0].setTitle(f"x (true {class_label(header.class_names, header.label)})", color="#222",
+                                size="9pt")
+
+    def redraw(self) -> None:
+        state = self.state
+        if state is None:
+            return
+        header = state.header
+        names = header.class_names
+        explanation = state.explanation
+        if explanation is not None and "weights" not in self.shown:
+            weights = explanation.weights
+            self.shown["weights"] = weights
+            scale = float(np.percentile(np.abs(weights), 99)) or 1.0  # a few extreme weights would wash out the rest
+            self.weight_bar.setLevels((-scale, scale))
+            for c, ((plot, image), (_, sign_image)) in enumerate(zip(self.weight_cells, self.sign_cells)):
+                visible = c < len(weights)
+                plot.setVisible(visible)
+                self.sign_cells[c][0].setVisible(visible)
+                if not visible:
+                    continue
+                plot.setTitle(class_label(names, c), color="#222", size="9pt")
+                image.setImage(to_image(weights[c], header.image_shape), autoLevels=False, levels=(-scale, scale))
+                sign_image.setImage(to_image(np.sign(weights[c]), header.image_shape), autoLevels=False,
+                                    levels=(-1.0, 1.0))
+            classes = np.arange(len(weights), dtype=np.float64)
+            self.shown.update(predicted=explanation.predicted[0], measured=explanation.measured[0],
+                              bound=explanation.bound)
+            self.bound_bars.setOpts(x=classes, y0=-explanation.bound, height=2 * explanation.bound)
+            self.predicted_bars.setOpts(x=classes - 0.18, height=explanation.predicted[0])
+            self.measured_bars.setOpts(x=classes + 0.18, height=explanation.measured[0])
+            self.bars.getAxis("bottom").setTicks([[(int(c), class_label(names, int(c))) for c in classes]])
+            extreme = float(np.abs(explanation.predicted[0]).max()) * 1.6 or 1.0
+            self.bars.setYRange(-extreme, extreme)  # the bound bars run off the plot: they are far larger
+        self._draw_dimensions()
+        self._caption()
+
+    def _draw_dimensions(self) -> None:
+        state = self.state
+        assert state is not None
+        header = state.header
+        if not state.points:
+            return
+        counts = state.counts()
+        label = header.label
+        measured, predicted, bound = (state.series(name, label) for name in ("measured", "predicted", "bound"))
+        self.shown.update(dim_counts=counts, dim_measured=measured, dim_predicted=predicted, dim_bound=-bound)
+        self.dim_measured.setData(counts, measured)
+        self.dim_predicted.setData(counts, predicted)
+        self.dim_bound.setData(counts, -bound) if np.isfinite(bound).all() else self.dim_bound.setData([], [])
+        self.dims.setLabel("left", f"change of logit {class_label(header.class_names, label)} (true class)")
+        self.slider.blockSignals(True)
+        at_end = self.slider.value() == self.slider.maximum()
+        self.slider.setRange(0, len(state.points) - 1)
+        if at_end:
+            self.slider.setValue(len(state.points) - 1)
+        self.slider.blockSignals(False)
+        point = state.points[min(self.slider.value(), len(state.points) - 1)]
+        self.dim_cursor.setValue(point.n)
+        eta = header.eps * to_image(point.direction[0], header.image_shape)
+        self.shown["eta"] = eta
+        self.eta_bar.setLevels((-header.eps, header.eps))
+        self.eta_cell[1].setImage(eta, autoLevels=False, levels=(-header.eps, header.eps))
+        dimension = int(np.prod(header.image_shape))
+        k = f" (k = {int(round(point.n ** 0.5))})" if header.mode == "blocks" else ""
+        self.eta_cell[0].setTitle(f"η, n = {point.n}{k}", color="#222", size="9pt")
+        self.slider_label.setText(f"n = {point.n} of {dimension}{k}: Δ = {point.measured[0, label]:+.2f}")
+
+    def _caption(self) -> None:
+        state = self.state
+        assert state is not None
+        header = state.header
+        parts = [f"<b>{header.model_name}</b>"]
+        if header.substituted_for:
+            parts.append(f"<span style='color:#b26a00'>{header.substituted_for} is not a single linear layer: "
+                         f"showing {header.model_name}</span>")
+        parts.append(f"FGSM ε = {header.eps:.3f} (|cursor ε|), {'clipped' if header.clip else 'unclipped'}")
+        explanation = state.explanation
+        if explanation is not None:
+            gap = float(np.abs(explanation.predicted - explanation.measured).max())
+            parts.append(f"max |predicted − measured| = {gap:.2g}"
+                         + (" (equal: the model is linear)" if gap < 1e-3 else " (clipping stops some pixels)"))
+        if state.points and len(state.points) < state.total:
+            parts.append(f"dimensions {len(state.points)}/{state.total}…")
+        self.status.setText(" · ".join(parts))

@@ -1,0 +1,137 @@
+"""The 2-D decision map (paper §5): the predicted class over a plane through x.
+
+Horizontal: a along FGSM's direction sign(∇ₓJ); vertical: b along a random ±1 direction made
+orthogonal to it (same length). Each point x + a·d₁ + b·d₂ is coloured by the class the model
+predicts, paler where it is less confident. Adversarial examples fill broad regions on the FGSM
+side, not thin pockets; along the random direction the class barely changes. Rows stream in as the
+worker computes them; markers show x and x + ε·sign(∇ₓJ) at the cursor ε.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
+
+from advviz.gui.explanations import MapState
+from advviz.gui.panels.explain_common import ExplainPanel, class_legend, graphics, style_plot
+from advviz.gui.style import CLASS_COLORS, class_label
+
+PENDING = np.array([250, 250, 250], dtype=np.float32)
+BRIGHTNESS = pg.ColorMap([0.0, 1.0], [(235, 235, 235), (40, 40, 40)])  # paler = less confident
+
+
+def class_rgb(predictions: np.ndarray, confidence: np.ndarray) -> np.ndarray:
+    """(H, W) classes and confidences → (H, W, 3) uint8: class colour, paler where less confident;
+    near-white where not computed yet (class −1)."""
+    palette = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS], dtype=np.float32)
+    colours = palette[np.clip(predictions, 0, None) % len(palette)]
+    strength = 0.15 + 0.85 * np.clip(confidence, 0.0, 1.0)[..., None]
+    rgb = np.where((predictions >= 0)[..., None], 255 - (255 - colours) * strength, PENDING)
+    return rgb.astype(np.uint8)
+
+
+class DecisionMapPanel(ExplainPanel):
+    caption_text = ("<b>2-D decision map</b>: the class the model predicts on the plane through x spanned by "
+                    "FGSM's direction sign(∇ₓJ) (→) and a random orthogonal sign direction (↑); paler = less "
+                    "confident. Adversarial examples fill wide regions, not rare pockets.")
+    settingsChanged = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.resolution = QSpinBox(minimum=11, maximum=301, singleStep=20, value=101)
+        self.resolution.setPrefix("resolution ")
+        self.resolution.setKeyboardTracking(False)
+        self.extent = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10.0, singleStep=0.05, value=0.5)
+        self.extent.setPrefix("extent ±")
+        self.extent.setKeyboardTracking(False)
+        self.follow = QCheckBox("extent = ε max of the controls")
+        self.follow.setChecked(True)
+        self.extent.setEnabled(False)
+        self.follow.toggled.connect(lambda on: (self.extent.setEnabled(not on), self.settingsChanged.emit()))
+        for box in (self.resolution, self.extent):
+            box.valueChanged.connect(lambda _: self.settingsChanged.emit())
+        self.bar.addWidget(self.resolution)
+        self.bar.addWidget(self.follow)
+        self.bar.addWidget(self.extent)
+        self.bar.addStretch(1)
+
+        self.view = graphics()
+        self.plot = style_plot(self.view.addPlot(row=0, col=0),
+                               bottom="a: step along FGSM's direction sign(∇ₓJ) (pixel units)",
+                               left="b: step along a random orthogonal sign direction")
+        self.plot.setAspectLocked(True)
+        self.image = pg.ImageItem()
+        self.plot.addItem(self.image)
+        self.markers = pg.ScatterPlotItem(size=16, pxMode=True)
+        self.markers.setZValue(10)
+        self.plot.addItem(self.markers)
+        self.x_text = pg.TextItem("x", color="#000", anchor=(0.5, 1.4), fill=(255, 255, 255, 200))
+        self.eps_text = pg.TextItem("", color="#000", anchor=(0.5, -0.4), fill=(255, 255, 255, 200))
+        for text in (self.x_text, self.eps_text):
+            text.setZValue(11)
+            self.plot.addItem(text)
+        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
+                                    pen=(180, 180, 180))
+        self.view.addItem(self.legend, row=0, col=1)
+        self.brightness = pg.ColorBarItem(values=(0.0, 1.0), colorMap=BRIGHTNESS, interactive=False, width=12,
+                                          colorMapMenu=False, label="confidence (paler = less sure)")
+        self.view.addItem(self.brightness, row=0, col=2)
+        self.body.addWidget(self.view)
+        self.state: MapState | None = None
+        self.cursor_eps = 0.25
+        self._names: tuple[str, ...] = ()
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.state = None
+        self.image.clear()
+        self.markers.setData([])
+        self.shown.clear()
+
+    def set_cursor(self, eps: float) -> None:
+        self.cursor_eps = float(eps)
+
+    def show_state(self, state: MapState) -> None:
+        fresh = state is not self.state
+        self.state = state
+        header = state.header
+        if header.class_names != self._names:
+            class_legend(self.legend, header.class_names)
+            self._names = header.class_names
+        if state.start is None:
+            return
+        a, b = state.start.a, state.start.b
+        step_a = float(a[1] - a[0]) if len(a) > 1 else 1.0
+        step_b = float(b[1] - b[0]) if len(b) > 1 else 1.0
+        self.shown.update(predictions=state.predictions, confidence=state.confidence, a=a, b=b)
+        self.image.setImage(class_rgb(state.predictions, state.confidence), autoLevels=False, levels=(0, 255))
+        self.image.setRect(float(a[0]) - step_a / 2, float(b[0]) - step_b / 2, step_a * len(a), step_b * len(b))
+        if fresh:
+            self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.02)
+        eps = max(min(self.cursor_eps, float(a[-1])), float(a[0]))
+        self.markers.setData([
+            {"pos": (0.0, 0.0), "symbol": "star", "brush": pg.mkBrush("w"), "pen": pg.mkPen("#000", width=1.5)},
+            {"pos": (eps, 0.0), "symbol": "x", "brush": pg.mkBrush("w"), "pen": pg.mkPen("#000", width=1.5)},
+        ])
+        self.x_text.setPos(0.0, 0.0)
+        self.eps_text.setPos(eps, 0.0)
+        self.eps_text.setText(f"x + ε·sign∇, ε = {eps:+.3f}")
+        names = header.class_names
+        centre = len(b) // 2
+        parts = [f"<b>{header.model_name}</b>",
+                 f"clean prediction <b>{class_label(names, state.start.clean_prediction)}</b>, true "
+                 f"{class_label(names, header.label)}" if header.label >= 0 else "label unknown",
+                 f"{header.resolution}×{header.resolution} points, {'clipped to [0, 1]' if header.clip else 'unclipped'}"]
+        if state.filled > centre:
+            row = state.predictions[centre]
+            flipped = np.nonzero((row != state.start.clean_prediction) & (a > 0))[0]
+            if len(flipped):
+                parts.append(f"along FGSM the class first changes at a = {a[flipped[0]]:+.3f} "
+                             f"→ {class_label(names, int(row[flipped[0]]))}")
+            share = float((state.predictions[: state.filled] != state.start.clean_prediction).mean())
+            parts.append(f"{share:.0%} of the plane gets another class than x")
+        if not state.complete:
+            parts.append(f"rows {state.filled}/{header.resolution}…")
+        self.status.setText(" · ".join(parts))

@@ -1,0 +1,97 @@
+"""The paper's table (``advviz reproduce``): Goodfellow et al.'s MNIST numbers next to ours.
+
+Rows stream in as the worker measures them: the table gives each number and the difference; the
+dot plot beside it puts the paper's value (hollow) and ours (filled) on one percent scale per row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QSpinBox, QTableWidget, \
+    QTableWidgetItem
+
+from advviz.gui.explanations import PaperState
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, style_plot
+
+COLUMNS = ("experiment", "model", "metric", "paper", "advviz", "difference")
+
+
+class PaperPanel(ExplainPanel):
+    caption_text = ("<b>Paper table</b>: the headline MNIST numbers of Goodfellow, Shlens & Szegedy (FGSM ε = 0.25) "
+                    "measured on the shipped models — the paper's value, ours, and the difference in points.")
+    runRequested = Signal(int)  # samples
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.samples = QSpinBox(minimum=50, maximum=2000, singleStep=250, value=1000)
+        self.samples.setSuffix(" test images")
+        self.run = QPushButton("Measure")
+        self.run.setToolTip("Run every experiment of the table on the shipped MNIST models")
+        self.run.clicked.connect(lambda: self.runRequested.emit(self.samples.value()))
+        self.bar.addWidget(self.samples)
+        self.bar.addWidget(self.run)
+        self.bar.addStretch(1)
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.view = graphics()
+        self.plot = style_plot(self.view.addPlot(), bottom="percent", title="paper (hollow) vs advviz (filled)")
+        self.plot.invertY(True)
+        self.plot.setXRange(0, 100, padding=0.03)
+        self.links = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2), connect="pairs")
+        self.paper_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("#222", width=2))
+        self.ours_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen(None))
+        for item in (self.links, self.paper_dots, self.ours_dots):
+            self.plot.addItem(item)
+        row = QHBoxLayout()
+        row.addWidget(self.table, 3)
+        row.addWidget(self.view, 2)
+        self.body.addLayout(row)
+        self.state: PaperState | None = None
+        self.status.setText("Press <b>Measure</b> (about half a minute for 1000 images on two CPU cores).")
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.state = None
+        self.table.setRowCount(0)
+        for item in (self.paper_dots, self.ours_dots):
+            item.setData([])
+        self.links.setData([], [])
+        self.shown.clear()
+
+    def show_state(self, state: PaperState) -> None:
+        self.state = state
+        rows = state.rows
+        self.table.setRowCount(len(rows))
+        for index, row in enumerate(rows):
+            values = (row.experiment, row.model, row.metric, f"{row.paper:.1f}", f"{row.ours:.1f}",
+                      f"{row.difference:+.1f}")
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                if column >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column == 5:
+                    size = abs(row.difference)
+                    item.setForeground(QColor("#2e7d32" if size < 5 else "#b26a00" if size < 15 else "#c62828"))
+                self.table.setItem(index, column, item)
+        paper = np.array([r.paper for r in rows], dtype=np.float64)
+        ours = np.array([r.ours for r in rows], dtype=np.float64)
+        positions = np.arange(len(rows), dtype=np.float64)
+        self.shown.update(paper=paper, ours=ours, difference=ours - paper)
+        self.paper_dots.setData(paper, positions)
+        self.ours_dots.setData(ours, positions)
+        self.links.setData(np.ravel(np.column_stack([paper, ours])), np.repeat(positions, 2))
+        self.plot.getAxis("left").setTicks([[(i, f"{i + 1}") for i in range(len(rows))]])
+        self.plot.setYRange(-0.7, max(len(rows), state.total) - 0.3, padding=0)
+        done = f"{len(rows)}/{state.total or '…'} rows"
+        self.status.setText(f"{state.samples} MNIST test images · {done}"
+                            + ("" if state.total and len(rows) == state.total else " · measuring…")
+                            + " · dot plot rows are numbered like the table")

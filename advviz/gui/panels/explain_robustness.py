@@ -1,0 +1,98 @@
+"""Robustness curves (paper §4–§6 metrics): error rate and confidence on wrong answers against ε.
+
+Every checked model on one plot, one colour each: FGSM solid, the random-sign baseline (same ‖η‖∞,
+random signs) dashed. The gap between the two is the point: the *direction* of the gradient matters,
+not the size of the noise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QSpinBox
+
+from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, model_color, style_plot
+
+STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}
+
+
+class RobustnessPanel(ExplainPanel):
+    caption_text = ("<b>Robustness curves</b>: error rate (left) and mean confidence on the wrong answers (right) "
+                    "as ε grows, for every checked model — FGSM solid, random-sign noise of the same size dashed.")
+    settingsChanged = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
+        self.samples.setSuffix(" test images")
+        self.samples.setKeyboardTracking(False)
+        self.points = QSpinBox(minimum=3, maximum=51, value=11)
+        self.points.setSuffix(" values of ε (0 … ε max)")
+        self.points.setKeyboardTracking(False)
+        for box in (self.samples, self.points):
+            box.valueChanged.connect(lambda _: self.settingsChanged.emit())
+            self.bar.addWidget(box)
+        self.bar.addStretch(1)
+        self.view = graphics()
+        self.error_plot = style_plot(self.view.addPlot(row=0, col=0), left="error rate",
+                                     bottom="ε (pixel units)", title="error rate on x + η")
+        self.confidence_plot = style_plot(self.view.addPlot(row=0, col=1), left="mean confidence",
+                                          bottom="ε (pixel units)", title="mean confidence on the wrong answers")
+        for plot in (self.error_plot, self.confidence_plot):
+            plot.setYRange(0, 1.02, padding=0)
+        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
+                                    pen=(180, 180, 180))
+        self.view.addItem(self.legend, row=0, col=2)
+        self.curves: dict[tuple[int, str, str], pg.PlotDataItem] = {}
+        self.body.addWidget(self.view)
+        self.state: RobustnessState | None = None
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.state = None
+        for curve in self.curves.values():
+            curve.setData([], [])
+        self.shown.clear()
+
+    def _curve(self, index: int, attack: str, metric: str) -> pg.PlotDataItem:
+        key = (index, attack, metric)
+        if key not in self.curves:
+            pen = pg.mkPen(model_color(index), width=2.5, style=STYLES[attack])
+            curve = pg.PlotDataItem(pen=pen, symbol="o" if attack == "fgsm" else None, symbolSize=5,
+                                    symbolBrush=model_color(index), symbolPen=None)
+            (self.error_plot if metric == "error" else self.confidence_plot).addItem(curve)
+            self.curves[key] = curve
+        return self.curves[key]
+
+    def show_state(self, state: RobustnessState) -> None:
+        fresh = state is not self.state
+        self.state = state
+        header = state.header
+        eps = np.asarray(header.eps)
+        if fresh:
+            self.shown.clear()
+            for curve in self.curves.values():
+                curve.setData([], [])
+            self.legend.clear()
+            for index, name in enumerate(header.names):
+                for attack, title in ROBUSTNESS_ATTACKS:
+                    self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
+            self._curve(0, "fgsm", "confidence")
+            for plot in (self.error_plot, self.confidence_plot):
+                plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
+        for index in range(len(header.names)):
+            for a, (attack, _) in enumerate(ROBUSTNESS_ATTACKS):
+                for metric, values in (("error", state.error), ("confidence", state.confidence)):
+                    row = values[index, a]
+                    done = np.isfinite(row)
+                    self._curve(index, attack, metric).setData(eps[done], row[done])
+                    self.shown[f"{header.names[index]}/{attack}/{metric}"] = row
+        done = int(np.isfinite(state.error).sum())
+        total = state.error.size
+        text = (f"{header.samples} test images · ε from 0 to {eps[-1]:.3f} · "
+                f"{'clipped to [0, 1]' if header.clip else 'unclipped'}")
+        if done < total:
+            text += f" · computing {done}/{total} points…"
+        self.status.setText(text)

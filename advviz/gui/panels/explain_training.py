@@ -1,0 +1,125 @@
+"""Adversarial training, live (paper §6): J̃ = α·J(x) + (1 − α)·J(x + ε·sign(∇ₓJ)).
+
+Two models of the same architecture, data and seed are trained side by side on the worker thread
+(one epoch each in turn): a plain twin and one with the paper's objective. Left: the training loss
+per minibatch; right: clean and FGSM error on held-out test images after each epoch. Both trained
+models then join the model list (checked), so the transfer matrix and the other panels use them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
+
+from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, pct, style_plot
+
+RUN_COLORS = ("#1f77b4", "#d62728")
+RUN_TITLES = ("plain twin", "adversarially trained")
+
+
+class TrainingPanel(ExplainPanel):
+    caption_text = ("<b>Adversarial training, live</b>: the same network trained twice — plainly, and on "
+                    "J̃ = α·J(x) + (1−α)·J(x + ε·sign∇ₓJ). Watch the FGSM error of the adversarially trained "
+                    "one fall while its twin stays fooled.")
+    trainRequested = Signal(object)  # TrainingRequest (dataset filled in by the window)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.architecture = QComboBox()
+        for name in TRAIN_ARCHITECTURES:
+            self.architecture.addItem(name, name)
+        self.samples = QSpinBox(minimum=100, maximum=8000, singleStep=500, value=2000)
+        self.samples.setSuffix(" training images")
+        self.epochs = QSpinBox(minimum=1, maximum=50, value=3)
+        self.epochs.setSuffix(" epochs")
+        self.alpha = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.1, value=0.5)
+        self.alpha.setPrefix("α = ")
+        self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.05, value=0.25)
+        self.eps.setPrefix("ε = ")
+        self.train = QPushButton("Train both")
+        self.train.setToolTip("Train the plain twin and the adversarially trained model (about 10–30 s on a CPU)")
+        self.train.clicked.connect(lambda: self.trainRequested.emit(self.request("")))
+        for widget in (self.architecture, self.samples, self.epochs, self.alpha, self.eps, self.train):
+            self.bar.addWidget(widget)
+        self.bar.addStretch(1)
+
+        self.view = graphics()
+        self.loss_plot = style_plot(self.view.addPlot(row=0, col=0), left="training loss (minibatch)",
+                                    bottom="epoch", title="loss: J for the twin, J̃ for the adversarial run")
+        self.error_plot = style_plot(self.view.addPlot(row=0, col=1), left="error on held-out test images",
+                                     bottom="epoch", title="clean error (thin) and FGSM error (thick)")
+        self.error_plot.setYRange(0, 1.02, padding=0)
+        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="10pt", labelTextColor="#222",
+                                                    brush=(255, 255, 255, 220))
+        self.error_legend = self.error_plot.addLegend(offset=(10, 110), labelTextSize="10pt", labelTextColor="#222",
+                                                      brush=(255, 255, 255, 220))
+        self.loss_curves, self.clean_curves, self.fgsm_curves = [], [], []
+        for run in range(2):
+            color = RUN_COLORS[run]
+            loss = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5))
+            clean = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine), symbol="o",
+                                    symbolSize=6, symbolBrush=color, symbolPen=None)
+            fgsm = pg.PlotDataItem(pen=pg.mkPen(color, width=3.5), symbol="s", symbolSize=8, symbolBrush=color,
+                                   symbolPen=None)
+            self.loss_plot.addItem(loss)
+            self.error_plot.addItem(clean)
+            self.error_plot.addItem(fgsm)
+            self.loss_legend.addItem(loss, RUN_TITLES[run])
+            self.error_legend.addItem(fgsm, f"{RUN_TITLES[run]}: FGSM error")
+            self.error_legend.addItem(clean, f"{RUN_TITLES[run]}: clean error")
+            self.loss_curves.append(loss)
+            self.clean_curves.append(clean)
+            self.fgsm_curves.append(fgsm)
+        self.body.addWidget(self.view)
+        self.state: TrainingState | None = None
+        self.status.setText("Press <b>Train both</b>: about 10–30 s on two CPU cores with these settings.")
+
+    def request(self, dataset: str) -> TrainingRequest:
+        return TrainingRequest(dataset=dataset, architecture=str(self.architecture.currentData()),
+                               samples=self.samples.value(), epochs=self.epochs.value(),
+                               alpha=float(self.alpha.value()), eps=float(self.eps.value()))
+
+    def set_eps(self, eps: float) -> None:
+        self.eps.setValue(eps)
+
+    def clear(self, message: str) -> None:
+        super().clear(message)
+        self.state = None
+        for curve in self.loss_curves + self.clean_curves + self.fgsm_curves:
+            curve.setData([], [])
+        self.shown.clear()
+
+    def show_state(self, state: TrainingState) -> None:
+        if state is not self.state:
+            self.state = state
+            self.shown.clear()
+        request = state.header.request
+        for run in range(2):
+            loss = np.array(state.loss[run], dtype=np.float64).reshape(-1, 2)
+            epochs = np.array(state.epochs[run], dtype=np.float64).reshape(-1, 3)
+            self.loss_curves[run].setData(loss[:, 0], loss[:, 1])
+            self.clean_curves[run].setData(epochs[:, 0], epochs[:, 1])
+            self.fgsm_curves[run].setData(epochs[:, 0], epochs[:, 2])
+            self.shown[f"run{run}/fgsm_error"] = epochs[:, 2]
+            self.shown[f"run{run}/clean_error"] = epochs[:, 1]
+        for plot in (self.loss_plot, self.error_plot):
+            plot.setXRange(0, request.epochs, padding=0.02)
+        names = state.header.names
+        parts = [f"{request.architecture} on {request.samples} {request.dataset} training images, "
+                 f"{request.epochs} epochs, α = {request.alpha:g}, ε = {request.eps:g}; errors on "
+                 f"{request.validation} test images (FGSM at the same ε)"]
+        last = [state.epochs[run][-1] if state.epochs[run] else None for run in range(2)]
+        if all(last):
+            parts.append(f"after epoch {last[1][0]}: FGSM error <b>{pct(last[0][2])}</b> (twin) vs "
+                         f"<b>{pct(last[1][2])}</b> (adversarial), clean {pct(last[0][1])} vs {pct(last[1][1])}")
+        if state.complete:
+            parts.append(f"<span style='color:#2e7d32'>added <b>{names[0]}</b> and <b>{names[1]}</b> to the "
+                         f"models list (checked: see the transfer matrix)</span>")
+        else:
+            done = sum(len(runs) for runs in state.loss)
+            batches = state.loss[0] and state.loss[0][-1] or None
+            parts.append(f"training… ({done} minibatches)" if batches else "training…")
+        self.status.setText(" · ".join(parts))
