@@ -35,13 +35,21 @@ class ExportError(ValueError):
 
 # -- which panels ---------------------------------------------------------------------------------
 def panels(window: "MainWindow") -> list[tuple[str, QWidget]]:
-    """(title, panel) of every exportable panel: the centre tabs, then docks holding a pyqtgraph view."""
-    from PySide6.QtWidgets import QDockWidget
+    """(title, panel) of every exportable panel: the centre tabs (nested tab rows opened up), then docks
+    holding a pyqtgraph view."""
+    from PySide6.QtWidgets import QDockWidget, QTabWidget
 
     found: list[tuple[str, QWidget]] = []
-    tabs = window.tabs
-    for index in range(tabs.count()):
-        found.append((tabs.tabText(index), tabs.widget(index)))
+
+    def visit(tabs: QTabWidget, prefix: str) -> None:
+        for index in range(tabs.count()):
+            widget, title = tabs.widget(index), prefix + tabs.tabText(index)
+            if isinstance(widget, QTabWidget):
+                visit(widget, f"{title} › ")
+            else:
+                found.append((title, widget))
+
+    visit(window.tabs, "")
     for dock in window.findChildren(QDockWidget):
         widget = dock.widget()
         if widget is not None and hasattr(widget, "view") and all(widget is not w for _, w in found):
@@ -50,8 +58,13 @@ def panels(window: "MainWindow") -> list[tuple[str, QWidget]]:
 
 
 def current_panel(window: "MainWindow") -> QWidget:
-    """The panel in front: the current tab."""
-    return window.tabs.currentWidget()
+    """The panel in front: the current tab (of the current inner tab row, if any)."""
+    from PySide6.QtWidgets import QTabWidget
+
+    widget = window.tabs.currentWidget()
+    while isinstance(widget, QTabWidget):
+        widget = widget.currentWidget()
+    return widget
 
 
 def panel_name(window: "MainWindow", panel: QWidget) -> str:
@@ -80,7 +93,33 @@ def panel_data(window: "MainWindow", panel: QWidget) -> dict[str, np.ndarray]:
         if not data:
             raise ExportError(f"{panel_name(window, panel)} shows nothing to export yet")
         return {key: np.asarray(value) for key, value in data.items()}
-    raise ExportError(f"{panel_name(window, panel)} has no data export; save it as PNG or SVG")
+    view = getattr(panel, "view", None)
+    data = scene_data(view) if view is not None and hasattr(view, "scene") else {}
+    if not data:
+        raise ExportError(f"{panel_name(window, panel)} shows no data to export; save it as PNG or SVG")
+    return data
+
+
+def scene_data(view: Any) -> dict[str, np.ndarray]:
+    """Any pyqtgraph panel: the x/y of each curve and each image's array, in scene order."""
+    import pyqtgraph as pg
+
+    data: dict[str, np.ndarray] = {}
+    curves = images = 0
+    for item in reversed(view.scene().items()):  # items() is top-most first
+        if isinstance(item, pg.PlotDataItem):
+            xs, ys = item.getData()
+            if xs is None or len(xs) == 0:
+                continue
+            name = item.name() or f"curve {curves}"
+            data[f"curve{curves}_x"] = np.asarray(xs, dtype=np.float64)
+            data[f"curve{curves}_y"] = np.asarray(ys, dtype=np.float64)
+            data[f"curve{curves}_name"] = np.array(str(name))
+            curves += 1
+        elif isinstance(item, pg.ImageItem) and item.image is not None:
+            data[f"image{images}"] = np.asarray(item.image)
+            images += 1
+    return data
 
 
 def curves_data(window: "MainWindow", panel: Any) -> dict[str, np.ndarray]:
@@ -234,7 +273,7 @@ def export_view(window: "MainWindow", path: str | os.PathLike) -> Path:
 def ask_export(window: "MainWindow", panel: QWidget | None = None) -> Path | None:
     """Ask for a file name and export ``panel`` (the panel in front by default); errors go to the window."""
     panel = panel if panel is not None else current_panel(window)
-    stem = panel_name(window, panel).split(" (")[0].lower().replace(" ", "-").replace("ε", "eps")
+    stem = panel_name(window, panel).split(" › ")[-1].split(" (")[0].lower().replace(" ", "-").replace("ε", "eps")
     path, chosen = QFileDialog.getSaveFileName(window, f"Export {panel_name(window, panel)}", f"{stem}.png",
                                                FILTERS)
     if not path:

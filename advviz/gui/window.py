@@ -20,6 +20,7 @@ from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
 from advviz.gui.explain_controller import ExplanationsController
+from advviz.gui.menus import install as install_menus
 from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self.controls.setEnabled(False)
         self.samples.setEnabled(False)
         self.set_status("Loading PyTorch…")
+        install_menus(self)  # File/View menus: sessions, exports, animation, presentation, own models
         if autostart:
             QTimer.singleShot(0, self.start_loading)
 
@@ -183,8 +185,7 @@ class MainWindow(QMainWindow):
         self.runner.start("data", jobs.dataset_job, key, on_step=self._data_step, on_error=self._failed("data"))
 
     def load_folder(self, path: str) -> None:
-        self.runner.start("data", jobs.folder_job, path, self.dataset, on_step=self._data_step,
-                          on_error=self._failed("folder"))
+        self.byo.load_images([path])  # at the swept model's input shape, RGB or grey (advviz.gui.byo)
 
     def _restore_dataset_combo(self) -> None:
         combo = self.controls.dataset

@@ -1,0 +1,214 @@
+"""Presentation mode (F11): large fonts and lines, no controls, full screen, driven by the keyboard.
+
+Keys while presenting: ← / → (or ↑ / ↓) the previous / next sample; + / − move the ε cursor one grid
+step; space plays or pauses the sweep on screen (the cursor runs 0 → ε_max and loops); F11 or Esc
+leaves. Leaving restores the layout, fonts and window state exactly.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import QDockWidget
+
+if TYPE_CHECKING:
+    from advviz.gui.window import MainWindow
+
+FONT_SCALE = 1.45
+LINE_SCALE = 1.6
+PLAY_MS = 90
+HIDDEN_DOCKS = ("Controls", "Samples")
+
+
+def _scaled_size(size: str, scale: float) -> str:
+    """'10pt' → '14.5pt' (pyqtgraph's LabelItem sizes)."""
+    for unit in ("pt", "px"):
+        if size.endswith(unit):
+            try:
+                return f"{float(size[: -len(unit)]) * scale:.3g}{unit}"
+            except ValueError:
+                return size
+    return size
+
+
+class Presentation(QObject):
+    """Toggles presentation mode on a window; ``action`` is the checkable F11 menu entry."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.active = False
+        self.saved_state: QByteArray | None = None
+        self._saved_window_state = Qt.WindowState.WindowNoState
+        self._saved_font: QFont | None = None
+        self._saved_menu_visible = True
+        self._restore: list[Any] = []  # callables that undo the style changes
+        self.play_timer = QTimer(self)
+        self.play_timer.setInterval(PLAY_MS)
+        self.play_timer.timeout.connect(self._advance)
+
+        self.action = QAction("Presentation mode", window)
+        self.action.setCheckable(True)
+        self.action.setShortcuts([QKeySequence(Qt.Key.Key_F11)])
+        self.action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.action.triggered.connect(lambda checked: self.set_active(bool(checked)))
+        window.addAction(self.action)
+        self.key_actions: list[QAction] = []
+        for keys, handler in (((Qt.Key.Key_Right, Qt.Key.Key_Down), lambda: self.step_sample(+1)),
+                              ((Qt.Key.Key_Left, Qt.Key.Key_Up), lambda: self.step_sample(-1)),
+                              ((Qt.Key.Key_Plus, Qt.Key.Key_Equal), lambda: self.step_eps(+1)),
+                              ((Qt.Key.Key_Minus, Qt.Key.Key_Underscore), lambda: self.step_eps(-1)),
+                              ((Qt.Key.Key_Space,), self.toggle_play),
+                              ((Qt.Key.Key_Escape,), lambda: self.set_active(False))):
+            action = QAction(window)
+            action.setShortcuts([QKeySequence(key) for key in keys])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            action.setEnabled(False)
+            action.triggered.connect(handler)
+            window.addAction(action)
+            self.key_actions.append(action)
+        window.installEventFilter(self)
+
+    # -- mode ----------------------------------------------------------------------------------
+    def toggle(self) -> None:
+        self.set_active(not self.active)
+
+    def set_active(self, on: bool) -> None:
+        if on == self.active:
+            self.action.setChecked(on)
+            return
+        window = self.window
+        if on:
+            self.saved_state = window.saveState()
+            self._saved_window_state = window.windowState()
+            self._saved_menu_visible = window.menuBar().isVisible()
+            for dock in window.findChildren(QDockWidget):
+                if dock.objectName() in HIDDEN_DOCKS:
+                    dock.hide()
+            window.menuBar().hide()
+            self._style(FONT_SCALE, LINE_SCALE)
+            window.showFullScreen()
+        else:
+            self.stop()
+            self._unstyle()
+            window.setWindowState(self._saved_window_state)
+            window.menuBar().setVisible(self._saved_menu_visible)
+            if self.saved_state is not None:
+                window.restoreState(self.saved_state)
+            self.saved_state = None
+        self.active = on
+        self.action.setChecked(on)
+        for action in self.key_actions:
+            action.setEnabled(on)
+        window.redraw_now()
+
+    # -- style -----------------------------------------------------------------------------------
+    def _style(self, font_scale: float, line_scale: float) -> None:
+        from advviz.gui.panels import curves as curves_module
+
+        window = self.window
+        self._saved_font = QFont(window.font())
+        font = QFont(self._saved_font)
+        font.setPointSizeF(max(self._saved_font.pointSizeF(), 9.0) * font_scale)
+        window.setFont(font)
+        thin, thick = curves_module.THIN, curves_module.THICK
+        curves_module.THIN, curves_module.THICK = thin * line_scale, thick * line_scale
+        self._restore.append(lambda: setattr(curves_module, "THIN", thin))
+        self._restore.append(lambda: setattr(curves_module, "THICK", thick))
+        cursor_pen = window.curves.cursor.pen
+        window.curves.cursor.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
+        self._restore.append(lambda: window.curves.cursor.setPen(cursor_pen))
+        for panel in (getattr(window, name, None) for name in ("curves", "heatmaps", "transfer_panel")):
+            view = getattr(panel, "view", None)
+            if view is not None:
+                self._style_scene(panel, view, font_scale)
+
+    def _style_scene(self, panel: Any, view: pg.GraphicsLayoutWidget, scale: float) -> None:
+        legend = getattr(panel, "legend", None)
+        if legend is not None and "labelTextSize" in legend.opts:
+            size = legend.opts["labelTextSize"]
+            legend.opts["labelTextSize"] = _scaled_size(size, scale)
+            self._restore.append(lambda: legend.opts.__setitem__("labelTextSize", size))
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                tick_font = item.style.get("tickFont")
+                base = QFont(tick_font) if tick_font is not None else QFont()
+                bigger = QFont(base)
+                bigger.setPointSizeF(max(base.pointSizeF(), 8.0) * scale)
+                item.setStyle(tickFont=bigger)
+                label_font = QFont(item.label.font())
+                big_label = QFont(label_font)
+                big_label.setPointSizeF(max(label_font.pointSizeF(), 9.0) * scale)
+                item.label.setFont(big_label)
+                self._restore.append(lambda item=item, tick_font=tick_font, label_font=label_font: (
+                    item.setStyle(tickFont=tick_font), item.label.setFont(label_font)))
+            elif isinstance(item, pg.LabelItem):
+                size = item.opts.get("size")
+                if size:
+                    item.opts["size"] = _scaled_size(size, scale)
+                    item.setText(item.text)
+                    self._restore.append(lambda item=item, size=size: (item.opts.__setitem__("size", size),
+                                                                       item.setText(item.text)))
+            elif isinstance(item, pg.TextItem):
+                font = QFont(item.textItem.font())
+                big = QFont(font)
+                big.setPointSizeF(max(font.pointSizeF(), 9.0) * scale)
+                item.setFont(big)
+                self._restore.append(lambda item=item, font=font: item.setFont(font))
+
+    def _unstyle(self) -> None:
+        for undo in reversed(self._restore):
+            undo()
+        self._restore.clear()
+        if self._saved_font is not None:
+            self.window.setFont(self._saved_font)
+
+    # -- keys --------------------------------------------------------------------------------------
+    def step_sample(self, delta: int) -> None:
+        samples = self.window.samples
+        count = samples.grid.count()
+        if count:
+            samples.set_current((max(samples.current(), 0) + delta) % count)
+
+    def _grid_step(self) -> float:
+        state = self.window.sweep
+        if state is not None and state.eps is not None and len(state.eps) > 1:
+            return float(state.eps[1] - state.eps[0])
+        return float(self.window.controls.eps_max.value()) / 50
+
+    def step_eps(self, delta: int) -> None:
+        curves = self.window.curves
+        limit = float(self.window.controls.eps_max.value())
+        value = min(max(curves.cursor_value() + delta * self._grid_step(), -limit), limit)
+        curves.set_cursor(value)
+        curves.cursorReleased.emit(curves.cursor_value())
+
+    def toggle_play(self) -> None:
+        if self.play_timer.isActive():
+            self.stop()
+        else:
+            self.play_timer.start()
+
+    def stop(self) -> None:
+        if self.play_timer.isActive():
+            self.play_timer.stop()
+            self.window.curves.cursorReleased.emit(self.window.curves.cursor_value())
+
+    @property
+    def playing(self) -> bool:
+        return self.play_timer.isActive()
+
+    def _advance(self) -> None:
+        curves = self.window.curves
+        limit = float(self.window.controls.eps_max.value())
+        value = curves.cursor_value() + self._grid_step()
+        curves.set_cursor(0.0 if value > limit + 1e-9 or value < 0 else value)
+
+    # -- lifetime ------------------------------------------------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Close:
+            self.play_timer.stop()
+        return super().eventFilter(watched, event)

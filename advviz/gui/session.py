@@ -1,0 +1,367 @@
+"""Save and open the window's whole state as a JSON session file.
+
+A session holds the data (a shipped data set, or the paths of the user's images and the shape they
+were loaded at), the model list (weights files and user models with everything needed to rebuild
+them), which models are checked and in what order, the sample, the attack, the ε settings and cursor,
+clip, device, the panels' options and the layout (``saveState``/``saveGeometry`` as base64). Files are
+written atomically (a temporary file, then ``os.replace``).
+
+Opening is asynchronous: when the data differ, the data job runs first and the rest is applied once
+the new data arrive (:class:`SessionLoader`). Whatever cannot be restored — a model that is no longer
+available, a missing file — is named in the window's message line; the rest opens.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QByteArray, QObject, Qt
+from PySide6.QtWidgets import QFileDialog
+
+if TYPE_CHECKING:
+    from advviz.gui.window import MainWindow
+
+FORMAT = "advviz-session"
+VERSION = 1
+FILTER = "advviz session (*.json);;All files (*)"
+
+
+class SessionError(ValueError):
+    """A session file that cannot be read, with a message for the window."""
+
+
+# -- files ----------------------------------------------------------------------------------------------
+def write_json_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
+    """Write ``payload`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(payload, file, indent=2, ensure_ascii=False)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_session(path: str | os.PathLike) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessionError(f"session file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SessionError(f"{path.name} is not a readable session file ({error})") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise SessionError(f"{path.name} is not an advviz session (no \"format\": \"{FORMAT}\")")
+    if int(payload.get("version", 0)) > VERSION:
+        raise SessionError(f"{path.name} was written by a newer advviz (session version {payload['version']})")
+    return payload
+
+
+def _b64(data: QByteArray) -> str:
+    return base64.b64encode(bytes(data.data())).decode("ascii")
+
+
+def _unb64(text: str | None) -> QByteArray | None:
+    if not text:
+        return None
+    try:
+        return QByteArray(base64.b64decode(text))
+    except ValueError:
+        return None
+
+
+# -- capture ------------------------------------------------------------------------------------------
+def capture(window: "MainWindow", *, layout: bool = True) -> dict[str, Any]:
+    """The window's state as a JSON-ready dict."""
+    from advviz.gui.byo import ImagesLoaded, UserModelSpec
+
+    controls = window.controls
+    data = window.data
+    if isinstance(data, ImagesLoaded):
+        source: dict[str, Any] = {"kind": "images", "dataset": data.dataset, "paths": list(data.source),
+                                  "shape": list(data.x.shape[1:]), "class_names": list(data.class_names)}
+    else:
+        source = {"kind": "dataset", "dataset": window.dataset}
+    models = []
+    for row in range(controls.models.count()):
+        key = str(controls.models.item(row).data(Qt.ItemDataRole.UserRole))
+        spec = window.specs.get(key)
+        if isinstance(spec, UserModelSpec):
+            models.append({"kind": "user", "spec": spec.to_dict()})
+        elif spec is not None and spec.path:
+            models.append({"kind": "weights", "key": key, "label": spec.label, "path": spec.path,
+                           "architecture": spec.architecture, "dataset": spec.dataset})
+    choice = controls.attack_choice
+    transfer = window.transfer_panel
+    toggle = getattr(window.heatmaps, "per_channel", None)
+    presentation = getattr(window, "presentation", None)
+    payload: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "data": source,
+        "models": models,
+        "checked": controls.checked_keys(),
+        "sample": window.samples.current(),
+        "attack": {"key": choice.key, "target": choice.target},
+        "eps_max": float(controls.eps_max.value()),
+        "steps": int(controls.steps.value()),
+        "clip": bool(controls.clip.isChecked()),
+        "cursor": float(window.curves.cursor_value()),
+        "device": controls.device_choice,
+        "probabilities": bool(window.curves.probabilities.isChecked()),
+        "per_channel": bool(toggle is not None and toggle.isChecked()),
+        "transfer": {"follow": transfer.follow.isChecked(), "eps": float(transfer.eps.value()),
+                     "samples": int(transfer.samples.value()), "metric": transfer.metric_key},
+        "tab": window.tabs.currentIndex(),
+        "presentation": bool(presentation is not None and presentation.active),
+    }
+    if layout:
+        payload["layout"] = {"state": _b64(window.saveState()), "geometry": _b64(window.saveGeometry())}
+    return payload
+
+
+def save_session(window: "MainWindow", path: str | os.PathLike) -> Path:
+    """Write the window's state to ``path`` atomically."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise SessionError(f"folder not found: {path.parent}")
+    payload = capture(window)
+    presentation = getattr(window, "presentation", None)
+    if presentation is not None and presentation.active and presentation.saved_state is not None:
+        payload["layout"]["state"] = _b64(presentation.saved_state)  # the normal layout, not the bare one
+    return write_json_atomic(path, payload)
+
+
+# -- open -------------------------------------------------------------------------------------------------
+class SessionLoader(QObject):
+    """Applies a session to a window: data first (waiting for its job), then everything else."""
+
+    def __init__(self, window: "MainWindow", payload: dict[str, Any], name: str = "session") -> None:
+        super().__init__(window)
+        self.window = window
+        self.payload = payload
+        self.name = name
+        self.problems: list[str] = []
+        self.finished = False
+        self._before: Any = None
+
+    def start(self) -> None:
+        if self.window.data is None:  # the startup job is still loading: wait for it, then load ours
+            self._wait_for_data(self._load_data)
+        else:
+            self._load_data()
+
+    def _load_data(self) -> None:
+        from advviz.gui.byo import ImagesLoaded
+        from advviz.gui.controls import DATASET_CHOICES
+
+        window = self.window
+        source = self.payload.get("data") or {}
+        if source.get("kind", "dataset") == "images":
+            paths = [str(path) for path in source.get("paths", [])]
+            missing = [path for path in paths if not Path(path).exists()]
+            if missing or not paths:
+                self.problems.append(f"the images {', '.join(missing) or '(none named)'} are missing; "
+                                     f"showing {window.data.title if window.data else 'the current data'}")
+                self._apply()
+                return
+            if source.get("dataset") in {key for key, _ in DATASET_CHOICES}:
+                window.dataset = str(source["dataset"])
+            self._wait_for_data(self._apply)
+            window.byo.load_images(paths, shape=source.get("shape"), class_names=source.get("class_names"))
+            return
+        dataset = str(source.get("dataset", window.dataset))
+        if dataset not in {key for key, _ in DATASET_CHOICES if key != "folder"}:
+            self.problems.append(f"unknown data set {dataset!r}")
+            self._apply()
+            return
+        current = window.data
+        if current is not None and current.dataset == dataset and not isinstance(current, ImagesLoaded):
+            self._apply()  # the shipped data set is already shown
+            return
+        self._wait_for_data(self._apply)
+        window.controls.dataset.setCurrentIndex(max(0, window.controls.dataset.findData(dataset)))
+        window.choose_dataset(dataset)
+
+    def _wait_for_data(self, then: Any) -> None:
+        """Call ``then`` once the window's data job has ended (whether or not it succeeded)."""
+        self._before = self.window.data
+        self._then = then
+        self.window.runner.jobsChanged.connect(self._jobs_changed)
+
+    def _jobs_changed(self) -> None:
+        window = self.window
+        if window.runner.is_running("data"):
+            return
+        window.runner.jobsChanged.disconnect(self._jobs_changed)
+        if window.data is self._before:
+            reason = window.error_label.text() or "cancelled"
+            self.problems.append(f"its data could not be loaded ({reason})")
+            if window.data is None:
+                self._finish()
+                return
+            self._apply()
+            return
+        self._then()
+
+    def _apply(self) -> None:
+        from advviz.gui.byo import UserModelSpec
+        from advviz.gui.dialogs import weights_spec
+
+        window, controls, payload = self.window, self.window.controls, self.payload
+        # the sweep settings, without starting a job per widget
+        controls.blockSignals(True)
+        for widget in (controls.attack, controls.target, controls.eps_max, controls.steps, controls.clip):
+            widget.blockSignals(True)
+        try:
+            attack = payload.get("attack") or {}
+            index = controls.attack.findData(attack.get("key", "fgsm"))
+            if index < 0:
+                self.problems.append(f"unknown attack {attack.get('key')!r}")
+            else:
+                controls.attack.setCurrentIndex(index)
+                controls._attack_changed()
+            target = int(attack.get("target", 0))
+            if 0 <= target < controls.target.count():
+                controls.target.setCurrentIndex(target)
+            controls._set_target_visible(controls.attack_choice.targeted)
+            if "eps_max" in payload:
+                controls.eps_max.setValue(float(payload["eps_max"]))
+            if "steps" in payload:
+                controls.steps.setValue(int(payload["steps"]))
+            controls.clip.setChecked(bool(payload.get("clip", True)))
+        finally:
+            for widget in (controls.attack, controls.target, controls.eps_max, controls.steps, controls.clip):
+                widget.blockSignals(False)
+            controls.blockSignals(False)
+
+        # the model list: weights files and user models are re-added (unchecked for now)
+        for entry in payload.get("models", []):
+            try:
+                if entry.get("kind") == "user":
+                    spec = UserModelSpec.from_dict(entry["spec"])
+                    missing = spec.missing_files()
+                else:
+                    spec = weights_spec(str(entry["path"]), str(entry["architecture"]), str(entry["dataset"]))
+                    missing = [] if Path(spec.path or "").exists() else [str(spec.path)]
+            except (KeyError, TypeError, ValueError) as error:
+                self.problems.append(f"a model entry could not be read ({error})")
+                continue
+            if missing:
+                self.problems.append(f"model {spec.label}: file not found: {', '.join(missing)}")
+                continue
+            if spec.key not in window.specs:
+                window.specs[spec.key] = spec
+                tooltip = spec.tooltip() if isinstance(spec, UserModelSpec) else (spec.path or "")
+                controls.add_model(spec.key, spec.label, tooltip, checked=False)
+        checked = [str(key) for key in payload.get("checked", [])]
+        missing_models = [key for key in checked if key not in window.specs]
+        for key in missing_models:
+            if not any(key in problem for problem in self.problems):
+                self.problems.append(f"model {key!r} is not available here")
+        checked = [key for key in checked if key in window.specs]
+
+        # device, sample, cursor and panel options
+        device = str(payload.get("device", "auto"))
+        combo = controls.device
+        device_index = combo.findData(device)
+        if device_index < 0:
+            self.problems.append(f"device {device!r} is not available here; using {controls.device_choice}")
+        elif device != controls.device_choice:
+            combo.setCurrentIndex(device_index)
+            window.runner.cancel()
+            window.loaded.clear()
+            window._grid_key = None
+        sample = int(payload.get("sample", 0))
+        grid = window.samples.grid
+        if grid.count():
+            if not 0 <= sample < grid.count():
+                self.problems.append(f"sample #{sample} is not among the {grid.count()} images; showing #0")
+                sample = 0
+            grid.blockSignals(True)
+            window.samples.set_current(sample)
+            grid.blockSignals(False)
+        window.curves.set_range(float(controls.eps_max.value()))
+        window.curves.set_cursor(float(payload.get("cursor", window.curves.cursor_value())))
+        window.curves.probabilities.setChecked(bool(payload.get("probabilities", False)))
+        toggle = getattr(window.heatmaps, "per_channel", None)
+        if toggle is not None:
+            toggle.setChecked(bool(payload.get("per_channel", False)))
+        transfer = payload.get("transfer") or {}
+        panel = window.transfer_panel
+        for widget in (panel.follow, panel.eps, panel.samples, panel.metric):
+            widget.blockSignals(True)
+        try:
+            panel.follow.setChecked(bool(transfer.get("follow", True)))
+            panel.eps.setEnabled(not panel.follow.isChecked())
+            panel.eps.setValue(float(transfer.get("eps", panel.eps.value())))
+            panel.samples.setValue(int(transfer.get("samples", panel.samples.value())))
+            metric = panel.metric.findData(transfer.get("metric", "error"))
+            panel.metric.setCurrentIndex(max(0, metric))
+        finally:
+            for widget in (panel.follow, panel.eps, panel.samples, panel.metric):
+                widget.blockSignals(False)
+        tab = int(payload.get("tab", 0))
+        if 0 <= tab < window.tabs.count():
+            window.tabs.setCurrentIndex(tab)
+
+        # layout, then the jobs: checking the models starts loading, sweep and transfer
+        layout = payload.get("layout") or {}
+        geometry, state = _unb64(layout.get("geometry")), _unb64(layout.get("state"))
+        if geometry is not None:
+            window.restoreGeometry(geometry)
+        if state is not None and not window.restoreState(state):
+            self.problems.append("the saved layout could not be restored")
+        presentation = getattr(window, "presentation", None)
+        if presentation is not None and bool(payload.get("presentation", False)) != presentation.active:
+            presentation.toggle()
+        controls.set_checked(checked)
+        self._finish()
+
+    def _finish(self) -> None:
+        self.finished = True
+        if self.problems:
+            self.window.show_error(f"{self.name}: " + "; ".join(self.problems) + ". The rest of the session was opened.",
+                                   warning=True)
+        self.deleteLater()
+
+
+def open_session(window: "MainWindow", path: str | os.PathLike) -> SessionLoader | None:
+    """Open a session file in ``window``; an unreadable file is reported in the window."""
+    try:
+        payload = read_session(path)
+    except SessionError as error:
+        window.show_error(str(error))
+        return None
+    loader = SessionLoader(window, payload, name=f"session {Path(path).name}")
+    window.set_status(f"Opening {Path(path).name}…")
+    loader.start()
+    return loader
+
+
+def ask_save(window: "MainWindow") -> Path | None:
+    path, _ = QFileDialog.getSaveFileName(window, "Save session", "session.json", FILTER)
+    if not path:
+        return None
+    try:
+        written = save_session(window, path)
+    except (SessionError, OSError) as error:
+        window.show_error(f"session: {error}")
+        return None
+    window.set_status(f"Saved session {written}")
+    return written
+
+
+def ask_open(window: "MainWindow") -> SessionLoader | None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open session", "", FILTER)
+    return open_session(window, path) if path else None
