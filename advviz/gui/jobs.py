@@ -203,7 +203,9 @@ def models_job(specs: Sequence[ModelSpec], device: str) -> Iterator[Any]:
     for index, spec in enumerate(specs):
         yield Progress(f"Loading model {spec.label}…", index, len(specs))
         try:
-            if spec.path is None:
+            if callable(getattr(spec, "load", None)):  # a user model (advviz.gui.byo.UserModelSpec)
+                model = spec.load(resolved)
+            elif spec.path is None:
                 model = load_model(spec.key, device=resolved)
             else:
                 model = load_model(spec.path, device=resolved, architecture=spec.architecture,
