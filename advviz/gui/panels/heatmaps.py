@@ -2,7 +2,7 @@
 
 Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 with symmetric levels
 (η on ±ε_max, so it visibly grows with ε). Multi-channel (RGB) inputs: x and x̃ are shown in colour,
-η and ∇ₓJ as their per-pixel magnitude. Items are created once and updated with
+η and ∇ₓJ as their per-pixel magnitude, or per channel side by side (R | G | B, the panel's toggle). Items are created once and updated with
 ``setImage(..., autoLevels=False)``.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from advviz.gui.state import SweepState
 from advviz.gui.style import ERROR_COLOR, OK_COLOR, class_label
@@ -46,6 +46,16 @@ def display(array: np.ndarray, *, signed: bool) -> np.ndarray:
     return np.clip(array.transpose(1, 2, 0), 0.0, 1.0)
 
 
+def tile_channels(array: np.ndarray, gap: int = 1) -> np.ndarray:
+    """(C, H, W) → (H, C·W + gaps): the channels side by side, separated by 0 (white in the diverging map)."""
+    channels, height, width = array.shape
+    tiled = np.zeros((height, channels * width + (channels - 1) * gap), dtype=np.float32)
+    for channel in range(channels):
+        start = channel * (width + gap)
+        tiled[:, start:start + width] = array[channel]
+    return tiled
+
+
 class HeatmapsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,8 +82,13 @@ class HeatmapsPanel(QWidget):
             self.view.addItem(caption, row=1, col=column)
             self.cells[key] = Cell(plot, image, bar, caption)
         self.view.ci.layout.setRowStretchFactor(0, 10)
+        self.per_channel = QCheckBox("RGB: show η and ∇ₓJ per channel (R | G | B) instead of their magnitude")
+        self.per_channel.hide()  # shown for multi-channel inputs
+        self.per_channel.toggled.connect(lambda _: self._last is not None and self.show_state(*self._last))
+        self._last: tuple[SweepState, int] | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.per_channel)
         layout.addWidget(self.view)
         self.shown: dict[str, np.ndarray] = {}  # what each image holds (for tests and export)
 
@@ -101,6 +116,9 @@ class HeatmapsPanel(QWidget):
         eps = float(state.eps[index])
         x = state.x
         rgb = x.shape[0] == 3
+        self._last = (state, index)
+        self.per_channel.setVisible(rgb)
+        per_channel = rgb and self.per_channel.isChecked()
         low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
         self._set("original", display(x, signed=False), (0.0, 1.0))
         clean, confidence = state.clean()
@@ -112,13 +130,17 @@ class HeatmapsPanel(QWidget):
         span = max(abs(header.eps_max), 1e-6)
         if adversarial is not None:
             eta = adversarial - x
-            magnitude_map = MAGNITUDE if rgb else DIVERGING
-            self._set("perturbation", display(eta, signed=True), (0.0, span) if rgb else (-span, span),
-                      colormap=magnitude_map)
+            if per_channel:
+                self._set("perturbation", tile_channels(eta), (-span, span), colormap=DIVERGING)
+            else:
+                magnitude_map = MAGNITUDE if rgb else DIVERGING
+                self._set("perturbation", display(eta, signed=True), (0.0, span) if rgb else (-span, span),
+                          colormap=magnitude_map)
             self._set("adversarial", display(adversarial, signed=False), (low, high))
             norm = float(np.sqrt((eta ** 2).sum())) if header.attack.norm == "L2" else float(np.abs(eta).max())
             norm_name = "‖η‖₂" if header.attack.norm == "L2" else "‖η‖∞"
-            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · {norm_name} = {norm:.3f}")
+            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · {norm_name} = {norm:.3f}"
+                                                       + (" · R | G | B" if per_channel else ""))
             prediction = state.prediction_at(index)
             if prediction is None:
                 self.cells["adversarial"].caption.setText("computing…")
@@ -132,8 +154,11 @@ class HeatmapsPanel(QWidget):
             self.cells["adversarial"].caption.setText("computing…")
         gradient = state.gradient
         scale = float(np.abs(gradient).max()) or 1.0
-        self._set("gradient", display(gradient, signed=True), (0.0, scale) if rgb else (-scale, scale),
-                  colormap=MAGNITUDE if rgb else DIVERGING)
+        if per_channel:
+            self._set("gradient", tile_channels(gradient), (-scale, scale), colormap=DIVERGING)
+        else:
+            self._set("gradient", display(gradient, signed=True), (0.0, scale) if rgb else (-scale, scale),
+                      colormap=MAGNITUDE if rgb else DIVERGING)
         target = header.target
         loss_of = (f"loss of target {class_label(names, target)} (η descends it)" if target is not None
                    else f"loss of class {class_label(names, header.label)}")
