@@ -3,6 +3,7 @@
     advviz                      open the desktop window
     advviz models               shipped models, data set, clean accuracy
     advviz sweep ...            logits along x + ε·sign(∇ₓJ) for ε in −ε_max…+ε_max
+    advviz animate ...          a GIF (or MP4) of the curves and heatmaps as ε goes 0 → ε_max
     advviz transfer ...         transfer matrices between models
     advviz robustness ...       error rate and confidence on wrong answers per ε
     advviz rubbish ...          confident answers on N(0, I) inputs
@@ -259,10 +260,26 @@ def cmd_train_zoo(args: argparse.Namespace) -> None:
           f"trained {len(finished)} models in {time.perf_counter() - started:.0f} s")
 
 
+def cmd_animate(args: argparse.Namespace) -> None:
+    from advviz.gui.animate import animate
+
+    result = animate(model=args.model, index=args.index, eps_max=args.eps_max, steps=args.steps, out=args.out,
+                     attack=args.attack, target=args.target, clip=not args.no_clip, device=_device(args),
+                     dataset=args.dataset, width=args.width, probabilities=args.probabilities)
+    _emit(args, result, f"wrote {result['out']}: {result['frames']} frames, ε = 0…{args.eps_max:g}, "
+                        f"{result['width']}×{result['height']} px, {result['bytes'] / 1024:.0f} KB")
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    session = getattr(args, "session", None)
+    if session and not Path(session).is_file():
+        print(f"advviz: error: session file not found: {session}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     from advviz.gui.app import main as gui_main
 
-    return gui_main([])
+    return gui_main([], session=session)
 
 
 # -- parser -------------------------------------------------------------------------------------
@@ -275,6 +292,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="advviz", description="See adversarial examples (Goodfellow et al., 2014).")
+    parser.add_argument("--session", metavar="FILE", help="open a saved session (JSON) in the window")
     commands = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
 
     def command(name: str, handler: Callable, help_text: str) -> argparse.ArgumentParser:
@@ -299,6 +317,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--eps-max", type=_eps_value, default=0.5)
     sub.add_argument("--steps", type=_positive_int, default=201)
     sub.add_argument("--target", type=int, help="target class (targeted FGSM)")
+    attack_options(sub)
+
+    sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg) of the curves and heatmaps as ε goes 0 → ε_max")
+    sub.add_argument("--model", default="mnist-cnn")
+    sub.add_argument("--dataset", choices=["mnist", "fashion"], help="default: the model's")
+    sub.add_argument("--index", type=int, default=0, help="test-split sample index")
+    sub.add_argument("--eps-max", type=_eps_value, default=0.5)
+    sub.add_argument("--steps", type=_positive_int, default=26, help="frames, ε = 0 … ε_max (default 26)")
+    sub.add_argument("--target", type=int, help="target class (targeted FGSM)")
+    sub.add_argument("--out", default="sweep.gif", help="a .gif, or an .mp4 where ffmpeg is installed")
+    sub.add_argument("--width", type=_positive_int, default=640, help="frame width in pixels (default 640)")
+    sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     attack_options(sub)
 
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")

@@ -9,8 +9,9 @@ from __future__ import annotations
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the window; ``argv`` are extra Qt arguments (default: none). Returns the exit code."""
+def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
+    """Run the window; ``argv`` are extra Qt arguments (default: none); ``session`` a session file to
+    open once the window has loaded. Returns the exit code."""
     import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
@@ -21,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     window = MainWindow()
     window.show()
+    if session:
+        from advviz.gui.session import open_session
+
+        open_session(window, session)  # waits for the start-up data, then applies the rest
     code = int(app.exec())
     window.deleteLater()  # delete Qt items before the interpreter tears down (avoids a crash at exit)
     app.processEvents()
