@@ -109,7 +109,7 @@ class DecisionMapPanel(ExplainPanel):
         self.image.setImage(class_rgb(state.predictions, state.confidence), autoLevels=False, levels=(0, 255))
         self.image.setRect(float(a[0]) - step_a / 2, float(b[0]) - step_b / 2, step_a * len(a), step_b * len(b))
         if fresh:
-            self.plot.setRange(xRange=(a[0], a[-1]), yRange=(b[0], b[-1]), padding=0.02)
+            self.plot.setRange(xRange=(float(a[0]), float(a[-1])), yRange=(float(b[0]), float(b[-1])), padding=0.02)
         eps = max(min(self.cursor_eps, float(a[-1])), float(a[0]))
         self.markers.setData([
             {"pos": (0.0, 0.0), "symbol": "star", "brush": pg.mkBrush("w"), "pen": pg.mkPen("#000", width=1.5)},

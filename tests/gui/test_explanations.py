@@ -1,0 +1,192 @@
+"""The explanation panels show exactly what the core computes, streamed by the window's worker."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from advviz.core.attacks import FGSM, RandomSign
+from advviz.core.decision_map import decision_map
+from advviz.core.diagnostics import diagnose
+from advviz.core.dimension import dimension_curve
+from advviz.core.linearity import linear_explanation, logit_linearity, pixel_space_weights
+from advviz.core.paper import reproduce_steps
+from advviz.core.robustness import robustness
+from advviz.core.rubbish import rubbish_probe
+from advviz.core.sweep import eps_grid, fgsm_sweep
+from advviz.core.transfer import transfer_matrix
+from advviz.gui.explain_controller import PANELS, TAB_TITLE
+
+
+def sample(window):
+    index = window.samples.current()
+    return window.data.x[index: index + 1], window.data.y[index: index + 1]
+
+
+def show(window, idle, key):
+    window.explain.show(key)
+    idle(window)
+    return window.explain.panels[key]
+
+
+def test_tabs_have_captions_and_linear_panel_matches_core(window, idle):
+    explain = window.explain
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert TAB_TITLE in titles and explain.tabs.count() == len(PANELS) == 8
+    assert all(len(panel.caption.text()) > 40 for panel in explain.panels.values())
+    window.controls.set_checked(["mnist-softmax"])
+    idle(window)
+    window.curves.set_cursor(0.1)
+    panel = show(window, idle, "linear")
+    model = window.loaded["mnist-softmax"]
+    x, y = sample(window)
+    expected = linear_explanation(model, x, y, 0.1, clip=False)
+    np.testing.assert_allclose(panel.shown["weights"], expected.weights)
+    np.testing.assert_allclose(panel.shown["predicted"], expected.predicted[0], atol=1e-5)
+    np.testing.assert_allclose(panel.shown["measured"], expected.measured[0], atol=1e-5)
+    np.testing.assert_allclose(panel.shown["bound"], expected.bound, rtol=1e-6)
+    # unclipped softmax regression: linearity is exact, the bars the panel draws agree
+    np.testing.assert_allclose(panel.shown["measured"], panel.shown["predicted"], atol=1e-4)
+    np.testing.assert_allclose(panel.measured_bars.opts["height"], expected.measured[0], atol=1e-5)
+    assert "equal: the model is linear" in panel.status.text()
+    # the dimension plot: the core's curve, for the true class, a straight line through 0
+    weights, _ = pixel_space_weights(model)
+    points = dimension_curve(model, x, y, 0.1, weights=weights)
+    label = int(y[0])
+    np.testing.assert_allclose(panel.shown["dim_counts"], [p.n for p in points])
+    np.testing.assert_allclose(panel.shown["dim_measured"], [p.measured[0, label] for p in points], atol=1e-5)
+    np.testing.assert_allclose(panel.dim_measured.getData()[1], [p.measured[0, label] for p in points], atol=1e-5)
+    panel.slider.setValue(3)
+    np.testing.assert_allclose(panel.shown["eta"], 0.1 * points[3].direction[0, 0])
+    # clipped: measured differs from predicted where pixels hit 0 or 1
+    panel.clip.setChecked(True)
+    idle(window)
+    clipped = linear_explanation(model, x, y, 0.1, clip=True)
+    np.testing.assert_allclose(panel.shown["measured"], clipped.measured[0], atol=1e-5)
+    # a non-linear first model: the panel explains the data set's softmax regression instead
+    window.controls.set_checked(["mnist-cnn"])
+    idle(window)
+    assert window.explain.states["linear"].header.substituted_for == "mnist-cnn"
+    assert "mnist-cnn is not a single linear layer" in panel.status.text()
+
+
+def test_linearity_robustness_rubbish_match_core(window, idle):
+    names = ["mnist-softmax", "mnist-rbf"]
+    window.controls.set_checked(names)
+    idle(window)
+    models = [window.loaded[name] for name in names]
+    x, y = window.data.x, window.data.y
+    explain = window.explain
+    explain.panels["linearity"].samples.setValue(8)
+    panel = show(window, idle, "linearity")
+    eps = eps_grid(0.5, 41)
+    for name, model in zip(names, models):
+        expected = logit_linearity(fgsm_sweep(model, x[:8], y[:8], eps, clip=False).numpy(), eps)
+        np.testing.assert_allclose(panel.shown[name], expected, atol=1e-6)
+    assert np.median(panel.shown["mnist-softmax"]) > 0.9999 > np.median(panel.shown["mnist-rbf"])
+    histogram = panel.curves[0].getData()[1]
+    assert histogram.sum() == pytest.approx(1.0)
+
+    robust = explain.panels["robustness"]
+    robust.samples.setValue(40)
+    robust.points.setValue(3)
+    show(window, idle, "robustness")
+    for name, model in zip(names, models):
+        for key, attack in (("fgsm", FGSM()), ("random-sign", RandomSign(seed=0))):
+            curve = robustness(model, x[:40], y[:40], [0.0, 0.25, 0.5], attack=attack)
+            np.testing.assert_allclose(robust.shown[f"{name}/{key}/error"], curve.error, atol=1e-6)
+            np.testing.assert_allclose(robust.shown[f"{name}/{key}/confidence"], curve.confidence, atol=1e-5)
+    np.testing.assert_allclose(robust._curve(1, "random-sign", "error").getData()[1],
+                               robustness(models[1], x[:40], y[:40], [0.0, 0.25, 0.5], attack=RandomSign(seed=0)).error)
+
+    rubbish = explain.panels["rubbish"]
+    rubbish.count.setValue(200)
+    show(window, idle, "rubbish")
+    expected = [rubbish_probe(model, count=200, distribution="gaussian", seed=0) for model in models]
+    np.testing.assert_allclose(rubbish.shown["share"], [r.confident_fraction for r in expected])
+    np.testing.assert_allclose(rubbish.share_bars.opts["height"], [r.confident_fraction for r in expected])
+    np.testing.assert_allclose(rubbish.shown["mnist-rbf/confidence"], expected[1].confidence)
+    top = np.argsort(-expected[0].confidence, kind="stable")[:8]
+    np.testing.assert_array_equal(rubbish.shown["gallery"], top)
+    np.testing.assert_allclose(rubbish.cells[0][1].image, expected[0].inputs[top[0], 0])
+    assert f"({expected[0].confidence[top[0]]:.0%})" in rubbish.cells[0][0].titleLabel.text
+
+
+def test_decision_map_centre_row_is_the_fgsm_sweep(window, idle):
+    panel = window.explain.panels["map"]
+    panel.resolution.setValue(21)
+    show(window, idle, "map")
+    state = window.explain.states["map"]
+    assert state.complete and state.header.model_name == "mnist-cnn"
+    model = window.sweep_model()
+    x, y = sample(window)
+    start, predictions, confidence = decision_map(model, x, y, extent=0.5, resolution=21, clip=True)
+    np.testing.assert_array_equal(panel.shown["predictions"], predictions)
+    np.testing.assert_allclose(panel.shown["confidence"], confidence, atol=1e-5)
+    centre = fgsm_sweep(model, x, y, start.a, clip=True)[:, 0].numpy()
+    np.testing.assert_allclose(state.logits[10], centre, atol=1e-4)
+    np.testing.assert_array_equal(predictions[10], centre.argmax(axis=1))
+    assert panel.image.image.shape == (21, 21, 3)
+    window.curves.set_cursor(0.3)
+    window.redraw_now()
+    assert panel.markers.data["x"][1] == pytest.approx(0.3)
+
+
+def test_diagnostics_match_core(window, idle):
+    panel = show(window, idle, "diagnostics")
+    model = window.sweep_model()
+    expected = diagnose(model, window.data.x[:64], window.data.y[:64], eps=0.25, clip=True)
+    np.testing.assert_allclose(panel.shown["eps"], [0.25, expected.effective_linf], rtol=1e-6)
+    np.testing.assert_allclose(panel.shown["shares"], [expected.zero_gradient_fraction, expected.clipped_fraction])
+    assert "logits (not probabilities)" in panel.cards["outputs"].text()
+    assert f"{expected.clipped_fraction:.1%}" in panel.cards["eps"].text()
+
+
+def test_adversarial_training_from_the_window_beats_its_twin(window, idle, qtbot):
+    window.transfer_panel.samples.setValue(100)
+    panel = window.explain.panels["training"]
+    panel.samples.setValue(1000)
+    panel.epochs.setValue(2)
+    window.explain.show("training")
+    panel.train.click()
+    qtbot.waitUntil(lambda: "training" in window.explain.states and window.explain.states["training"].complete,
+                    timeout=90000)
+    idle(window, timeout=90000)
+    state = window.explain.states["training"]
+    plain, adversarial = (np.array(state.epochs[run]) for run in range(2))
+    assert len(plain) == len(adversarial) == 2
+    assert adversarial[-1, 2] < plain[-1, 2] - 0.15  # FGSM error: the paper's defence works
+    np.testing.assert_allclose(panel.shown["run1/fgsm_error"], adversarial[:, 2])
+    assert panel.fgsm_curves[1].getData()[1][-1] == pytest.approx(adversarial[-1, 2])
+    # both trained models joined the checked models and the transfer matrix
+    names = [window.loaded[key].name for key in window.controls.checked_keys()]
+    assert names[-2:] == list(state.header.names)
+    assert window.transfer is not None and window.transfer.header.names == names
+    models = [window.loaded[key] for key in window.controls.checked_keys()]
+    expected = transfer_matrix(models, window.data.x[:100], window.data.y[:100], 0.25)
+    np.testing.assert_allclose(window.transfer_panel.shown_matrix(), expected.error, atol=1e-6)
+    # the saved weights reload as the same model (a device change reloads from the file)
+    key = window.controls.checked_keys()[-1]
+    from advviz.core.zoo import load_model
+
+    spec = window.specs[key]
+    reloaded = load_model(spec.path, architecture=spec.architecture, dataset=spec.dataset)
+    torch.testing.assert_close(reloaded(window.data.x[:5]), window.loaded[key](window.data.x[:5]))
+
+
+def test_paper_table_streams_the_core_rows(window, idle, qtbot):
+    panel = window.explain.panels["paper"]
+    panel.samples.setValue(50)
+    window.explain.show("paper")
+    panel.run.click()
+    qtbot.waitUntil(lambda: window.explain.states["paper"].total > 0
+                    and len(window.explain.states["paper"].rows) == window.explain.states["paper"].total,
+                    timeout=90000)
+    idle(window)
+    expected = [row for _, _, row in reproduce_steps(samples=50)]
+    assert panel.table.rowCount() == len(expected)
+    np.testing.assert_allclose(panel.shown["ours"], [row.ours for row in expected])
+    np.testing.assert_allclose(panel.shown["difference"], [row.difference for row in expected])
+    assert panel.table.item(0, 0).text() == expected[0].experiment
+    assert panel.table.item(0, 5).text() == f"{expected[0].difference:+.1f}"
