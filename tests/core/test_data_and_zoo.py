@@ -82,7 +82,9 @@ def test_missing_corrupt_foreign_and_nan_files_give_clear_errors(tmp_path, zoo):
 def test_a_pickle_that_is_not_weights_is_refused(tmp_path):
     """weights_only=True: an arbitrary pickled object never runs."""
     path = tmp_path / "evil.pt"
-    torch.save({"state_dict": object.__new__(ValueError)}, path)
+    import argparse
+
+    torch.save({"state_dict": argparse.Namespace(payload="would run on unpickling")}, path)
     with pytest.raises(ModelLoadError):
         load_model(path, architecture="mlp", dataset="mnist")
 
