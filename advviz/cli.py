@@ -358,6 +358,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("train-zoo", cmd_train_zoo, "retrain the shipped models (deterministic, CPU)")
     sub.add_argument("--only", help="comma-separated zoo names (default: all)")
     sub.add_argument("--output", help="folder for the weights (default: the shipped models folder)")
+
+    from advviz.cli_explain import add_commands  # linear, linearity, decision-map, diagnose, adv-train
+
+    add_commands(command, attack_options)
     return parser
 
 

@@ -1,0 +1,91 @@
+"""The explanation commands: same numbers as the core, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from advviz.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse rejects the argument
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_linear_predicted_equals_measured_unclipped(capsys, zoo, mnist_test):
+    code, out, _ = run(capsys, "linear", "--model", "mnist-softmax", "--eps", "0.25", "--index", "3", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    from advviz.core.linearity import linear_explanation
+
+    x, y = mnist_test
+    expected = linear_explanation(zoo("mnist-softmax"), x[3:4], y[3:4], 0.25)
+    np.testing.assert_allclose(payload["measured"], expected.measured[0], atol=1e-5)
+    np.testing.assert_allclose(payload["predicted"], payload["measured"], atol=1e-4)
+    dimension = payload["dimension"]
+    assert dimension["n"][-1] == 784
+    np.testing.assert_allclose(dimension["measured"][-1], expected.measured[0, int(y[3])], atol=1e-4)
+    assert np.all(np.diff(dimension["bound"]) > 0)  # ε·Σ|w| grows with every added pixel
+    code, out, _ = run(capsys, "linear", "--eps", "0.1", "--clip")
+    assert code == 0 and "clipped" in out and "n free pixels" in out
+
+
+def test_linear_rejects_a_nonlinear_model(capsys):
+    code, out, err = run(capsys, "linear", "--model", "mnist-cnn")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "try --model mnist-softmax" in err
+
+
+def test_linearity_orders_softmax_above_rbf(capsys):
+    code, out, _ = run(capsys, "linearity", "--models", "mnist-softmax,mnist-rbf", "--samples", "8", "--json")
+    assert code == 0
+    models = {row["model"]: row for row in json.loads(out)["models"]}
+    assert models["mnist-softmax"]["median_r2"] > 0.9999 > models["mnist-rbf"]["median_r2"]
+    assert np.array(models["mnist-rbf"]["r2"]).shape == (8, 10)
+
+
+def test_decision_map_matches_core(capsys, zoo, mnist_test):
+    code, out, _ = run(capsys, "decision-map", "--model", "mnist-mlp", "--index", "2", "--resolution", "11",
+                       "--json")
+    assert code == 0
+    payload = json.loads(out)
+    from advviz.core.decision_map import decision_map
+
+    x, y = mnist_test
+    _, predictions, _ = decision_map(zoo("mnist-mlp"), x[2:3], y[2:3], extent=0.5, resolution=11)
+    np.testing.assert_array_equal(payload["predictions"], predictions)
+    code, out, _ = run(capsys, "decision-map", "--model", "mnist-mlp", "--resolution", "11")
+    assert code == 0 and "X" in out.splitlines()[-6]  # x at the centre row
+
+
+def test_diagnose_reports_the_core_checks(capsys):
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-cnn", "--samples", "16", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["outputs_look_like_probabilities"] is False
+    assert payload["requested_eps"] == 0.25 and 0 < payload["clipped_fraction"] < 1
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-cnn", "--samples", "16", "--no-clip")
+    assert code == 0 and "logits" in out and "no warnings" in out
+
+
+def test_adv_train_beats_its_twin(capsys, tmp_path):
+    code, out, _ = run(capsys, "adv-train", "--samples", "600", "--epochs", "2", "--validation", "200",
+                       "--output", str(tmp_path), "--json")
+    assert code == 0
+    payload = json.loads(out)
+    last = {row["run"]: row for row in payload["epochs"] if row["epoch"] == 2}
+    assert last["adversarial"]["fgsm_error"] < last["plain"]["fgsm_error"] - 0.1
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        p.split("/")[-1] for p in payload["files"].values())
+
+
+@pytest.mark.parametrize("argv", [["linear", "--eps", "-1"], ["decision-map", "--index", "99999"],
+                                  ["adv-train", "--alpha", "2"]])
+def test_bad_inputs_give_one_line(capsys, argv):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1, err
