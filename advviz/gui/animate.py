@@ -235,8 +235,9 @@ def offscreen_app() -> tuple[QApplication, bool]:
     app = QApplication.instance()
     if app is not None:
         return app, False  # type: ignore[return-value]
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    no_display = not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if sys.platform.startswith("linux") and no_display and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
     return QApplication([sys.argv[0] if sys.argv else "advviz"]), True
 
 

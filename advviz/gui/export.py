@@ -253,7 +253,10 @@ def export_image(panel: QWidget, path: str, suffix: str) -> None:
         return
     scene = view.scene()
     if suffix == ".svg":
-        exporters.SVGExporter(scene).export(fileName=path)
+        try:
+            exporters.SVGExporter(scene).export(fileName=path)
+        except (ValueError, IndexError):  # pyqtgraph cannot re-parse some of Qt 6's SVG paths
+            render_svg(view, path)
         return
     exporter = exporters.ImageExporter(scene)
     width = int(exporter.parameters()["width"])
@@ -262,6 +265,27 @@ def export_image(panel: QWidget, path: str, suffix: str) -> None:
     exporter.export(fileName=path)
     if not Path(path).exists() or Path(path).stat().st_size == 0:
         raise ExportError(f"cannot write {path}")
+
+
+def render_svg(view: Any, path: str) -> None:
+    """The view as vector SVG through Qt's own generator (the fallback for pyqtgraph's exporter)."""
+    from PySide6.QtCore import QRect, QSize
+    from PySide6.QtGui import QPainter
+    from PySide6.QtSvg import QSvgGenerator
+
+    size = view.viewport().size()
+    if size.width() < 50 or size.height() < 50:
+        size = QSize(1200, 800)
+    generator = QSvgGenerator()
+    generator.setFileName(path)
+    generator.setSize(size)
+    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
+    generator.setTitle("advviz panel")
+    painter = QPainter(generator)
+    try:
+        view.render(painter)
+    finally:
+        painter.end()
 
 
 def export_view(window: "MainWindow", path: str | os.PathLike) -> Path:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QAbstractButton, QDockWidget, QLabel, QWidget
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -43,7 +43,6 @@ class Presentation(QObject):
         self.active = False
         self.saved_state: QByteArray | None = None
         self._saved_window_state = Qt.WindowState.WindowNoState
-        self._saved_font: QFont | None = None
         self._saved_menu_visible = True
         self._restore: list[Any] = []  # callables that undo the style changes
         self.play_timer = QTimer(self)
@@ -110,10 +109,16 @@ class Presentation(QObject):
         from advviz.gui.panels import curves as curves_module
 
         window = self.window
-        self._saved_font = QFont(window.font())
-        font = QFont(self._saved_font)
-        font.setPointSizeF(max(self._saved_font.pointSizeF(), 9.0) * font_scale)
-        window.setFont(font)
+        # Qt widgets one by one (a window-wide setFont reaches every pyqtgraph view and is slow, even unsafe)
+        widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label]
+        for panel in (window.curves, window.heatmaps, window.transfer_panel):
+            widgets += panel.findChildren(QLabel) + panel.findChildren(QAbstractButton)
+        for widget in widgets:
+            font = QFont(widget.font())
+            bigger = QFont(font)
+            bigger.setPointSizeF(max(font.pointSizeF(), 9.0) * font_scale)
+            widget.setFont(bigger)
+            self._restore.append(lambda widget=widget, font=font: widget.setFont(font))
         thin, thick = curves_module.THIN, curves_module.THICK
         curves_module.THIN, curves_module.THICK = thin * line_scale, thick * line_scale
         self._restore.append(lambda: setattr(curves_module, "THIN", thin))
@@ -163,8 +168,6 @@ class Presentation(QObject):
         for undo in reversed(self._restore):
             undo()
         self._restore.clear()
-        if self._saved_font is not None:
-            self.window.setFont(self._saved_font)
 
     # -- keys --------------------------------------------------------------------------------------
     def step_sample(self, delta: int) -> None:

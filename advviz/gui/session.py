@@ -177,8 +177,8 @@ class SessionLoader(QObject):
                 return
             if source.get("dataset") in {key for key, _ in DATASET_CHOICES}:
                 window.dataset = str(source["dataset"])
-            self._wait_for_data(self._apply)
-            window.byo.load_images(paths, shape=source.get("shape"), class_names=source.get("class_names"))
+            self._wait_for_data(self._apply, lambda: window.byo.load_images(
+                paths, shape=source.get("shape"), class_names=source.get("class_names")))
             return
         dataset = str(source.get("dataset", window.dataset))
         if dataset not in {key for key, _ in DATASET_CHOICES if key != "folder"}:
@@ -189,19 +189,29 @@ class SessionLoader(QObject):
         if current is not None and current.dataset == dataset and not isinstance(current, ImagesLoaded):
             self._apply()  # the shipped data set is already shown
             return
-        self._wait_for_data(self._apply)
         window.controls.dataset.setCurrentIndex(max(0, window.controls.dataset.findData(dataset)))
-        window.choose_dataset(dataset)
+        self._wait_for_data(self._apply, lambda: window.choose_dataset(dataset))
 
-    def _wait_for_data(self, then: Any) -> None:
-        """Call ``then`` once the window's data job has ended (whether or not it succeeded)."""
-        self._before = self.window.data
+    def _wait_for_data(self, then: Any, start: Any = None) -> None:
+        """Call ``then`` once the window's data job (started by ``start``, or the start-up job) has ended,
+        whether or not it succeeded."""
+        window = self.window
+        self._before = window.data
         self._then = then
-        self.window.runner.jobsChanged.connect(self._jobs_changed)
+        self._seen_running = False  # the runner also says "changed" while it cancels, before a job starts
+        window.runner.jobsChanged.connect(self._jobs_changed)
+        if start is not None:
+            start()
+            if not window.runner.is_running("data"):  # nothing started (the reason is on the message line)
+                self._seen_running = True
+                self._jobs_changed()
 
     def _jobs_changed(self) -> None:
         window = self.window
         if window.runner.is_running("data"):
+            self._seen_running = True
+            return
+        if not self._seen_running:
             return
         window.runner.jobsChanged.disconnect(self._jobs_changed)
         if window.data is self._before:

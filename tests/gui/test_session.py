@@ -1,0 +1,106 @@
+"""Sessions save and reload the window's state; a missing model opens with a message; presentation mode."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtWidgets import QDockWidget
+
+from advviz.gui import session
+from advviz.gui.panels import curves as curves_module
+
+
+def open_and_wait(window, qtbot, idle, path):
+    loader = session.open_session(window, path)
+    assert loader is not None
+    qtbot.waitUntil(lambda: loader.finished, timeout=30000)
+    idle(window)
+    return loader
+
+
+def test_session_round_trip(window, qtbot, idle, tmp_path):
+    controls = window.controls
+    controls.attack.setCurrentIndex(controls.attack.findData("fgsm-targeted"))
+    controls.target.setCurrentIndex(3)
+    controls.eps_max.setValue(0.3)
+    controls.steps.setValue(21)
+    controls.clip.setChecked(False)
+    window.transfer_panel.samples.setValue(40)
+    window.controls.set_checked(["mnist-mlp", "mnist-cnn"])
+    window.samples.set_current(5)
+    window.curves.set_cursor(0.12)
+    window.curves.probabilities.setChecked(True)
+    idle(window)
+    saved = session.capture(window, layout=False)
+    path = session.save_session(window, tmp_path / "state.json")
+    assert json.loads(path.read_text())["checked"] == ["mnist-mlp", "mnist-cnn"]
+    assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # written via a temporary file + os.replace
+
+    # change everything, then load
+    controls.attack.setCurrentIndex(controls.attack.findData("fgsm"))
+    controls.eps_max.setValue(0.5)
+    controls.steps.setValue(31)
+    controls.clip.setChecked(True)
+    window.controls.set_checked(["mnist-softmax"])
+    window.samples.set_current(2)
+    window.curves.probabilities.setChecked(False)
+    window.curves.set_cursor(-0.2)
+    idle(window)
+    assert session.capture(window, layout=False) != saved
+
+    open_and_wait(window, qtbot, idle, path)
+    assert session.capture(window, layout=False) == saved
+    state = window.sweep
+    assert state.complete and state.total == 21 and state.header.target == 3 and not state.clip
+    assert state.header.model_name == "mnist-mlp"
+    assert (state.x == window.data.x[5].numpy()).all()
+    assert window.error_label.text() == ""
+
+
+def test_session_with_missing_model_switches_data_set_and_keeps_the_rest(window, qtbot, idle, tmp_path):
+    payload = session.capture(window)
+    payload.update(data={"kind": "dataset", "dataset": "fashion"}, checked=["fashion-cnn", "fashion-nonexistent"],
+                   sample=3, steps=11)
+    payload["models"] = [{"kind": "weights", "key": "file:x", "label": "gone", "path": str(tmp_path / "gone.pt"),
+                          "architecture": "cnn", "dataset": "fashion"}]
+    path = tmp_path / "missing.json"
+    path.write_text(json.dumps(payload))
+    open_and_wait(window, qtbot, idle, path)
+    message = window.error_label.text()
+    assert "'fashion-nonexistent' is not available" in message and "gone.pt" in message
+    assert "The rest of the session was opened" in message
+    assert window.dataset == "fashion" and window.sweep_model().name == "fashion-cnn"
+    assert window.samples.current() == 3 and window.sweep.complete and window.sweep.total == 11
+
+    (tmp_path / "junk.json").write_text("{not json")
+    assert session.open_session(window, tmp_path / "junk.json") is None
+    assert "not a readable session file" in window.error_label.text()
+    assert window.sweep_model().name == "fashion-cnn"  # nothing else changed
+
+
+def test_presentation_mode(window, qtbot):
+    presentation = window.presentation
+    docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
+    font = window.curves.summary.font().pointSizeF()
+    thick = curves_module.THICK
+    assert docks["Controls"].isVisible()
+    presentation.action.trigger()  # F11
+    assert presentation.active and not docks["Controls"].isVisible() and not docks["Samples"].isVisible()
+    assert window.curves.summary.font().pointSizeF() > font and curves_module.THICK > thick
+    assert max(curve.opts["pen"].widthF() for curve in window.curves.curves) == pytest.approx(curves_module.THICK)
+    sample = window.samples.current()
+    presentation.key_actions[0].trigger()  # →
+    assert window.samples.current() == sample + 1
+    cursor = window.curves.cursor_value()
+    presentation.key_actions[2].trigger()  # +
+    assert window.curves.cursor_value() == pytest.approx(cursor + 0.01, abs=1e-6)
+    presentation.key_actions[4].trigger()  # space: play
+    assert presentation.playing
+    qtbot.waitUntil(lambda: window.curves.cursor_value() != pytest.approx(cursor + 0.01), timeout=3000)
+    presentation.key_actions[4].trigger()  # pause
+    assert not presentation.playing
+    presentation.action.trigger()
+    assert not presentation.active and docks["Controls"].isVisible() and docks["Samples"].isVisible()
+    assert window.curves.summary.font().pointSizeF() == font and curves_module.THICK == thick
+    assert not any(action.isEnabled() for action in presentation.key_actions)
