@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "advviz", *(argv or [])])
     app.setApplicationName("advviz")
+    app.setDesktopFileName("advviz")
+    app.setWindowIcon(_icon())
     pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     window = MainWindow()
     window.show()
@@ -30,6 +32,14 @@ def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
     window.deleteLater()  # delete Qt items before the interpreter tears down (avoids a crash at exit)
     app.processEvents()
     return code
+
+
+def _icon() -> "QIcon":  # noqa: F821
+    from PySide6.QtGui import QIcon
+
+    from advviz.core.resources import resources_dir  # pathlib only: no torch before the first paint
+
+    return QIcon(str(resources_dir() / "advviz.png"))
 
 
 if __name__ == "__main__":
