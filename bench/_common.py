@@ -36,6 +36,17 @@ def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, wa
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def calibrated_threads(model: nn.Module, x: torch.Tensor) -> int:
+    """Calibrate advviz's batching policy for ``model`` (one large forward) and return its thread count.
+
+    Peers run with the same thread count, so ratios compare the libraries, not OpenMP contention.
+    """
+    from advviz.core import batching
+
+    batching.forward(model, x)
+    return batching._policy(model, tuple(x.shape[1:]), total=len(x)).threads
+
+
 def multiply_adds(model: nn.Module, sample: torch.Tensor) -> tuple[int, list[str]]:
     """Multiply-adds of one forward of one image, counted with forward hooks.
 
@@ -79,32 +90,36 @@ def multiply_adds(model: nn.Module, sample: torch.Tensor) -> tuple[int, list[str
     return total, notes
 
 
-def gemm_rate(size: int = 1024, loops: int = 8, reps: int = 5) -> tuple[float, int]:
-    """Best float32 GEMM rate (FLOP/s) of a ``size``² matmul loop, over 1 thread and torch's thread budget.
+GEMM_SIZE, GEMM_LOOPS = 1024, 8
+GEMM_FLOP = GEMM_LOOPS * 2 * GEMM_SIZE ** 3  # per call of a gemm peer
 
-    Under load from other processes one thread can beat two (OpenMP barriers wait for a descheduled
-    thread), so the limit uses whichever is faster now: the machine's best, not torch's default.
-    Returns ``(flop_per_second, threads)``.
+
+def gemm_peers() -> dict[str, Callable[[], object]]:
+    """Peers for :func:`interleaved_medians` that time a float32 1024² matmul loop at 1 thread and at
+    torch's budget: rate = ``GEMM_FLOP`` / median. Interleaved with the work they bound, so the
+    limit sees the same machine load. Under load one thread can beat two (OpenMP barriers wait
+    for a descheduled thread), so the limit uses whichever is faster: the machine's best.
     """
-    a, b = torch.randn(size, size), torch.randn(size, size)
-    out = torch.empty(size, size)
+    a, b = torch.randn(GEMM_SIZE, GEMM_SIZE), torch.randn(GEMM_SIZE, GEMM_SIZE)
+    out = torch.empty(GEMM_SIZE, GEMM_SIZE)
     budget = torch.get_num_threads()
-    best = (0.0, budget)
-    try:
-        for threads in sorted({1, budget}):
+    peers = {}
+    for threads in sorted({1, budget}):
+        def loop(threads: int = threads) -> None:
             torch.set_num_threads(threads)
-
-            def loop() -> None:
-                for _ in range(loops):
+            try:
+                for _ in range(GEMM_LOOPS):
                     torch.mm(a, b, out=out)
+            finally:
+                torch.set_num_threads(budget)
 
-            seconds = interleaved_medians({"gemm": loop}, reps=reps)["gemm"]
-            rate = loops * 2 * size ** 3 / seconds
-            if rate > best[0]:
-                best = (rate, threads)
-    finally:
-        torch.set_num_threads(budget)
-    return best
+        peers[f"gemm-{threads}t"] = loop
+    return peers
+
+
+def gemm_rate_of(times: dict[str, float]) -> float:
+    """Best GEMM rate (FLOP/s) among the gemm peers' medians."""
+    return max(GEMM_FLOP / value for key, value in times.items() if key.startswith("gemm"))
 
 
 def machine() -> str:

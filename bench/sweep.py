@@ -12,8 +12,11 @@ Every peer produces the same thing: logits (K, B, C) of clip(x + ε_k·sign(∇�
 * torchattacks — ``torchattacks.FGSM(model, eps=e)`` per ε, plus a forward each (a gradient per ε).
 * foolbox     — ``fb.attacks.FGSM()(fmodel, x, y, epsilons=[...])`` plus a forward of each clipped batch for
   the logits. Foolbox accepts only ε ≥ 0, so it gets |ε| of the same grid (same size K, same work).
+* threads     — advviz measures whether 1 thread beats torch's budget (often, on a loaded machine); every
+  peer runs with the thread count advviz chose, so ratios compare libraries, not OpenMP contention.
+  ``--default-threads`` runs the peers at torch's budget instead.
 * limit       — multiply-adds (forward hooks on Conv2d/Linear) × 2 FLOP ÷ the best float32 GEMM rate
-  measured in this run; the gradient counts as two forwards (forward + input backward, weights frozen).
+  (best of 1 thread / torch's budget), timed interleaved with the peers; the gradient counts as two forwards (forward + input backward, weights frozen).
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import torch
 import torch.nn.functional as F
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import gemm_rate, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
+from _common import calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
 
+from advviz.core import batching
 from advviz.core.data import load_dataset
 from advviz.core.sweep import eps_grid, fgsm_sweep
 from advviz.core.zoo import load_model
@@ -72,7 +76,7 @@ def foolbox_sweep(fmodel, model: torch.nn.Module, x: torch.Tensor, y: torch.Tens
         return torch.stack([model(batch) for batch in clipped])
 
 
-def run_case(model, x_all, y_all, batch: int, steps: int, rate: float, reps: int) -> list[str]:
+def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: int) -> list[str]:
     import foolbox as fb
 
     x, y = x_all[:batch].clone(), y_all[:batch].clone()
@@ -86,18 +90,26 @@ def run_case(model, x_all, y_all, batch: int, steps: int, rate: float, reps: int
     reference = floor_sweep(model, x, y, eps)
     agree = float((ours.argmax(-1) == reference.argmax(-1)).float().mean())
 
+    def peer(fn):
+        def run():
+            with batching._threads(threads):
+                return fn()
+        return run
+
     times = interleaved_medians({
         "advviz": lambda: fgsm_sweep(model, x, y, eps_np),
-        "floor": lambda: floor_sweep(model, x, y, eps),
-        "floor-64cl": lambda: floor_sweep(model, x, y, eps, chunk=64),
-        "torchattacks": lambda: torchattacks_sweep(model, x, y, eps_np.tolist()),
-        "foolbox": lambda: foolbox_sweep(fmodel, model, x, y, abs_eps),
+        "floor": peer(lambda: floor_sweep(model, x, y, eps)),
+        "floor-64cl": peer(lambda: floor_sweep(model, x, y, eps, chunk=64)),
+        "torchattacks": peer(lambda: torchattacks_sweep(model, x, y, eps_np.tolist())),
+        "foolbox": peer(lambda: foolbox_sweep(fmodel, model, x, y, abs_eps)),
+        **gemm_peers(),
     }, reps=reps)
+    rate = gemm_rate_of(times)
     macs, _ = multiply_adds(model, x)
     limit = macs * 2 * (steps * batch + 2 * batch) / rate
     adv = times["advviz"]
     print(f"  (B={batch}, K={steps}): advviz and floor agree on {agree:.1%} of predictions; "
-          f"{macs / 1e6:.2f} M multiply-adds per image")
+          f"{macs / 1e6:.2f} M multiply-adds per image; GEMM {rate / 1e9:.1f} GFLOP/s")
     return [f"B={batch}, K={steps}", seconds(adv), seconds(times["floor"]), seconds(times["floor-64cl"]),
             seconds(times["torchattacks"]), seconds(times["foolbox"]), seconds(limit),
             ratio(adv / times["floor"]), ratio(adv / times["floor-64cl"]), ratio(adv / limit),
@@ -107,21 +119,21 @@ def run_case(model, x_all, y_all, batch: int, steps: int, rate: float, reps: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--default-threads", action="store_true",
+                        help="run the peers at torch's thread budget, not at the count advviz measured")
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
     model = load_model("mnist-cnn")
     x_all, y_all = load_dataset("mnist", "test")
     print(machine())
-    rate, threads = gemm_rate()
-    print(f"float32 GEMM (1024², best of 1 / {torch.get_num_threads()} threads): {rate / 1e9:.1f} GFLOP/s "
-          f"with {threads} thread(s)")
+    threads = calibrated_threads(model, x_all)
+    peer_threads = torch.get_num_threads() if args.default_threads else threads
+    print(f"advviz's policy for mnist-cnn: {threads} thread(s); peers run with {peer_threads}")
     rows = []
     for batch, steps in CASES:
-        reps = (3 if args.quick else 7) if batch == 1 else (3 if args.quick else 5)
-        rows.append(run_case(model, x_all, y_all, batch, steps, rate, reps))
-    rate_after, _ = gemm_rate()
-    print(f"GEMM rate after the run: {rate_after / 1e9:.1f} GFLOP/s (the limit used the first)")
+        reps = (3 if args.quick else 7) if batch == 1 else (2 if args.quick else 5)
+        rows.append(run_case(model, x_all, y_all, batch, steps, reps, peer_threads))
     print()
     print_table(["case", "advviz", "floor", "floor-64cl", "torchattacks", "foolbox", "limit",
                  "adv/floor", "adv/floor64", "adv/limit", "ta/adv", "fb/adv"], rows)

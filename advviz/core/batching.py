@@ -6,11 +6,13 @@ transfer, robustness, decision map, rubbish probe — calls :func:`forward_chunk
 :func:`input_gradient`, so the chunk policy, thread count, memory format and out-of-memory handling
 live here only.
 
-The policy for a model kind (architecture, parameter sizes, input shape, device, thread budget) is
-measured once and cached: the chunk size, and on a CPU whether one thread beats torch's budget. On
-a loaded machine the second answer is often "yes, by 5×": OpenMP's barriers wait for a thread the
-kernel has descheduled, once per operator per chunk. The thread count is set around each piece of
-work and restored before control returns to the caller, so the process-wide budget is untouched.
+The chunk size for a model kind (architecture, parameter sizes, input shape, device, thread budget)
+is measured once and cached. On a CPU the thread count is chosen online: whether one thread beats
+torch's budget depends on the load from other processes — on a busy machine often "yes, by 5×", as
+OpenMP's barriers wait for a thread the kernel has descheduled, once per operator per chunk — so
+every chunk is timed and the other count is tried now and then (:class:`_ThreadChooser`). The count
+is set around each piece of work and restored before control returns to the caller, so the
+process-wide budget is untouched.
 
 A convolutional model in eval mode on the CPU whose weights are used a second time unchanged is
 also run as a frozen oneDNN graph (prepacked weights, blocked layout, in-place ReLU): about twice
@@ -205,6 +207,72 @@ def _measure_threads(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modu
     return ChunkPolicy(chunk, 1 if one <= many else budget)
 
 
+class _ThreadChooser:
+    """Online choice between one thread and the budget, by measured seconds per input.
+
+    The load from other processes changes by the minute, and with it which count is faster (by up
+    to 7× for the zoo's CNN on two busy cores), so a count measured once goes stale. Each chunk is
+    timed; now and then one runs with the other count. The exploration interval grows with how much
+    slower the other count was (16 × the ratio, up to 256 chunks), so exploring costs ≤ 1/16 of the time.
+    """
+
+    EXPLORE_EVERY, EXPLORE_MAX, SMOOTHING = 16, 256, 0.3
+
+    def __init__(self, preferred: int, budget: int) -> None:
+        self.options = sorted({1, budget})
+        self.preferred = preferred if preferred in self.options else budget
+        self.cost: dict[int, float | None] = {threads: None for threads in self.options}
+        self.since_explore = 0
+
+    def pick(self) -> int:
+        if len(self.options) == 1:
+            return self.options[0]
+        best = self.preferred
+        other = next(t for t in self.options if t != best)
+        best_cost, other_cost = self.cost[best], self.cost[other]
+        if best_cost is None:
+            return best
+        interval = self.EXPLORE_EVERY if other_cost is None else min(
+            self.EXPLORE_MAX, self.EXPLORE_EVERY * other_cost / best_cost)
+        if self.since_explore >= interval:
+            self.since_explore = 0
+            return other
+        self.since_explore += 1
+        return best
+
+    def record(self, threads: int, seconds: float, items: int) -> None:
+        if threads not in self.cost or items <= 0:
+            return
+        per_item = seconds / items
+        old = self.cost[threads]
+        self.cost[threads] = per_item if old is None else (1 - self.SMOOTHING) * old + self.SMOOTHING * per_item
+        known = {t: c for t, c in self.cost.items() if c is not None}
+        if len(known) == len(self.options):
+            self.preferred = min(known, key=known.__getitem__)
+
+
+_choosers: dict[tuple, _ThreadChooser] = {}
+
+
+def _chooser(model: nn.Module, sample_shape: tuple[int, ...], role: str, policy: ChunkPolicy) -> _ThreadChooser:
+    """The thread chooser of this model kind for ``role`` ("forward", "frozen" or "gradient")."""
+    key = (_model_key(model, tuple(sample_shape), model_device(model)), torch.get_num_threads(), role)
+    if key not in _choosers:
+        _choosers[key] = _ThreadChooser(policy.threads, torch.get_num_threads())
+    return _choosers[key]
+
+
+@contextmanager
+def _timed_threads(chooser: _ThreadChooser, items: int, *, record: bool = True) -> Iterator[None]:
+    """Run the block with the chooser's thread count and tell it how long the block took."""
+    threads = chooser.pick()
+    start = time.perf_counter()
+    with _threads(threads):
+        yield
+    if record:
+        chooser.record(threads, time.perf_counter() - start, items)
+
+
 def _policy(model: nn.Module, sample_shape: tuple[int, ...], *, total: int,
             run: Callable[[torch.Tensor], torch.Tensor] | None = None) -> ChunkPolicy:
     """The cached policy for this model kind, measured (with ``run``, default the model) if worth it.
@@ -270,14 +338,17 @@ def forward_chunks(
     runner = _runner(model, sample_shape, device, total) if total else model
     policy = _policy(model, sample_shape, total=total, run=runner)
     size = chunk or policy.chunk
+    threads = _chooser(model, sample_shape, "forward" if runner is model else "frozen", policy)
     conv = len(sample_shape) == 3 and is_convolutional(model)
     memory_format = torch.channels_last if conv else torch.contiguous_format
     start = 0
     while start < total:
         def run(size: int) -> torch.Tensor:
-            # inference mode and the thread count only around the work: never across a yield
-            with _threads(policy.threads), torch.inference_mode():
-                batch = make(start, min(total, start + size)).to(device, non_blocking=True)
+            # inference mode and the thread count only around the work: never across a yield.
+            # The first chunk of a job pays for warm-up (new shapes): not a fair sample of speed.
+            items = min(total, start + size) - start
+            with _timed_threads(threads, items, record=start > 0 and device.type == "cpu"), torch.inference_mode():
+                batch = make(start, start + items).to(device, non_blocking=True)
                 return runner(batch.contiguous(memory_format=memory_format)).float()
 
         logits, size = _run_halving_on_oom(run, size)
@@ -318,12 +389,14 @@ def input_gradient(
     # four forward chunks, at most 128 inputs on a CPU (the zoo's CNN, one thread: 128 beat 32–512).
     size = chunk or max(16, policy.chunk * 4 if device.type != "cpu" else min(128, policy.chunk * 4))
     memory_format = _memory_format(model, x)
+    threads = _chooser(model, tuple(x.shape[1:]), "gradient", policy)
     gradient = torch.empty_like(x)
     logits_out: torch.Tensor | None = None
     start = 0
     while start < len(x):
         def run(size: int) -> tuple[torch.Tensor, torch.Tensor]:
-            with _threads(policy.threads), torch.enable_grad():
+            items = len(x[start: start + size])
+            with _timed_threads(threads, items, record=start > 0 and device.type == "cpu"), torch.enable_grad():
                 batch = x[start: start + size].to(device).contiguous(memory_format=memory_format)
                 batch.requires_grad_(True)
                 logits = model(batch)

@@ -1,0 +1,118 @@
+"""Benchmark the robustness curve (paper §4–6 metrics) and the memory of a large transfer matrix.
+
+    python bench/robustness.py          # ~1 minute on a 2-core CPU
+    python bench/robustness.py --quick
+
+* advviz       — ``advviz.core.robustness.robustness(mnist-cnn, 2,000 samples, 10 ε)``: one chunked
+  gradient for all ε, then chunked forwards.
+* torchattacks — ``torchattacks.FGSM(model, eps=e)`` per ε on all samples, plus a forward each; run with
+  the thread count advviz measured for the model (``--default-threads``: torch's budget).
+* peak RSS     — ``resource.getrusage`` of a child process that computes a transfer matrix over 10,000
+  samples (``load_dataset("mnist", "all")``) × 5 shipped models, against the same child stopped right
+  after loading data and models (the floor: Python, torch, data, weights). Target < 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import _common  # noqa: F401  (puts the checkout on sys.path)
+from _common import calibrated_threads, interleaved_medians, machine, print_table, ratio, seconds
+
+from advviz.core import batching
+from advviz.core.data import load_dataset
+from advviz.core.robustness import robustness
+from advviz.core.zoo import load_model
+
+EPS = np.linspace(0.0, 0.3, 10).tolist()
+SAMPLES = 2000
+MODELS = ("mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-cnn", "mnist-rbf")
+
+CHILD = """
+import resource, sys
+sys.path.insert(0, {root!r})
+import torch
+from advviz.core.data import load_dataset
+from advviz.core.transfer import transfer_matrix
+from advviz.core.zoo import load_model
+x, y = load_dataset("mnist", "all")
+x, y = x[:10000], y[:10000]
+models = [load_model(name) for name in {models!r}]
+if {run}:
+    result = transfer_matrix(models, x, y, 0.25)
+print(len(x), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+"""
+
+
+def torchattacks_curve(model, x, y, eps: list[float]) -> list[float]:
+    import torchattacks
+
+    errors = []
+    for value in eps:
+        adversarial = torchattacks.FGSM(model, eps=value)(x, y)
+        with torch.no_grad():
+            errors.append(float((model(adversarial).argmax(1) != y).float().mean()))
+    return errors
+
+
+def peak_rss(run: bool) -> tuple[int, float]:
+    """(samples, peak RSS in MiB) of the child process."""
+    root = str(Path(__file__).resolve().parents[1])
+    code = CHILD.format(root=root, models=MODELS, run=run)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    samples, kib = out.split()[-2:]
+    return int(samples), int(kib) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--default-threads", action="store_true", help="peers at torch's thread budget")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    torch.manual_seed(0)
+    x_all, y_all = load_dataset("mnist", "test")
+    x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
+    model = load_model("mnist-cnn")
+    print(machine())
+    chosen = calibrated_threads(model, x)
+    threads = torch.get_num_threads() if args.default_threads else chosen
+    print(f"advviz's policy for mnist-cnn: {chosen} thread(s); torchattacks runs with {threads}")
+
+    ours = robustness(model, x, y, EPS).error
+    theirs = np.array(torchattacks_curve(model, x, y, EPS))
+    print(f"largest |error difference| advviz vs torchattacks: {np.abs(ours - theirs).max():.4f}")
+
+    def peer() -> None:
+        with batching._threads(threads):
+            torchattacks_curve(model, x, y, EPS)
+
+    times = interleaved_medians({
+        "advviz": lambda: robustness(model, x, y, EPS),
+        "torchattacks": peer,
+    }, reps=3 if args.quick else 5)
+
+    samples, floor_mib = peak_rss(run=False)
+    _, peak_mib = peak_rss(run=True)
+
+    print()
+    print_table(["case", "advviz", "torchattacks", "ta/adv"],
+                [[f"mnist-cnn, {SAMPLES} samples × {len(EPS)} ε", seconds(times["advviz"]),
+                  seconds(times["torchattacks"]), ratio(times["torchattacks"] / times["advviz"])]])
+    print()
+    print_table(["peak RSS", "MiB"], [
+        [f"after loading data + {len(MODELS)} models", f"{floor_mib:.0f}"],
+        [f"transfer matrix, {samples} samples × {len(MODELS)} models", f"{peak_mib:.0f}"],
+    ])
+    print(f"\ntarget: peak RSS < 2 GB ({'met' if peak_mib * 2 ** 20 < 2e9 else 'missed'})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""Benchmark the transfer matrix (paper §8): 5 shipped MNIST models × 2,000 test samples at one ε.
+
+    python bench/transfer.py           # ~1–2 minutes on a 2-core CPU
+    python bench/transfer.py --quick
+
+* advviz    — ``advviz.core.transfer.transfer_matrix`` (N chunked gradients, N² chunked forwards).
+* per-pair  — the loop a torchattacks user writes: ``torchattacks.FGSM(source, eps)`` on all 2,000 samples
+  per source, then one unchunked forward per target. Each piece runs with the thread count advviz
+  measured for that model (``--default-threads``: torch's budget), so ratios compare code, not contention.
+* limit     — multiply-adds of that work (N gradients counted as two forwards each, N² forwards;
+  forward hooks on Conv2d/Linear, the RBF layer in its GEMM form) × 2 FLOP ÷ the best float32
+  GEMM rate, measured interleaved with the peers in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import warnings
+
+import torch
+
+import _common  # noqa: F401  (puts the checkout on sys.path)
+from _common import (calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds,
+                     print_table, ratio, seconds)
+
+from advviz.core import batching
+from advviz.core.data import load_dataset
+from advviz.core.transfer import transfer_matrix
+from advviz.core.zoo import load_model
+
+MODELS = ("mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-cnn", "mnist-rbf")
+EPS = 0.25
+SAMPLES = 2000
+
+
+def per_pair_loop(models, x, y, threads: list[int]) -> torch.Tensor:
+    """torchattacks FGSM per source, a forward per target, no chunking: the error-rate matrix."""
+    import torchattacks
+
+    error = torch.empty(len(models), len(models))
+    for i, source in enumerate(models):
+        with batching._threads(threads[i]):
+            adversarial = torchattacks.FGSM(source, eps=EPS)(x, y)
+        for j, target in enumerate(models):
+            with batching._threads(threads[j]), torch.no_grad():
+                error[i, j] = (target(adversarial).argmax(1) != y).float().mean()
+    return error
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--default-threads", action="store_true", help="peers at torch's thread budget")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    torch.manual_seed(0)
+    x_all, y_all = load_dataset("mnist", "test")
+    x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
+    models = [load_model(name) for name in MODELS]
+    print(machine())
+    chosen = [calibrated_threads(model, x) for model in models]
+    threads = [torch.get_num_threads()] * len(models) if args.default_threads else chosen
+    print("advviz's thread policy: " + ", ".join(f"{n} {t}" for n, t in zip(MODELS, chosen)))
+
+    ours = transfer_matrix(models, x, y, EPS)
+    theirs = per_pair_loop(models, x, y, threads)
+    agree = float((torch.from_numpy(ours.error).float() - theirs).abs().max())
+    print(f"largest |error-rate difference| advviz vs per-pair loop: {agree:.4f} "
+          "(torchattacks ignores the RBF model's reject logit in its loss)")
+
+    macs = {name: multiply_adds(model, x)[0] for name, model in zip(MODELS, models)}
+    work = sum(2 * macs[s] for s in MODELS) + len(MODELS) * sum(macs.values())  # MACs per sample
+    flops = 2 * work * SAMPLES
+
+    reps = 3 if args.quick else 5
+    times = interleaved_medians({
+        "advviz": lambda: transfer_matrix(models, x, y, EPS),
+        "per-pair": lambda: per_pair_loop(models, x, y, threads),
+        **gemm_peers(),
+    }, reps=reps)
+    rate = gemm_rate_of(times)
+    limit = flops / rate
+    adv = times["advviz"]
+    print(f"multiply-adds per image: " + ", ".join(f"{n} {m / 1e6:.2f} M" for n, m in macs.items()))
+    print(f"work: {flops / 1e9:.1f} GFLOP; float32 GEMM {rate / 1e9:.1f} GFLOP/s (best of 1 / "
+          f"{torch.get_num_threads()} threads, interleaved)")
+    print()
+    print_table(["case", "advviz", "per-pair", "limit", "adv/limit", "pair/adv"],
+                [[f"{len(MODELS)} models × {SAMPLES}, ε={EPS}", seconds(adv), seconds(times["per-pair"]),
+                  seconds(limit), ratio(adv / limit), ratio(times["per-pair"] / adv)]])
+    print("\ntargets: adv/limit ≤ 2, pair/adv ≥ 5")
+
+
+if __name__ == "__main__":
+    main()
