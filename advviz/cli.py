@@ -270,6 +270,15 @@ def cmd_animate(args: argparse.Namespace) -> None:
                         f"{result['width']}×{result['height']} px, {result['bytes'] / 1024:.0f} KB")
 
 
+def cmd_install_desktop(args: argparse.Namespace) -> None:
+    from pathlib import Path
+
+    from advviz.desktop import install_desktop_entry
+
+    path = install_desktop_entry(Path(args.folder) if args.folder else None)
+    _emit(args, {"desktop_file": str(path)}, f"installed {path}: advviz is in your desktop's application menu")
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -354,6 +363,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("reproduce", cmd_reproduce, "the paper's headline MNIST numbers next to ours")
     sub.add_argument("--samples", type=_positive_int, default=2000)
     sub.add_argument("--device", default="auto")
+
+    sub = command("install-desktop", cmd_install_desktop, "add advviz to the desktop's application menu")
+    sub.add_argument("--folder", help="applications folder (default: $XDG_DATA_HOME/applications)")
 
     sub = command("train-zoo", cmd_train_zoo, "retrain the shipped models (deterministic, CPU)")
     sub.add_argument("--only", help="comma-separated zoo names (default: all)")

@@ -120,3 +120,10 @@ def test_module_and_entry_point_run_without_traceback():
     assert result.returncode == 2 and "unknown model" in result.stderr and "Traceback" not in result.stderr
     result = subprocess.run([sys.executable, "-m", "advviz", "models"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "mnist-cnn" in result.stdout
+
+
+def test_install_desktop_writes_a_launcher(capsys, tmp_path):
+    code, out, _ = run(capsys, "install-desktop", "--folder", str(tmp_path), "--json")
+    entry = (tmp_path / "advviz.desktop").read_text()
+    assert code == 0 and json.loads(out)["desktop_file"].endswith("advviz.desktop")
+    assert "Exec=" in entry and "-m advviz" in entry and "advviz.png" in entry
