@@ -190,3 +190,23 @@ def test_paper_table_streams_the_core_rows(window, idle, qtbot):
     np.testing.assert_allclose(panel.shown["difference"], [row.difference for row in expected])
     assert panel.table.item(0, 0).text() == expected[0].experiment
     assert panel.table.item(0, 5).text() == f"{expected[0].difference:+.1f}"
+
+
+def test_cancel_stops_training_and_closing_mid_job_is_clean(window, qtbot):
+    panel = window.explain.panels["training"]
+    panel.samples.setValue(8000)
+    panel.epochs.setValue(50)
+    window.explain.show("training")
+    panel.train.click()
+    qtbot.waitUntil(lambda: "training" in window.explain.states
+                    and len(window.explain.states["training"].loss[0]) >= 3, timeout=30000)
+    assert window.cancel_button.isEnabled()
+    window.cancel_button.click()
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=10000)
+    done = len(window.explain.states["training"].loss[0])
+    qtbot.wait(200)
+    assert len(window.explain.states["training"].loss[0]) == done < 50 * 125
+    assert not window.explain.states["training"].trained  # nothing joined the models list
+    window.explain.show("map")  # a streaming job, then close the window while it runs
+    window.close()
+    assert window.runner.pool.activeThreadCount() == 0
