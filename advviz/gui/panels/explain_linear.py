@@ -88,7 +88,8 @@ class LinearPanel(ExplainPanel):
         self.dim_measured = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolBrush="#ff7f0e",
                                             symbolPen=None)
         self.dim_cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#111", width=1.5))
-        legend = self.dims.addLegend(offset=(-5, 5), labelTextSize="9pt", labelTextColor="#222", brush=(255, 255, 255, 220))
+        legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
+        self.plots.addItem(legend, row=1, col=1)
         for item, name in ((self.dim_measured, "measured"), (self.dim_predicted, "predicted (linear)"),
                            (self.dim_bound, "−ε·Σ|w| over the n pixels")):
             self.dims.addItem(item)

@@ -50,7 +50,7 @@ class TrainingPanel(ExplainPanel):
         self.loss_plot = style_plot(self.view.addPlot(row=0, col=0), left="training loss (minibatch)",
                                     bottom="epoch", title="loss: J for the twin, J̃ for the adversarial run")
         self.error_plot = style_plot(self.view.addPlot(row=0, col=1), left="error on held-out test images",
-                                     bottom="epoch", title="clean error (thin) and FGSM error (thick)")
+                                     bottom="epoch", title="FGSM error (thick) and clean error (dashed) per epoch")
         self.error_plot.setYRange(0, 1.02, padding=0)
         self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="10pt", labelTextColor="#222",
                                                     brush=(255, 255, 255, 220))
