@@ -144,14 +144,14 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
 def cmd_adv_train(args: argparse.Namespace) -> None:
     import sys
 
-    from advviz.gui.explanations import TrainedModel, TrainingRequest, TrainProgress, training_job
+    from advviz.core.twin_training import TrainedModel, TrainingRequest, TrainProgress, twin_training_steps
 
     request = TrainingRequest(dataset=args.dataset, architecture=args.architecture, samples=args.samples,
                               epochs=args.epochs, alpha=args.alpha, eps=args.eps, validation=args.validation,
                               learning_rate=args.learning_rate, seed=args.seed)
     rows, files = [], {}
     titles = ("plain", "adversarial")
-    for step in training_job(request, folder=args.output):
+    for step in twin_training_steps(request, folder=args.output):
         if isinstance(step, TrainProgress):
             s = step.step
             if s.clean_error is not None:

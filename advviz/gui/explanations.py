@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from advviz.core.twin_training import TrainedModel, TrainingHeader, TrainingRequest, TrainProgress
 from advviz.gui.jobs import Progress
 
 ROBUSTNESS_ATTACKS = (("fgsm", "FGSM"), ("random-sign", "random sign"))
@@ -268,91 +269,17 @@ class RubbishState:
 
 
 # -- 6. adversarial training ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class TrainingRequest:
-    dataset: str
-    architecture: str = "mlp"
-    samples: int = 2000
-    epochs: int = 3
-    batch_size: int = 64
-    learning_rate: float = 1e-3
-    alpha: float = 0.5
-    eps: float = 0.25
-    validation: int = 500
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class TrainingHeader:
-    request: TrainingRequest
-    names: tuple[str, str]  # (plain twin, adversarially trained)
-
-
-@dataclass(frozen=True)
-class TrainProgress:
-    run: int  # 0 = plain twin, 1 = adversarial
-    step: Any  # advviz.core.training.TrainStep
-
-
-@dataclass(frozen=True)
-class TrainedModel:
-    run: int
-    name: str
-    model: Any
-    path: str
-    architecture: str
-    dataset: str
-
-
 _trained_count = 0
 
 
 def training_job(request: TrainingRequest, *, folder: str | None = None) -> Iterator[Any]:
-    """Train a plain twin and an adversarially trained model (J̃ = αJ(x) + (1−α)J(x + ε·sign∇ₓJ)),
-    alternating epoch by epoch, same seed, data and architecture; then save both (state_dict files)."""
-    import tempfile
-    from pathlib import Path
-
-    import torch
-
-    from advviz.core.data import load_dataset
-    from advviz.core.training import TrainingSettings, train_steps
-    from advviz.core.zoo import new_model, prepare
+    """The core's twin training (:func:`advviz.core.twin_training.twin_training_steps`), numbered per window."""
+    from advviz.core.twin_training import twin_training_steps
 
     global _trained_count
     _trained_count += 1
-    if not 0 <= request.alpha <= 1:
-        raise ValueError(f"α must be in [0, 1], got {request.alpha}")
     yield Progress(f"Loading the {request.dataset} training split…")
-    x, y = load_dataset(request.dataset, "train")
-    x_val, y_val = load_dataset(request.dataset, "test")
-    x, y = x[: request.samples], y[: request.samples]
-    x_val, y_val = x_val[: request.validation], y_val[: request.validation]
-    tag = f"{request.dataset}-{request.architecture}"
-    names = (f"{tag}-plain-{_trained_count}", f"{tag}-advtrained-{_trained_count}")
-    yield TrainingHeader(request, names)
-    normalized = request.architecture not in ("softmax", "rbf")
-    runs = []
-    for run, adversarial in enumerate((False, True)):
-        torch.manual_seed(request.seed)
-        model = new_model(names[run], request.architecture, request.dataset, normalized=normalized)
-        settings = TrainingSettings(epochs=request.epochs, batch_size=request.batch_size,
-                                    learning_rate=request.learning_rate, adversarial=adversarial,
-                                    alpha=request.alpha, eps=request.eps, seed=request.seed)
-        runs.append((model, train_steps(model, x, y, settings, x_val=x_val, y_val=y_val, val_eps=request.eps)))
-    for _epoch in range(request.epochs):  # alternate: one epoch of each, so both curves grow together
-        for run, (_, steps) in enumerate(runs):
-            for step in steps:
-                yield TrainProgress(run, step)
-                if step.batch == step.batches:
-                    break
-    out = Path(folder or tempfile.mkdtemp(prefix="advviz-trained-"))
-    for run, (model, steps) in enumerate(runs):
-        steps.close()
-        model.eval()
-        path = out / f"{names[run]}.pt"
-        torch.save(model.state_dict(), path)
-        yield TrainedModel(run, names[run], prepare(model), str(path), request.architecture, request.dataset)
+    yield from twin_training_steps(request, folder=folder, suffix=f"-{_trained_count}")
 
 
 class TrainingState:
