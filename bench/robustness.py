@@ -47,7 +47,13 @@ x, y = x[:10000], y[:10000]
 models = [load_model(name) for name in {models!r}]
 if {run}:
     result = transfer_matrix(models, x, y, 0.25)
-print(len(x), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)  # KiB on Linux
+hwm = 0
+try:  # this process's own high-water mark (new at exec)
+    with open("/proc/self/status") as status:
+        hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    pass
+print(len(x), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, hwm)  # KiB on Linux
 """
 
 
@@ -62,13 +68,17 @@ def torchattacks_curve(model, x, y, eps: list[float]) -> list[float]:
     return errors
 
 
-def peak_rss(run: bool) -> tuple[int, float]:
-    """(samples, peak RSS in MiB) of the child process."""
+def peak_rss(run: bool) -> tuple[int, float, float]:
+    """(samples, ru_maxrss MiB, VmHWM MiB) of a child process.
+
+    Run these first, while this process is small: Linux carries ``ru_maxrss`` over ``exec``, so a
+    child of a large parent reports at least the parent's size. ``VmHWM`` is the child's own.
+    """
     root = str(Path(__file__).resolve().parents[1])
     code = CHILD.format(root=root, models=MODELS, run=run)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    samples, kib = out.split()[-2:]
-    return int(samples), int(kib) / 1024
+    samples, maxrss, hwm = out.split()[-3:]
+    return int(samples), int(maxrss) / 1024, (int(hwm) or int(maxrss)) / 1024
 
 
 def main() -> None:
@@ -78,6 +88,8 @@ def main() -> None:
     args = parser.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
+    samples, floor_maxrss, floor_hwm = peak_rss(run=False)
+    _, peak_maxrss, peak_hwm = peak_rss(run=True)
     x_all, y_all = load_dataset("mnist", "test")
     x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
     model = load_model("mnist-cnn")
@@ -97,21 +109,19 @@ def main() -> None:
     times = interleaved_medians({
         "advviz": lambda: robustness(model, x, y, EPS),
         "torchattacks": peer,
-    }, reps=3 if args.quick else 5)
-
-    samples, floor_mib = peak_rss(run=False)
-    _, peak_mib = peak_rss(run=True)
+    }, reps=2 if args.quick else 3, warmup=0)  # both ran above (the agreement check)
 
     print()
     print_table(["case", "advviz", "torchattacks", "ta/adv"],
                 [[f"mnist-cnn, {SAMPLES} samples × {len(EPS)} ε", seconds(times["advviz"]),
                   seconds(times["torchattacks"]), ratio(times["torchattacks"] / times["advviz"])]])
     print()
-    print_table(["peak RSS", "MiB"], [
-        [f"after loading data + {len(MODELS)} models", f"{floor_mib:.0f}"],
-        [f"transfer matrix, {samples} samples × {len(MODELS)} models", f"{peak_mib:.0f}"],
+    print_table(["peak RSS of a child process", "ru_maxrss MiB", "VmHWM MiB"], [
+        [f"after loading data + {len(MODELS)} models", f"{floor_maxrss:.0f}", f"{floor_hwm:.0f}"],
+        [f"transfer matrix, {samples} samples × {len(MODELS)} models", f"{peak_maxrss:.0f}", f"{peak_hwm:.0f}"],
     ])
-    print(f"\ntarget: peak RSS < 2 GB ({'met' if peak_mib * 2 ** 20 < 2e9 else 'missed'})")
+    peak = max(peak_maxrss, peak_hwm)
+    print(f"\ntarget: peak RSS < 2 GB ({'met' if peak * 2 ** 20 < 2e9 else 'missed'}: {peak:.0f} MiB)")
 
 
 if __name__ == "__main__":
