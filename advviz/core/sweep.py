@@ -126,15 +126,18 @@ def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tens
                         clip: bool) -> Iterator[SweepChunk]:
     batch, total = len(x), len(eps)
     eps_dev = eps.to(x.device)
-    flat_x, flat_direction = x.flatten(1), direction.flatten(1)
 
     def make(start: int, stop: int) -> torch.Tensor:
-        # image i of the flattened (K·B) sweep is sample i % B at ε index i // B
-        index = torch.arange(start, stop, device=x.device)
-        scale = eps_dev[index // batch].unsqueeze(1)
-        moved = flat_x[index % batch] + scale * flat_direction[index % batch]
-        moved = moved.clamp(0.0, 1.0) if clip else moved
-        return moved.view(-1, *x.shape[1:])
+        # item i of the flattened (K·B) sweep is sample i % B at ε index i // B; broadcast, no gather
+        first, last = start // batch, (stop - 1) // batch + 1
+        if last - first == 1:  # inside one ε row: only the samples needed
+            low, high = start - first * batch, stop - first * batch
+            moved = x[low:high] + eps_dev[first] * direction[low:high]
+        else:
+            scale = eps_dev[first:last].view(-1, *[1] * x.dim())
+            moved = (x.unsqueeze(0) + scale * direction.unsqueeze(0)).view(-1, *x.shape[1:])
+            moved = moved[start - first * batch: stop - first * batch]
+        return moved.clamp(0.0, 1.0) if clip else moved
 
     for start, stop, logits in forward_rows(model, total, batch, make):
         yield SweepChunk(start=start, stop=stop, total=total, logits=logits)
