@@ -72,10 +72,11 @@ def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "", title: st
 
 
 def image_plot(view: pg.GraphicsLayoutWidget, row: int, col: int, title: str = "",
-               shape: tuple[int, int] = (28, 28)) -> tuple[pg.PlotItem, pg.ImageItem]:
+               shape: tuple[int, int] = (28, 28), title_size: str = "9pt") -> tuple[pg.PlotItem, pg.ImageItem]:
+    """An axis-free, aspect-locked image cell (row 0 at the top) of a GraphicsLayoutWidget."""
     plot = view.addPlot(row=row, col=col)
     if title:
-        plot.setTitle(title, color="#222", size="9pt")
+        plot.setTitle(title, color="#222", size=title_size)
     plot.hideAxis("left")
     plot.hideAxis("bottom")
     plot.setAspectLocked(True)

@@ -14,6 +14,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
+from advviz.gui.panels.explain_common import image_plot
 from advviz.gui.state import SweepState
 from advviz.gui.style import ERROR_COLOR, OK_COLOR, class_label
 
@@ -63,16 +64,7 @@ class HeatmapsPanel(QWidget):
         self.view.setBackground("w")
         self.cells: dict[str, Cell] = {}
         for column, key in enumerate(KEYS):
-            plot = self.view.addPlot(row=0, col=column)
-            plot.setTitle(TITLES[key], color="#222", size="11pt")
-            plot.hideAxis("left")
-            plot.hideAxis("bottom")
-            plot.setAspectLocked(True)
-            plot.invertY(True)
-            plot.setMouseEnabled(x=False, y=False)
-            plot.hideButtons()
-            image = pg.ImageItem(np.zeros((28, 28), dtype=np.float32))
-            plot.addItem(image)
+            plot, image = image_plot(self.view, 0, column, TITLES[key], title_size="11pt")
             signed = key in ("perturbation", "gradient")
             bar = pg.ColorBarItem(values=(-1.0, 1.0) if signed else (0.0, 1.0),
                                   colorMap=DIVERGING if signed else GREY, interactive=False, width=14,
