@@ -14,35 +14,23 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from typing import Any
 
-from advviz.cli import CommandError, _device, _emit, _eps_value, _positive_int, _samples, _table
-
-
-def _load(name: str, args: argparse.Namespace):
-    from advviz.core.zoo import load_model
-
-    return load_model(name, device=_device(args))
-
-
-def _one_sample(args: argparse.Namespace, dataset: str):
-    x, y = _samples(dataset, 10**9)
-    if not 0 <= args.index < len(x):
-        raise CommandError(f"--index must be in 0…{len(x) - 1} (the {dataset} test split), got {args.index}")
-    return x[args.index: args.index + 1], y[args.index: args.index + 1]
+from advviz.cli_common import (
+    CommandError, add_model_options, emit, eps_value, load_models, load_one_model, model_names,
+    one_sample, positive_int, progress, table, test_samples,
+)
 
 
 def cmd_linear(args: argparse.Namespace) -> None:
     from advviz.core.dimension import dimension_curve
     from advviz.core.linearity import linear_explanation, pixel_space_weights
 
-    model = _load(args.model, args)
+    model, dataset = load_one_model(args)
     try:
         weights, _ = pixel_space_weights(model)
     except ValueError as error:
         raise CommandError(f"{error}; try --model mnist-softmax") from error
-    dataset = args.model.split("-")[0]
-    x, y = _one_sample(args, dataset)
+    x, y = one_sample(args, dataset)
     result = linear_explanation(model, x, y, args.eps, clip=args.clip)
     points = dimension_curve(model, x, y, args.eps, weights=weights, clip=args.clip)
     label = int(y[0])
@@ -55,14 +43,14 @@ def cmd_linear(args: argparse.Namespace) -> None:
                       "predicted": [float(p.predicted[0, label]) for p in points],
                       "bound": [float(p.bound[0, label]) for p in points]},
     }
-    per_class = _table(["class", "predicted ε·wᵀsign∇", "measured", "bound ε‖w‖₁"],
+    per_class = table(["class", "predicted ε·wᵀsign∇", "measured", "bound ε‖w‖₁"],
                        [[classes[c], float(result.predicted[0, c]), float(result.measured[0, c]), float(result.bound[c])]
                         for c in range(len(classes))])
-    per_n = _table(["n free pixels", f"Δ logit {classes[label]} measured", "predicted", "−ε·Σ|w| over them"],
+    per_n = table(["n free pixels", f"Δ logit {classes[label]} measured", "predicted", "−ε·Σ|w| over them"],
                    [[p.n, float(p.measured[0, label]), float(p.predicted[0, label]), -float(p.bound[0, label])]
                     for p in points])
     gap = float(abs(result.predicted - result.measured).max())
-    _emit(args, payload, f"{args.model}, test #{args.index} (true {classes[label]}), FGSM ε = {args.eps}, "
+    emit(args, payload, f"{args.model}, test #{args.index} (true {classes[label]}), FGSM ε = {args.eps}, "
           f"{'clipped' if args.clip else 'unclipped'}: max |predicted − measured| = {gap:.2g}\n{per_class}\n\n"
           f"the change grows linearly with the number of pixels the attack may change:\n{per_n}")
 
@@ -73,30 +61,28 @@ def cmd_linearity(args: argparse.Namespace) -> None:
     from advviz.core.linearity import logit_linearity
     from advviz.core.sweep import eps_grid, fgsm_sweep
 
-    names = [n.strip() for n in args.models.split(",") if n.strip()]
-    if not names:
-        raise CommandError("--models needs one or more comma-separated model names")
+    names = model_names(args)
+    models, dataset = load_models(args, names)
+    x, y = test_samples(dataset, args.samples)
     eps = eps_grid(args.eps_max, args.steps)
     rows, payload = [], []
-    for name in names:
-        model = _load(name, args)
-        x, y = _samples(name.split("-")[0], args.samples)
+    for name, model in zip(names, models):
         r2 = logit_linearity(fgsm_sweep(model, x, y, eps, clip=args.clip).numpy(), eps)
         rows.append([name, float(np.median(r2)), float(r2.mean()), f"{100 * float((r2 > 0.99).mean()):.1f}%"])
         payload.append({"model": name, "median_r2": float(np.median(r2)), "mean_r2": float(r2.mean()),
                         "r2": r2.tolist()})
-    _emit(args, {"samples": args.samples, "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
+    emit(args, {"samples": args.samples, "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
                  "models": payload},
           f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {args.samples} test "
           f"images, {'clipped' if args.clip else 'unclipped'}\n"
-          + _table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
+          + table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
 
 
 def cmd_decision_map(args: argparse.Namespace) -> None:
     from advviz.core.decision_map import decision_map
 
-    model = _load(args.model, args)
-    x, y = _one_sample(args, args.model.split("-")[0])
+    model, dataset = load_one_model(args)
+    x, y = one_sample(args, dataset)
     start, predictions, confidence = decision_map(model, x, y, extent=args.extent, resolution=args.resolution,
                                                   clip=not args.no_clip, seed=args.seed)
     classes = model.class_names
@@ -113,7 +99,7 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
                "predictions": predictions.tolist(), "confidence": confidence.tolist(),
                "share_other_class": share}
     legend = ", ".join(f"{symbols[i]} = {name}" for i, name in enumerate(classes) if symbols[i] != name)
-    _emit(args, payload,
+    emit(args, payload,
           f"{args.model}, test #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
           f"a → (−{args.extent} … +{args.extent}), b ↑; X = x; {100 * share:.1f}% of the plane gets another "
           f"class than x ({classes[start.clean_prediction]})" + (f"\n{legend}" if legend else "") + "\n"
@@ -125,8 +111,8 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
 
     from advviz.core.diagnostics import diagnose
 
-    model = _load(args.model, args)
-    x, y = _samples(args.dataset or args.model.split("-")[0], args.samples)
+    model, dataset = load_one_model(args)
+    x, y = test_samples(dataset, args.samples)
     d = diagnose(model, x, y, eps=args.eps, clip=not args.no_clip)
     rows = [["outputs", "probabilities (a softmax is applied)" if d.outputs_look_like_probabilities else "logits"],
             ["mean output row sum", f"{d.output_row_sums:.4g}"],
@@ -135,19 +121,23 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
             ["zero-gradient pixels", f"{100 * d.zero_gradient_fraction:.2f}%"],
             ["requested ε", f"{d.requested_eps:.4g}"],
             ["effective ‖η‖∞ (mean)", f"{d.effective_linf:.4g}"],
+            ["pixels the clip keeps from moving", f"{100 * d.blocked_fraction:.2f}%"],
             ["moved pixels shortened by the clip", f"{100 * d.clipped_fraction:.2f}%"]]
-    text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}\n" + _table(["check", "value"], rows)
+    text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}\n" + table(["check", "value"], rows)
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
-    _emit(args, {"model": args.model, "samples": len(x), **asdict(d)}, text)
+    emit(args, {"model": args.model, "samples": len(x), **asdict(d)}, text)
 
 
 def cmd_adv_train(args: argparse.Namespace) -> None:
-    import sys
-
     from advviz.core.twin_training import TrainedModel, TrainingRequest, TrainProgress, twin_training_steps
 
+    from advviz.core.zoo import PAPER_EPS
+
+    eps = args.eps if args.eps is not None else PAPER_EPS[args.dataset]
+    if not 0 <= args.alpha <= 1:
+        raise CommandError(f"--alpha must be in [0, 1], got {args.alpha}")
     request = TrainingRequest(dataset=args.dataset, architecture=args.architecture, samples=args.samples,
-                              epochs=args.epochs, alpha=args.alpha, eps=args.eps, validation=args.validation,
+                              epochs=args.epochs, alpha=args.alpha, eps=eps, validation=args.validation,
                               learning_rate=args.learning_rate, seed=args.seed)
     rows, files = [], {}
     titles = ("plain", "adversarial")
@@ -157,69 +147,62 @@ def cmd_adv_train(args: argparse.Namespace) -> None:
             if s.clean_error is not None:
                 rows.append([titles[step.run], s.epoch, s.loss, f"{100 * s.clean_error:.1f}%",
                              f"{100 * s.fgsm_error:.1f}%"])
-                if not args.json:
-                    print(f"\r{titles[step.run]} epoch {s.epoch}/{s.epochs}: FGSM error "
-                          f"{100 * s.fgsm_error:.1f}%".ljust(79), end="", file=sys.stderr, flush=True)
+                progress(f"{titles[step.run]} epoch {s.epoch}/{s.epochs}: FGSM error {100 * s.fgsm_error:.1f}%")
         elif isinstance(step, TrainedModel):
             files[titles[step.run]] = step.path
-    if not args.json:
-        print("\r".ljust(80) + "\r", end="", file=sys.stderr)
+    progress("", done=True)
     payload = {"settings": request.__dict__, "epochs": [
         {"run": r[0], "epoch": r[1], "loss": r[2], "clean_error": float(r[3][:-1]) / 100,
          "fgsm_error": float(r[4][:-1]) / 100} for r in rows], "files": files}
-    _emit(args, payload,
-          f"{args.architecture} on {args.samples} {args.dataset} training images, α = {args.alpha}, ε = {args.eps}; "
+    emit(args, payload,
+          f"{args.architecture} on {args.samples} {args.dataset} training images, α = {args.alpha}, ε = {eps}; "
           f"errors on {args.validation} test images\n"
-          + _table(["model", "epoch", "last loss", "clean error", "FGSM error"], rows)
+          + table(["model", "epoch", "last loss", "clean error", "FGSM error"], rows)
           + "".join(f"\n{run}: {path}" for run, path in files.items()))
 
 
-def add_commands(command: Callable[[str, Callable, str], argparse.ArgumentParser],
-                 attack_options: Callable[[argparse.ArgumentParser], Any]) -> None:
+def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     """Register the explanation commands with ``build_parser``'s ``command`` helper."""
     sub = command("linear", cmd_linear, "linear explanation: predicted vs measured logit change of softmax regression")
-    sub.add_argument("--model", default="mnist-softmax")
-    sub.add_argument("--index", type=int, default=0, help="test-split sample index")
-    sub.add_argument("--eps", type=_eps_value, default=0.25)
-    sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (the paper does not)")
-    sub.add_argument("--device", default="auto")
+    add_model_options(sub, default="mnist-softmax")
+    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
+    sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: the paper's linear argument is unclipped)")
 
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
-    sub.add_argument("--models", default="mnist-softmax,mnist-maxout,mnist-rbf")
-    sub.add_argument("--samples", type=_positive_int, default=64)
-    sub.add_argument("--eps-max", type=_eps_value, default=0.5)
-    sub.add_argument("--steps", type=_positive_int, default=41)
-    sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (bends even a linear model)")
-    sub.add_argument("--device", default="auto")
+    add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
+    sub.add_argument("--samples", type=positive_int, default=64, help="test images")
+    sub.add_argument("--eps-max", type=eps_value, default=0.5, help="largest |ε|, pixel units on [0, 1]")
+    sub.add_argument("--steps", type=positive_int, default=41, help="number of ε values")
+    sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: clipping bends even a linear model)")
 
     sub = command("decision-map", cmd_decision_map, "predicted class on the plane of the FGSM direction and a "
                   "random orthogonal sign direction")
-    sub.add_argument("--model", default="mnist-cnn")
-    sub.add_argument("--index", type=int, default=0)
-    sub.add_argument("--extent", type=_eps_value, default=0.5)
-    sub.add_argument("--resolution", type=_positive_int, default=41)
-    sub.add_argument("--seed", type=int, default=0)
-    sub.add_argument("--no-clip", action="store_true")
-    sub.add_argument("--device", default="auto")
+    add_model_options(sub, default="mnist-cnn")
+    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--extent", type=eps_value, default=0.5, help="half-width of the plane, pixel units")
+    sub.add_argument("--resolution", type=positive_int, default=41, help="points per axis")
+    sub.add_argument("--seed", type=int, default=0, help="seed of the random direction")
+    sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 
     sub = command("diagnose", cmd_diagnose, "check a model: logits or probabilities, inputs, zero gradients, "
                   "effective ε after clipping")
-    sub.add_argument("--model", default="mnist-cnn")
-    sub.add_argument("--dataset", choices=["mnist", "fashion"], help="default: the model's")
-    sub.add_argument("--eps", type=_eps_value, default=0.25)
-    sub.add_argument("--samples", type=_positive_int, default=64)
-    sub.add_argument("--no-clip", action="store_true")
-    sub.add_argument("--device", default="auto")
+    add_model_options(sub, default="mnist-cnn")
+    sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
+    sub.add_argument("--samples", type=positive_int, default=64, help="test images")
+    sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 
     sub = command("adv-train", cmd_adv_train, "train a plain twin and an adversarially trained model "
                   "(J̃ = αJ(x) + (1−α)J(x + ε·sign∇ₓJ)) and compare their FGSM error")
-    sub.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist")
-    sub.add_argument("--architecture", choices=["mlp", "softmax", "maxout", "cnn", "rbf"], default="mlp")
-    sub.add_argument("--samples", type=_positive_int, default=2000, help="training images")
-    sub.add_argument("--epochs", type=_positive_int, default=3)
-    sub.add_argument("--alpha", type=float, default=0.5)
-    sub.add_argument("--eps", type=_eps_value, default=0.25)
-    sub.add_argument("--learning-rate", type=float, default=1e-3)
-    sub.add_argument("--validation", type=_positive_int, default=500, help="test images for the errors")
-    sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--dataset", choices=["mnist", "fashion"], default="mnist", help="training data")
+    sub.add_argument("--architecture", choices=["mlp", "softmax", "maxout", "cnn", "rbf"], default="mlp",
+                     help="architecture of both models")
+    sub.add_argument("--samples", type=positive_int, default=2000, help="training images")
+    sub.add_argument("--epochs", type=positive_int, default=3, help="epochs of each model")
+    sub.add_argument("--alpha", type=float, default=0.5, help="weight of the clean loss in J̃")
+    sub.add_argument("--eps", type=eps_value, default=None,
+                     help="ε of the adversarial term (default: the paper's, 0.25 for mnist, 0.1 for fashion)")
+    sub.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
+    sub.add_argument("--validation", type=positive_int, default=500, help="test images for the errors")
+    sub.add_argument("--seed", type=int, default=0, help="seed of both models")
     sub.add_argument("--output", help="folder for the two weights files (default: a temporary folder)")

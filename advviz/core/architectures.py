@@ -103,6 +103,7 @@ class PixelSpaceModel(nn.Module):
     input_shape : (C, H, W) the model expects.
     class_names : label -> name.
     reject_logit : True when probabilities include an implicit "none" logit of 0 (RBF network).
+    dataset : the shipped data set the model was trained on ("mnist", "fashion"), or None.
     """
 
     def __init__(
@@ -115,6 +116,7 @@ class PixelSpaceModel(nn.Module):
         std: float | tuple[float, ...] = 1.0,
         reject_logit: bool = False,
         name: str = "model",
+        dataset: str | None = None,
     ) -> None:
         super().__init__()
         channels = input_shape[0]
@@ -123,6 +125,7 @@ class PixelSpaceModel(nn.Module):
         self.class_names = tuple(class_names)
         self.reject_logit = reject_logit
         self.name = name
+        self.dataset = dataset  # the shipped data set it was trained on, when known
         self.register_buffer("mean", torch.as_tensor(mean, dtype=torch.float32).expand(channels).reshape(1, -1, 1, 1).clone())
         self.register_buffer("std", torch.as_tensor(std, dtype=torch.float32).expand(channels).reshape(1, -1, 1, 1).clone())
 
@@ -135,7 +138,7 @@ class PixelSpaceModel(nn.Module):
 
 
 def build(architecture: str, *, dataset_classes: tuple[str, ...], input_shape: tuple[int, int, int],
-          mean: float = 0.0, std: float = 1.0, name: str = "model") -> PixelSpaceModel:
+          mean: float = 0.0, std: float = 1.0, name: str = "model", dataset: str | None = None) -> PixelSpaceModel:
     """Construct an untrained zoo architecture wrapped for pixel-space input."""
     try:
         factory = ARCHITECTURES[architecture]
@@ -147,5 +150,5 @@ def build(architecture: str, *, dataset_classes: tuple[str, ...], input_shape: t
         in_features, len(dataset_classes))
     return PixelSpaceModel(
         net, input_shape=input_shape, class_names=dataset_classes, mean=mean, std=std,
-        reject_logit=architecture == "rbf", name=name,
+        reject_logit=architecture == "rbf", name=name, dataset=dataset,
     )

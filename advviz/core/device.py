@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import warnings
 
 import torch
 
@@ -36,8 +35,9 @@ def available_devices() -> list[str]:
 def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
     """Turn "auto", "cpu" or "cuda:N" into a usable device.
 
-    Returns the device and, when the request could not be honoured, a message saying why the
-    CPU is used instead (shown in the window's status line or on stderr).
+    Returns the device and, when CUDA was asked for but cannot be used, a message saying why the
+    CPU is used instead (shown in the window's status line or on stderr). A name that is no device
+    at all raises ``ValueError``.
     """
     requested = (requested or "auto").strip().lower()
     available = available_devices()
@@ -51,5 +51,4 @@ def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
         reason = "CUDA is not available on this machine" if len(available) == 1 else (
             f"{requested} does not exist (available: {', '.join(available[1:])})")
         return torch.device("cpu"), f"{reason}; using the CPU"
-    warnings.warn(f"unknown device {requested!r}", stacklevel=2)
-    return torch.device("cpu"), f"unknown device {requested!r}; using the CPU"
+    raise ValueError(f"unknown device {requested!r}; choose auto, cpu or cuda:N")

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from advviz.core.attacks import FGSM
-from advviz.core.batching import forward
+from advviz.core.batching import forward, input_gradient
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,8 @@ class Diagnostics:
     zero_gradient_fraction: float
     requested_eps: float
     effective_linf: float  # mean over samples of ‖x̃ − x‖∞ after clipping
-    clipped_fraction: float  # share of pixels whose perturbation the clip shortened
+    clipped_fraction: float  # share of moved pixels whose perturbation the clip shortened
+    blocked_fraction: float  # share of all pixels with a gradient that the clip kept from moving at all
     warnings: list[str] = field(default_factory=list)
 
 
@@ -39,9 +40,12 @@ def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
     log_probabilities_like = bool((logits <= 0).all() and torch.allclose(logits.exp().sum(1), torch.ones_like(sums), atol=1e-3))
     attack = FGSM(eps=eps, clip=clip)
     adversarial = attack(model, x, y)
+    gradient, _ = input_gradient(model, x.to(adversarial.device), y.to(adversarial.device))
     change = (adversarial - x.to(adversarial.device)).abs()
     moved = change > 0
     clipped_fraction = float(((change < eps - 1e-6) & moved).float().sum() / moved.float().sum().clamp_min(1))
+    # e.g. MNIST's black background: the gradient says "darker", the clip at 0 says no
+    blocked_fraction = float(((change == 0) & (gradient != 0)).float().mean()) if eps > 0 else 0.0
     mean = getattr(model, "mean", None)
     std = getattr(model, "std", None)
     normalization = ("inside the model: mean " + ", ".join(f"{v:.4g}" for v in mean.flatten().tolist()) +
@@ -51,6 +55,9 @@ def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
         warnings.append("the outputs look like (log-)probabilities: a softmax is already applied; attacks want logits")
     if float(x.min()) < 0 or float(x.max()) > 1:
         warnings.append("inputs lie outside [0, 1]: normalize inside the model so ε is in pixel units")
+    if blocked_fraction > 0.25:
+        warnings.append(f"{blocked_fraction:.0%} of pixels cannot move: the clip to [0, 1] blocks them "
+                        "(try clip off, as in the paper)")
     if attack.last_zero_gradient_fraction > 0.5:
         warnings.append(f"{attack.last_zero_gradient_fraction:.0%} of input gradients are exactly 0: "
                         "those pixels do not move (sign(0) = 0)")
@@ -60,5 +67,6 @@ def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
         input_min=float(x.min()), input_max=float(x.max()), normalization=normalization,
         zero_gradient_fraction=attack.last_zero_gradient_fraction, requested_eps=eps,
         effective_linf=float(change.flatten(1).amax(dim=1).mean()), clipped_fraction=clipped_fraction,
+        blocked_fraction=blocked_fraction,
         warnings=warnings,
     )

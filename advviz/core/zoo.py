@@ -95,8 +95,10 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelLoadError(f"{path.name} is not a readable PyTorch weights file ({first_line})") from error
+        # torch's own message suggests weights_only=False: never relay that advice for a file we cannot trust
+        raise ModelLoadError(
+            f"{path.name} is not a readable PyTorch weights file: advviz reads state_dicts saved with "
+            f"torch.save(model.state_dict(), …), plain tensors only ({type(error).__name__})") from error
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
@@ -163,8 +165,11 @@ def load_model(
         if path.suffix not in (".pt", ".pth") and not path.exists():
             known = ", ".join(sorted(metadata)) or "none (run `advviz train-zoo`)"
             raise ModelLoadError(f"unknown model {key!r}; shipped models: {known}")
+        if not path.is_file():
+            raise ModelLoadError(f"model file not found: {path}")
         if architecture is None or dataset is None:
-            raise ModelLoadError(f"{path.name}: give the architecture and data set of a weights file")
+            raise ModelLoadError(f"{path.name} is a weights file: give its architecture "
+                                 f"({', '.join(ARCHITECTURE_TITLES)}) and data set (mnist, fashion)")
         normalized = architecture not in ("softmax", "rbf")
     model = new_model(key if key in metadata else path.stem, architecture, dataset, normalized=normalized)
     load_weights(model, path)
@@ -175,7 +180,7 @@ def new_model(name: str, architecture: str, dataset: str, *, normalized: bool) -
     info = dataset_info(dataset)
     mean, std = NORMALIZATION[dataset] if normalized else (0.0, 1.0)
     return build(architecture, dataset_classes=info.classes, input_shape=info.input_shape, mean=mean, std=std,
-                 name=name)
+                 name=name, dataset=dataset)
 
 
 @dataclass(frozen=True)

@@ -101,8 +101,14 @@ def test_train_zoo_writes_weights_and_metadata(capsys, tmp_path):
     (["sweep", "--target", "42"], "--target must be a class"),
     (["robustness", "--eps", "0,x"], "ε must be a number"),
     (["transfer", "--models", "mnist-cnn"], "at least two"),
-    (["transfer", "--models", "mnist-cnn,fashion-cnn"], "different data sets"),
     (["train-zoo", "--only", "mnist-vgg"], "unknown zoo model"),
+    (["sweep", "--model", "mnist-cnn", "--dataset", "fashion"], "cannot classify fashion images"),
+    (["transfer", "--models", "mnist-cnn,fashion-cnn"], "different data sets"),
+    (["sweep", "--device", "gpu"], "unknown device"),
+    (["sweep", "--model", "/nonexistent/weights.pt"], "model file not found"),
+    (["--session", "README.md", "models"], "does not go with a command"),
+    (["train-zoo", "--only", "mnist-softmax", "--output", "/proc/advviz-cannot-write"], "error"),
+    (["adv-train", "--alpha", "2"], "--alpha must be in [0, 1]"),
 ])
 def test_bad_inputs_exit_non_zero_with_one_line(capsys, argv, message):
     try:  # argparse rejects malformed values by SystemExit, the commands by a return code
@@ -120,6 +126,22 @@ def test_module_and_entry_point_run_without_traceback():
     assert result.returncode == 2 and "unknown model" in result.stderr and "Traceback" not in result.stderr
     result = subprocess.run([sys.executable, "-m", "advviz", "models"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and "mnist-cnn" in result.stdout
+
+
+def test_a_weights_file_needs_and_takes_its_architecture(capsys, tmp_path, zoo):
+    import torch
+
+    path = tmp_path / "mine.pt"
+    torch.save(zoo("mnist-mlp").state_dict(), path)
+    code, _, err = run(capsys, "sweep", "--model", str(path), "--steps", "5")
+    assert code == 2 and "give its architecture" in err
+    code, out, _ = run(capsys, "sweep", "--model", str(path), "--architecture", "mlp", "--dataset", "mnist",
+                       "--steps", "5", "--json")
+    assert code == 0 and json.loads(out)["dataset"] == "mnist"
+    corrupt = tmp_path / "corrupt.pt"
+    corrupt.write_bytes(b"garbage")
+    code, _, err = run(capsys, "sweep", "--model", str(corrupt), "--architecture", "mlp", "--dataset", "mnist")
+    assert code == 2 and "not a readable PyTorch weights file" in err and "weights_only set to False" not in err
 
 
 def test_install_desktop_writes_a_launcher(capsys, tmp_path):

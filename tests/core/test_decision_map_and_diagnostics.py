@@ -40,9 +40,14 @@ def test_orthogonal_direction():
 
 def test_diagnostics_of_a_healthy_model(zoo, mnist_test):
     report = diagnose(zoo("mnist-cnn"), mnist_test[0][:50], mnist_test[1][:50], eps=0.25)
-    assert not report.outputs_look_like_probabilities and report.warnings == []
+    assert not report.outputs_look_like_probabilities and report.zero_gradient_fraction == 0
+    assert not any("softmax" in w or "sign(0)" in w for w in report.warnings)
     assert "inside the model" in report.normalization
     assert report.effective_linf == pytest.approx(0.25, abs=1e-5) and 0 < report.clipped_fraction < 1
+    # MNIST's black background: the gradient asks for darker, the clip at 0 refuses — reported, not hidden
+    assert report.blocked_fraction > 0.2 and any("cannot move" in w for w in report.warnings)
+    unclipped = diagnose(zoo("mnist-cnn"), mnist_test[0][:50], mnist_test[1][:50], eps=0.25, clip=False)
+    assert unclipped.blocked_fraction == 0 and unclipped.clipped_fraction == 0
 
 
 def test_diagnostics_warn_about_a_softmax_inside_and_zero_gradients(mnist_test):
