@@ -23,26 +23,26 @@ from advviz.cli_common import (
 
 def cmd_linear(args: argparse.Namespace) -> None:
     from advviz.core.dimension import dimension_curve
-    from advviz.core.linearity import linear_explanation, pixel_space_weights
+    import torch
+
+    from advviz.core.linearity import linear_explanation
 
     model, dataset = load_one_model(args)
-    try:
-        weights, _ = pixel_space_weights(model)
-    except ValueError as error:
-        raise CommandError(f"{error}; try --model mnist-softmax") from error
     x, y = one_sample(args, dataset)
     result = linear_explanation(model, x, y, args.eps, clip=args.clip)
-    points = dimension_curve(model, x, y, args.eps, weights=weights, clip=args.clip)
+    # softmax regression: its weights; a deep model: its linearization at x (local weights ∇ₓz_c)
+    points = dimension_curve(model, x, y, args.eps, weights=torch.from_numpy(result.weights), clip=args.clip)
     label = int(y[0])
     classes = model.class_names
     payload = {
         "model": args.model, "index": args.index, "label": label, "eps": args.eps, "clip": args.clip,
         "predicted": result.predicted[0].tolist(), "measured": result.measured[0].tolist(),
-        "bound": result.bound.tolist(),
+        "bound": result.bound.tolist(), "local_weights": result.local,
         "dimension": {"n": [p.n for p in points], "measured": [float(p.measured[0, label]) for p in points],
                       "predicted": [float(p.predicted[0, label]) for p in points],
                       "bound": [float(p.bound[0, label]) for p in points]},
     }
+    weights_kind = "local weights ∇ₓz_c at x (a deep model: its linearization)" if result.local else "weights"
     per_class = table(["class", "predicted ε·wᵀsign∇", "measured", "bound ε‖w‖₁"],
                        [[classes[c], float(result.predicted[0, c]), float(result.measured[0, c]), float(result.bound[c])]
                         for c in range(len(classes))])
@@ -51,7 +51,8 @@ def cmd_linear(args: argparse.Namespace) -> None:
                     for p in points])
     gap = float(abs(result.predicted - result.measured).max())
     emit(args, payload, f"{args.model}, test #{args.index} (true {classes[label]}), FGSM ε = {args.eps}, "
-          f"{'clipped' if args.clip else 'unclipped'}: max |predicted − measured| = {gap:.2g}\n{per_class}\n\n"
+          f"{'clipped' if args.clip else 'unclipped'}, w = the model's {weights_kind}: "
+          f"max |predicted − measured| = {gap:.2g}\n{per_class}\n\n"
           f"the change grows linearly with the number of pixels the attack may change:\n{per_n}")
 
 

@@ -57,12 +57,30 @@ def pixel_space_weights(model: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
     return weight, bias
 
 
+def local_weights(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The weights of the model's linearization at each sample: w_c(x) = ∇ₓ z_c(x), shape (B, C, D).
+
+    For softmax regression these are its weights everywhere; for a deep model they are the weights
+    of the linear model that agrees with it to first order at x — the paper's "linear enough" view.
+    One backward pass per class over the whole batch (samples do not interact in eval mode).
+    """
+    device = model_device(model)
+    with eval_mode(model), torch.enable_grad():
+        inputs = x.detach().to(device).requires_grad_(True)
+        logits = model(inputs)
+        rows = [torch.autograd.grad(logits[:, c].sum(), inputs, retain_graph=c < logits.shape[1] - 1)[0].flatten(1)
+                for c in range(logits.shape[1])]
+    return torch.stack(rows, dim=1).detach()
+
+
 @dataclass(frozen=True)
 class LinearExplanation:
     """For B samples and C classes at one ε (CPU numpy).
 
-    weights (C, D) pixel-space w_c; eta (B, D) the FGSM perturbation; predicted (B, C) = ε·w_cᵀsign(∇ₓJ);
-    measured (B, C) = logits(x̃) − logits(x); bound (C,) = ε‖w_c‖₁.
+    weights (C, D) pixel-space w_c — the model's own for softmax regression (``local`` False), else the
+    local weights ∇ₓz_c at the first sample (``local`` True); eta (B, D) the FGSM perturbation;
+    predicted (B, C) = ε·w_cᵀsign(∇ₓJ) with each sample's own w_c; measured (B, C) = logits(x̃) − logits(x);
+    bound (C,) = ε‖w_c‖₁ (of the first sample's w_c when local).
     """
 
     eps: float
@@ -72,28 +90,37 @@ class LinearExplanation:
     predicted: np.ndarray
     measured: np.ndarray
     bound: np.ndarray
+    local: bool = False
 
 
 def linear_explanation(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: float, *, clip: bool = False
 ) -> LinearExplanation:
-    """Predicted vs measured logit change under FGSM for a softmax-regression model.
+    """Predicted (linear) vs measured logit change under FGSM, for any model.
 
-    Unclipped (the paper's setting, the default here) the two are equal up to float rounding;
-    clipping makes the measured change smaller where pixels hit 0 or 1.
+    For softmax regression, unclipped (the paper's setting, the default here), the two are equal up to
+    float rounding; clipping makes the measured change smaller where pixels hit 0 or 1. For a deep model
+    the prediction uses its linearization at x (:func:`local_weights`): how close the two come is how
+    linear the model is along the attack.
     """
-    weight, _ = pixel_space_weights(model)
     device = model_device(model)
     x_dev, y_dev = x.detach().to(device), y.to(device)
+    try:
+        weight, _ = pixel_space_weights(model)
+        per_sample = weight.unsqueeze(0).expand(len(x_dev), -1, -1)
+        local = False
+    except ValueError:
+        per_sample = local_weights(model, x_dev)
+        weight, local = per_sample[0], True
     attack = FGSM(eps=eps, clip=clip)
     with eval_mode(model):
         direction, _ = attack.direction(model, x_dev, y_dev)
         adversarial = attack.clip_to_bounds(x_dev + eps * direction)
     eta = (adversarial - x_dev).flatten(1)
-    predicted = eps * direction.flatten(1) @ weight.T
+    predicted = eps * torch.einsum("bcd,bd->bc", per_sample, direction.flatten(1))
     measured = forward(model, adversarial) - forward(model, x_dev)
     bound = eps * weight.abs().sum(dim=1)
     return LinearExplanation(
         eps=float(eps), clip=clip, weights=weight.cpu().numpy(), eta=eta.cpu().numpy(),
-        predicted=predicted.cpu().numpy(), measured=measured.numpy(), bound=bound.cpu().numpy(),
+        predicted=predicted.cpu().numpy(), measured=measured.numpy(), bound=bound.cpu().numpy(), local=local,
     )

@@ -37,9 +37,16 @@ def test_linear_predicted_equals_measured_unclipped(capsys, zoo, mnist_test):
     assert code == 0 and "clipped" in out and "n free pixels" in out
 
 
-def test_linear_rejects_a_nonlinear_model(capsys):
-    code, out, err = run(capsys, "linear", "--model", "mnist-cnn")
-    assert code == 2 and out == "" and err.count("\n") == 1 and "try --model mnist-softmax" in err
+def test_linear_explains_a_deep_model_by_its_linearization(capsys, zoo, mnist_test):
+    code, out, _ = run(capsys, "linear", "--model", "mnist-cnn", "--index", "2", "--json")
+    payload = json.loads(out)
+    assert code == 0 and payload["local_weights"] is True
+    from advviz.core.linearity import linear_explanation
+
+    x, y = mnist_test
+    expected = linear_explanation(zoo("mnist-cnn"), x[2:3], y[2:3], 0.25)
+    np.testing.assert_allclose(payload["predicted"], expected.predicted[0], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(payload["measured"], expected.measured[0], rtol=1e-4, atol=1e-4)
 
 
 def test_linearity_orders_softmax_above_rbf(capsys):

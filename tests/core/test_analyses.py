@@ -92,9 +92,28 @@ def test_eta_equal_eps_sign_w_reaches_the_l1_bound(zoo, samples):
         assert change == pytest.approx(0.1 * weight[c].abs().sum().item(), rel=1e-4)
 
 
-def test_linear_explanation_refuses_a_deep_model(zoo, samples):
-    with pytest.raises(ValueError, match="softmax regression"):
-        linear_explanation(zoo("mnist-cnn"), samples[0][:2], samples[1][:2], 0.1)
+def test_local_weights_of_softmax_regression_are_its_weights(zoo, samples):
+    from advviz.core.linearity import local_weights
+
+    model = zoo("mnist-softmax")
+    weight, _ = pixel_space_weights(model)
+    local = local_weights(model, samples[0][:3])
+    assert local.shape == (3, 10, 784)
+    torch.testing.assert_close(local, weight.expand(3, -1, -1), atol=1e-6, rtol=1e-5)
+
+
+def test_linear_explanation_of_a_deep_model_uses_its_linearization(zoo, samples):
+    x, y = samples[0][:8], samples[1][:8]
+    small = linear_explanation(zoo("mnist-cnn"), x, y, 1e-3, clip=False)
+    assert small.local and small.weights.shape == (10, 784)
+    large = linear_explanation(zoo("mnist-cnn"), x, y, 0.25, clip=False)
+
+    def agreement(result):
+        return np.corrcoef(result.measured.ravel(), result.predicted.ravel())[0, 1]
+
+    # near x the linearization predicts the change well; a ReLU network is linear only piecewise
+    assert agreement(small) > 0.98 and agreement(large) < agreement(small)
+    assert agreement(large) > 0.5  # ... yet "linear enough" for the attack to work
 
 
 def test_rubbish_class(zoo):
