@@ -124,9 +124,17 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
             ["effective ‖η‖∞ (mean)", f"{d.effective_linf:.4g}"],
             ["pixels the clip keeps from moving", f"{100 * d.blocked_fraction:.2f}%"],
             ["moved pixels shortened by the clip", f"{100 * d.clipped_fraction:.2f}%"]]
+    extra = {}
+    if args.precision:
+        from advviz.core.precision import precision_report
+
+        report = precision_report(model, x, dtype=args.precision)
+        rows += [[f"{args.precision} forwards: max |Δ logit|", f"{report.max_logit_difference:.4g}"],
+                 [f"{args.precision} forwards: same prediction", f"{100 * report.prediction_agreement:.2f}%"]]
+        extra["precision"] = asdict(report)
     text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}\n" + table(["check", "value"], rows)
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
-    emit(args, {"model": args.model, "samples": len(x), **asdict(d)}, text)
+    emit(args, {"model": args.model, "samples": len(x), **asdict(d), **extra}, text)
 
 
 def cmd_adv_train(args: argparse.Namespace) -> None:
@@ -192,6 +200,8 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
+    sub.add_argument("--precision", choices=["bfloat16", "float16"],
+                     help="also compare reduced-precision forwards with float32 (max logit difference)")
 
     sub = command("adv-train", cmd_adv_train, "train a plain twin and an adversarially trained model "
                   "(J̃ = αJ(x) + (1−α)J(x + ε·sign∇ₓJ)) and compare their FGSM error")

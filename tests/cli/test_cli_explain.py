@@ -96,3 +96,10 @@ def test_adv_train_beats_its_twin(capsys, tmp_path):
 def test_bad_inputs_give_one_line(capsys, argv):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == "" and err.count("\n") == 1, err
+
+
+def test_diagnose_reports_reduced_precision_drift(capsys):
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-mlp", "--samples", "32", "--precision", "bfloat16",
+                       "--json")
+    report = json.loads(out)["precision"]
+    assert code == 0 and report["dtype"] == "bfloat16" and 0 <= report["max_logit_difference"] < 1
