@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
@@ -83,8 +83,11 @@ class SweepFilm(QWidget):
             yield self.grab().toImage()
 
     def dispose(self) -> None:
+        """Close and delete the widget now (a pending ``deleteLater`` outliving the QApplication crashes)."""
         self.close()
         self.deleteLater()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QApplication.processEvents()
 
 
 def to_pil(image: QImage) -> "Image.Image":
@@ -230,6 +233,40 @@ def compute_sweep(model: Any, x: Any, label: int, eps_max: float, steps: int, at
     return state
 
 
+def check_out_path(out: str | os.PathLike) -> Path:
+    """Refuse an output path that cannot be written, before anything is rendered (raises ExportError)."""
+    path = Path(out)
+    if path.suffix.lower() not in (".gif", ".mp4"):
+        raise ExportError(f"{path}: an animation is a .gif or an .mp4 file")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"folder not found: {folder}")
+    if path.is_dir():
+        raise ExportError(f"{path} is a folder; name a .gif or .mp4 file")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ExportError(f"folder not writable: {folder}")
+    return path
+
+
+QUIET_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_offscreen_messages() -> Any:
+    """Drop the offscreen platform plugin's harmless warnings; returns the handler it replaced."""
+    previous: Any = None
+
+    def handler(kind: QtMsgType, context: Any, message: str) -> None:
+        if any(quiet in message for quiet in QUIET_MESSAGES):
+            return
+        if previous is not None:
+            previous(kind, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+    return previous
+
+
 def offscreen_app() -> tuple[QApplication, bool]:
     """The QApplication (created offscreen when there is no display); True when created here."""
     app = QApplication.instance()
@@ -251,9 +288,8 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
     from advviz.core.zoo import load_model
     from advviz.gui.jobs import ATTACK_TITLES, AttackChoice
 
-    if Path(out).suffix.lower() not in (".gif", ".mp4"):
-        raise ExportError(f"--out {out}: an animation is a .gif or an .mp4 file")
-    if Path(out).suffix.lower() == ".mp4" and ffmpeg_path() is None:
+    out = check_out_path(out)  # a bad folder is refused before any model loads or frame renders
+    if out.suffix.lower() == ".mp4" and ffmpeg_path() is None:
         raise ExportError("MP4 needs ffmpeg, which is not installed here; use --out something.gif")
     if steps < 2:
         raise ExportError(f"--steps must be at least 2 (frames from ε = 0 to ε_max), got {steps}")
@@ -262,8 +298,6 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
         raise ExportError(f"unknown attack {attack!r}; choose one of: fgsm, random-sign, bim, pgd, fgm-l2")
     if target is not None and attack != "fgsm":
         raise ExportError("--target works with --attack fgsm (targeted FGSM)")
-    app, created = offscreen_app()
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
     net = load_model(model, device=device)
     x, y = load_dataset(dataset or model.split("-")[0], "test")
     if not 0 <= index < len(x):
@@ -272,11 +306,18 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
         raise ExportError(f"--target must be a class in 0…{len(net.class_names) - 1}, got {target}")
     choice = AttackChoice(key, target or 0, clip)
     state = compute_sweep(net, x[index: index + 1], int(y[index]), eps_max, 2 * steps - 1, choice)
-    eps = np.linspace(0.0, eps_max, steps)
-    frames = render(state, eps, width=width, probabilities=probabilities)
-    written = save_frames(frames, out)
-    if created:
+    app, created = offscreen_app()
+    quiet = QApplication.platformName() == "offscreen"
+    previous_handler = _quiet_offscreen_messages() if quiet else None
+    try:
+        pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
+        frames = render(state, np.linspace(0.0, eps_max, steps), width=width, probabilities=probabilities)
+        written = save_frames(frames, out)
+    finally:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # no Qt object outlives this call
         app.processEvents()
+        if quiet:
+            qInstallMessageHandler(previous_handler)
     return {"out": str(written), "frames": len(frames), "width": frames[0].width, "height": frames[0].height,
             "bytes": written.stat().st_size, "model": model, "index": index, "eps_max": eps_max,
             "attack": choice.title}

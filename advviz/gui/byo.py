@@ -278,7 +278,7 @@ class BringYourOwn(QObject):
         window.runner.start("user-model", user_model_job, spec, window.controls.device_choice, list(images),
                             None if data is None else data.x, None if data is None else data.y,
                             () if data is None else data.class_names, on_step=self._model_step,
-                            on_error=window._failed("model"))
+                            on_error=window._failed("model", "user-model"))
 
     def _model_step(self, step: Any) -> None:
         window = self.window
@@ -367,7 +367,7 @@ class BringYourOwn(QObject):
             shape = shape or default_shape
             class_names = class_names if class_names is not None else default_names
         window.runner.start("data", images_job, paths, window.dataset, tuple(int(v) for v in shape),
-                            tuple(class_names), on_step=self._images_step, on_error=window._failed("images"))
+                            tuple(class_names), on_step=self._images_step, on_error=window._failed("images", "data"))
 
     def _images_step(self, step: Any) -> None:
         window = self.window

@@ -30,6 +30,8 @@ class ControlsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.dataset = QComboBox()
+        self.dataset.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(12)
         for key, title in DATASET_CHOICES:
             self.dataset.addItem(title, key)
         self.dataset.activated.connect(lambda _: self.datasetRequested.emit(str(self.dataset.currentData())))
@@ -46,6 +48,8 @@ class ControlsPanel(QWidget):
         self.load_weights.clicked.connect(self.loadWeightsRequested.emit)
 
         self.attack = QComboBox()
+        self.attack.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.attack.setMinimumContentsLength(12)
         for key, title in ATTACK_CHOICES:
             self.attack.addItem(title, key)
         self.target = QComboBox()
@@ -70,8 +74,13 @@ class ControlsPanel(QWidget):
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.dataset)
         data_layout.addWidget(self.data_label)
-        model_box = QGroupBox("Models (first checked = swept; all checked = transfer)")
+        model_box = QGroupBox("Models")
+        model_hint = QLabel("First checked = swept; all checked = transfer matrix. Drag to reorder.")
+        model_hint.setWordWrap(True)
+        model_hint.setStyleSheet("color: #555;")
         model_layout = QVBoxLayout(model_box)
+        model_layout.addWidget(model_hint)
+        self.models.setMinimumHeight(90)
         model_layout.addWidget(self.models)
         model_layout.addWidget(self.load_weights)
         attack_box = QGroupBox("Attack")

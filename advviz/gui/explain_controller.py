@@ -70,6 +70,7 @@ class ExplanationsController(QObject):
         for key in AUTOMATIC:
             signal = getattr(self.panels[key], "settingsChanged", None)
             if signal is not None:
+                signal.connect(window.user_changed)
                 signal.connect(lambda key=key: self.invalidate(key))
         self.panels["training"].trainRequested.connect(lambda _: self.start("training"))
         self.panels["paper"].runRequested.connect(lambda _: self.start("paper"))
@@ -137,7 +138,7 @@ class ExplanationsController(QObject):
         self.window.progress[slot] = Progress(f"{dict((k, t) for k, t, _ in PANELS)[key]}…")
         self.window.runner.start(slot, func, *args, on_step=lambda step: self._step(key, step),
                                  on_done=lambda _: self.window._mark(slot),
-                                 on_error=self.window._failed(dict((k, t) for k, t, _ in PANELS)[key]), **kwargs)
+                                 on_error=self.window._failed(dict((k, t) for k, t, _ in PANELS)[key], slot), **kwargs)
         self.window._update_status()
 
     def _step(self, key: str, step: Any) -> None:

@@ -207,8 +207,16 @@ def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
 
 # -- writing ------------------------------------------------------------------------------------------
 def _atomic(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent)
+    """Write through a temporary file in the same folder, then rename over ``path``.
+
+    A missing or read-only folder raises :class:`ExportError` with a one-line message."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise ExportError(f"folder not found: {folder}")
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=folder)
+    except OSError as error:
+        raise ExportError(f"cannot write in {folder}: {error.strerror or error}") from None
     os.close(handle)
     try:
         write(temporary)

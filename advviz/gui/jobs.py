@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -82,9 +82,12 @@ class ModelSpec:
 # -- steps -------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Progress:
+    """A status-line message, not a result (the runner's ``jobProducing`` waits for the first result)."""
+
     message: str
     done: int = 0
     total: int = 0
+    is_progress: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)

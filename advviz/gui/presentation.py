@@ -103,6 +103,18 @@ class Presentation(QObject):
         for action in self.key_actions:
             action.setEnabled(on)
         window.redraw_now()
+        self.refit()
+        QTimer.singleShot(0, self.refit)  # once the new layout has its sizes
+
+    def refit(self) -> None:
+        """Re-choose the axis labels that shorten to fit (their font changed)."""
+        from advviz.gui.panels.explain_common import refit_labels
+
+        try:
+            refit_labels(self.window.curves.plot)
+            self.window.heatmaps.fit()
+        except RuntimeError:  # the window was closed meanwhile
+            pass
 
     # -- style -----------------------------------------------------------------------------------
     def _style(self, font_scale: float, line_scale: float) -> None:
@@ -148,8 +160,9 @@ class Presentation(QObject):
                 big_label = QFont(label_font)
                 big_label.setPointSizeF(max(label_font.pointSizeF(), 9.0) * scale)
                 item.label.setFont(big_label)
+                item.resizeEvent(None)  # re-centre the label for its new size
                 self._restore.append(lambda item=item, tick_font=tick_font, label_font=label_font: (
-                    item.setStyle(tickFont=tick_font), item.label.setFont(label_font)))
+                    item.setStyle(tickFont=tick_font), item.label.setFont(label_font), item.resizeEvent(None)))
             elif isinstance(item, pg.LabelItem):
                 size = item.opts.get("size")
                 if size:

@@ -13,6 +13,9 @@ from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, Q
 from advviz.gui.style import ERROR_COLOR
 
 THUMB = 42
+GRID = QSize(THUMB + 22, THUMB + 22)  # digits: "3→5" under the thumbnail
+GRID_NAMED = QSize(THUMB + 44, THUMB + 38)  # named classes: true and predicted on two lines
+SHORT = 8  # characters of a class name under a thumbnail (the tooltip has it in full)
 
 
 def thumbnail(image: np.ndarray) -> QIcon:
@@ -39,10 +42,11 @@ class SamplesPanel(QWidget):
         self.grid = QListWidget()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setIconSize(QSize(THUMB, THUMB))
-        self.grid.setGridSize(QSize(THUMB + 22, THUMB + 22))
+        self.grid.setGridSize(GRID)
+        self.grid.setWordWrap(True)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
-        self.grid.setUniformItemSizes(True)
+        self.grid.setUniformItemSizes(False)  # True caches one item's size across data sets (one line vs two)
         self.grid.setWrapping(True)
         self.grid.currentRowChanged.connect(self._changed)
         layout = QVBoxLayout(self)
@@ -51,11 +55,14 @@ class SamplesPanel(QWidget):
         layout.addWidget(self.grid, 1)
         self._labels = np.zeros(0, dtype=np.int64)
         self._names: tuple[str, ...] = ()
+        self._named = False
 
     def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
         self.grid.blockSignals(True)
         self.grid.clear()
         self._labels, self._names = labels, names
+        self._named = any(len(name) > 2 for name in names)
+        self.grid.setGridSize(GRID_NAMED if self._named else GRID)
         for index in range(len(x)):
             item = QListWidgetItem(thumbnail(x[index]), self._short(int(labels[index])))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -69,7 +76,8 @@ class SamplesPanel(QWidget):
         for index in range(min(self.grid.count(), len(predictions))):
             item = self.grid.item(index)
             label, predicted = int(self._labels[index]), int(predictions[index])
-            item.setText(f"{self._short(label)}→{self._short(predicted)}")
+            separator = "\n→" if self._named else "→"
+            item.setText(f"{self._short(label)}{separator}{self._short(predicted)}")
             item.setToolTip(f"#{index}: true {self._name(label)}, {model_name} says {self._name(predicted)} "
                             f"({confidences[index]:.1%})")
             is_wrong = label >= 0 and predicted != label
@@ -82,7 +90,10 @@ class SamplesPanel(QWidget):
         return "unknown" if label < 0 else (self._names[label] if label < len(self._names) else str(label))
 
     def _short(self, label: int) -> str:
-        return "?" if label < 0 else self._name(label)[:5]
+        if label < 0:
+            return "?"
+        name = self._name(label).split("/")[0]
+        return name if len(name) <= SHORT else name[: SHORT - 1] + "."
 
     def current(self) -> int:
         return self.grid.currentRow()

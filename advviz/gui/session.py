@@ -123,6 +123,7 @@ def capture(window: "MainWindow", *, layout: bool = True) -> dict[str, Any]:
         "transfer": {"follow": transfer.follow.isChecked(), "eps": float(transfer.eps.value()),
                      "samples": int(transfer.samples.value()), "metric": transfer.metric_key},
         "tab": window.tabs.currentIndex(),
+        "explain_tab": window.explain.tabs.currentIndex() if hasattr(window, "explain") else 0,
         "presentation": bool(presentation is not None and presentation.active),
     }
     if layout:
@@ -321,6 +322,10 @@ class SessionLoader(QObject):
         finally:
             for widget in (panel.follow, panel.eps, panel.samples, panel.metric):
                 widget.blockSignals(False)
+        explain = getattr(window, "explain", None)
+        explain_tab = int(payload.get("explain_tab", 0))
+        if explain is not None and 0 <= explain_tab < explain.tabs.count():
+            explain.tabs.setCurrentIndex(explain_tab)
         tab = int(payload.get("tab", 0))
         if 0 <= tab < window.tabs.count():
             window.tabs.setCurrentIndex(tab)

@@ -22,6 +22,18 @@ class Band:
     predicted: int
 
 
+def flip_runs(bands: list[Band]) -> list[list[Band]]:
+    """Group touching bands into runs of ε where the prediction differs from the clean one, each run
+    ordered from ε = 0 outwards (the class it flips to first comes first)."""
+    runs: list[list[Band]] = []
+    for band in bands:
+        if runs and abs(band.start - runs[-1][-1].stop) < 1e-6 * max(1.0, abs(band.start)):
+            runs[-1].append(band)
+        else:
+            runs.append([band])
+    return [run[::-1] if run[-1].stop <= 1e-9 else run for run in runs]
+
+
 class SweepState:
     """One sample's sweep: header, then the core's SweepStart and SweepChunks."""
 
@@ -139,6 +151,14 @@ class SweepState:
             if flipped and start is None:
                 start = index
         return bands
+
+    def first_eps_predicting(self, cls: int) -> float | None:
+        """Smallest received ε > 0 whose argmax is ``cls`` (a targeted attack reaching its target)."""
+        if self.logits is None or self.eps is None or self.filled == 0:
+            return None
+        eps = self.eps[: self.filled]
+        hits = np.nonzero((eps > 0) & (self.logits[: self.filled].argmax(axis=1) == cls))[0]
+        return float(eps[hits[0]]) if len(hits) else None
 
     def flip_eps(self) -> tuple[float | None, float | None]:
         """Smallest ε > 0 (and largest ε < 0) that changes the prediction, among received rows."""

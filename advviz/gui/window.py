@@ -14,7 +14,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar, QPushButton, QTabWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QProgressBar, QPushButton,
+                               QScrollArea, QTabWidget)
 
 from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
@@ -30,6 +31,8 @@ from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
 
 REDRAW_MS = 16  # ≤ 60 Hz
+CONTROLS_DOCK_WIDTH = 290
+HEATMAP_DOCK_HEIGHT = 250
 USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
 
 
@@ -40,6 +43,8 @@ class MainWindow(QMainWindow):
         self.resize(1400, 900)
         self.runner = JobRunner(self)
         self.runner.jobsChanged.connect(self._update_status)
+        self.runner.jobProducing.connect(self._job_producing)
+        self._error_source: str | None = None  # the job slot whose failure the message line shows
         self.data: jobs.DataLoaded | None = None
         self.dataset = dataset  # the zoo data set whose models are listed
         self.specs: dict[str, jobs.ModelSpec] = {}
@@ -78,7 +83,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.transfer_panel, "Transfer matrix")
         self.setCentralWidget(self.tabs)
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        for title, widget, area in (("Controls", self.controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+        controls = QScrollArea()  # scrolls on a short screen instead of squeezing the model list
+        controls.setWidget(self.controls)
+        controls.setWidgetResizable(True)
+        controls.setFrameShape(QFrame.Shape.NoFrame)
+        controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        controls.setMinimumWidth(self.controls.minimumSizeHint().width() + 16)
+        for title, widget, area in (("Controls", controls, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Samples", self.samples, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Perturbation at the cursor ε", self.heatmaps,
                                      Qt.DockWidgetArea.BottomDockWidgetArea)):
@@ -88,10 +99,11 @@ class MainWindow(QMainWindow):
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(area, dock)
-        self.resizeDocks([self.findChild(QDockWidget, "Perturbation at the cursor ε")], [300], Qt.Orientation.Vertical)
-        self.resizeDocks([self.findChild(QDockWidget, "Controls")], [340], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.findChild(QDockWidget, "Perturbation at the cursor ε")], [HEATMAP_DOCK_HEIGHT],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.findChild(QDockWidget, "Controls"), self.findChild(QDockWidget, "Samples")],
-                         [480, 420], Qt.Orientation.Vertical)
+                         [470, 430], Qt.Orientation.Vertical)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(220)
@@ -109,6 +121,11 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.cancel_button)
 
     def _connect(self) -> None:
+        # first: a change clears the old message before its handlers can report a new one
+        for signal in (self.controls.datasetRequested, self.controls.modelsChanged, self.controls.sweepSettingsChanged,
+                       self.controls.deviceChanged, self.controls.loadWeightsRequested, self.samples.sampleChanged,
+                       self.curves.cursorReleased, self.transfer_panel.settingsChanged):
+            signal.connect(self.user_changed)
         self.cancel_button.clicked.connect(self.cancel_jobs)
         self.controls.datasetRequested.connect(self.choose_dataset)
         self.controls.modelsChanged.connect(self._models_changed)
@@ -125,20 +142,32 @@ class MainWindow(QMainWindow):
     def set_status(self, text: str) -> None:
         self.status_label.setText(text)
 
-    def show_error(self, message: str, *, warning: bool = False) -> None:
+    def show_error(self, message: str, *, warning: bool = False, source: str | None = None) -> None:
+        """Show ``message`` on the message line until the user changes something or, when ``source``
+        (a job slot) is given, until a new job in that slot produces a result."""
         color = WARN_COLOR if warning else ERROR_COLOR
         self.error_label.setStyleSheet(f"color: {color}; font-weight: bold;")
         self.error_label.setText(message)
+        self._error_source = source
 
     def clear_error(self) -> None:
         self.error_label.setText("")
+        self._error_source = None
+
+    def _job_producing(self, slot: str) -> None:
+        if self._error_source is not None and slot == self._error_source:
+            self.clear_error()
+
+    def user_changed(self, *_: Any) -> None:
+        """The user changed a control, the sample or the cursor: an old message no longer applies."""
+        self.clear_error()
 
     def _update_status(self) -> None:
         running = self.runner.running_slots()
         self.cancel_button.setEnabled(bool(running))
-        if not running:
+        if not running:  # idle: an empty bar
             self.progress_bar.setRange(0, 1)
-            self.progress_bar.setValue(1)
+            self.progress_bar.setValue(0)
             if self.ready:
                 self.set_status(self._idle_text)
             return
@@ -156,22 +185,24 @@ class MainWindow(QMainWindow):
         self.progress[slot] = step
         self._update_status()
 
-    def _failed(self, slot: str):  # noqa: ANN202
+    def _failed(self, label: str, slot: str | None = None):  # noqa: ANN202
+        """An ``on_error`` handler: the message names ``label``; a new result in ``slot`` clears it."""
         def handle(error: BaseException) -> None:
             if any(cls.__name__ in USER_ERRORS for cls in type(error).__mro__):
                 message = str(error)
             else:  # a bug: say what happened, log the traceback for a report, never a dialog
                 message = f"{type(error).__name__}: {error}"
                 traceback.print_exception(error, file=sys.stderr)
-            self.show_error(f"{slot}: {message}")
-            self.progress.pop(slot, None)
+            self.show_error(f"{label}: {message}", source=slot or label)
+            self.progress.pop(slot or label, None)
             self._update_status()
         return handle
 
     # -- loading ---------------------------------------------------------------------------------
     def start_loading(self) -> None:
+        self.progress["data"] = jobs.Progress("Loading PyTorch…")
         self.runner.start("data", jobs.startup_job, self.dataset, on_step=self._data_step,
-                          on_error=self._failed("loading"))
+                          on_error=self._failed("loading", "data"))
 
     def choose_dataset(self, key: str) -> None:
         if key == "folder":
@@ -211,6 +242,7 @@ class MainWindow(QMainWindow):
         if not same_models:
             self._list_models(data)
             self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
+            self.explain.panels["training"].set_eps(PAPER_EPS.get(data.dataset, 0.25))
         count = min(GRID_SIZE, len(data.x))
         self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names)
         self._grid_key = None
@@ -276,7 +308,7 @@ class MainWindow(QMainWindow):
             if step.message:
                 self.show_error(step.message, warning=True)
         elif isinstance(step, jobs.ModelFailed):
-            self.show_error(step.message)
+            self.show_error(step.message, source="models")
             self.specs.pop(step.key, None) if step.key.startswith("file:") else None
             self._uncheck(step.key)
 
@@ -313,7 +345,7 @@ class MainWindow(QMainWindow):
             self._grid_key = keys[0]
             count = self.samples.grid.count()
             self.runner.start("grid", jobs.grid_job, keys[0], self.loaded[keys[0]], self.data.x[:count],
-                              on_step=self._grid_step, on_error=self._failed("thumbnails"))
+                              on_step=self._grid_step, on_error=self._failed("thumbnails", "grid"))
         self.start_sweep()
         self.start_transfer()
         self._update_status()
@@ -385,6 +417,8 @@ class MainWindow(QMainWindow):
                                       "examples crafted on one model fool the others.")
             return
         eps = self.transfer_eps()
+        if self.transfer_panel.follow.isChecked() and eps > 0:
+            self.transfer_panel.show_eps(eps)
         if eps <= 0:
             self.transfer_panel.clear("Move the ε cursor away from 0 (or set ε) to compute the transfer matrix.")
             return

@@ -82,6 +82,7 @@ class Job:
     def __init__(self, slot: str, ident: int, worker: GeneratorWorker) -> None:
         self.slot, self.ident, self.worker = slot, ident, worker
         self.current = True
+        self.producing = False  # it has yielded a result (or returned)
 
 
 class JobRunner(QObject):
@@ -92,6 +93,7 @@ class JobRunner(QObject):
     """
 
     jobsChanged = Signal()  # a job started or ended
+    jobProducing = Signal(str)  # slot: its current job yielded its first result (not progress) or returned
 
     def __init__(self, parent: QObject | None = None, *, threads: int = 4) -> None:
         super().__init__(parent)
@@ -115,14 +117,19 @@ class JobRunner(QObject):
         worker = GeneratorWorker(func, *args, **kwargs)
         job = Job(slot, next(self._ids), worker)
 
-        def guarded(handler: Callable[[Any], None] | None) -> Callable[[Any], None]:
+        def guarded(handler: Callable[[Any], None] | None, *, result: bool = False) -> Callable[[Any], None]:
             def call(value: Any) -> None:
-                if job.current and handler is not None:
+                if not job.current:
+                    return
+                if result and not job.producing and not getattr(value, "is_progress", False):
+                    job.producing = True  # announced before the handler: an error it reports stays shown
+                    self.jobProducing.emit(slot)
+                if handler is not None:
                     handler(value)
             return call
 
-        worker.signals.yielded.connect(guarded(on_step))
-        worker.signals.returned.connect(guarded(on_done))
+        worker.signals.yielded.connect(guarded(on_step, result=True))
+        worker.signals.returned.connect(guarded(on_done, result=True))
         worker.signals.errored.connect(guarded(on_error))
         worker.signals.finished.connect(lambda: self._finished(job))
         self._current[slot] = job

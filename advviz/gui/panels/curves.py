@@ -12,7 +12,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from advviz.gui.state import SweepState
+from advviz.gui.panels.explain_common import fit_label
+from advviz.gui.state import SweepState, flip_runs
 from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 
 THIN, THICK = 1.6, 4.5
@@ -53,6 +54,10 @@ class CurvesPanel(QWidget):
         self.bands: list[pg.LinearRegionItem] = []
         self.band_labels: list[pg.TextItem] = []
         self._eps: np.ndarray | None = None
+        self._runs: list[tuple[pg.TextItem, float]] = []
+        self.band_texts: list[str] = []
+        self.band_html: list[str] = []
+        self.plot.vb.sigRangeChanged.connect(lambda *_: self._place_band_labels())
 
         self.probabilities = QCheckBox("Show softmax probabilities instead of logits")
         self.probabilities.toggled.connect(lambda _: self.modeChanged.emit())
@@ -69,8 +74,15 @@ class CurvesPanel(QWidget):
 
     # -- structure ----------------------------------------------------------------------------
     def _set_axis_labels(self, *, probabilities: bool, norm: str) -> None:
-        unit = "‖η‖₂" if norm == "L2" else "pixel units, inputs in [0, 1]"
-        self.plot.setLabel("bottom", f"ε  ({unit}; negative ε moves against the gradient)")
+        """The axis labels; the ε label shortens on a narrow plot rather than run under the legend."""
+        if (probabilities, norm) == getattr(self, "_labels_for", None):
+            return
+        self._labels_for = (probabilities, norm)
+        if norm == "L2":
+            fit_label(self.plot, "bottom", "ε  (‖η‖₂; negative ε moves against the gradient)", "ε  (‖η‖₂)", "ε")
+        else:
+            fit_label(self.plot, "bottom", "ε  (pixel units, inputs in [0, 1]; negative ε moves against the gradient)",
+                      "ε  (pixel units; negative ε moves against the gradient)", "ε  (pixel units)", "ε")
         self.plot.setLabel("left", "softmax probability" if probabilities else "logit")
 
     def set_classes(self, names: tuple[str, ...]) -> None:
@@ -148,35 +160,68 @@ class CurvesPanel(QWidget):
                 tags.append("predicted at cursor")
             text = class_label(names, index) + (f"  ({', '.join(tags)})" if tags else "")
             label.setText(f"<b>{text}</b>" if tags else text)
-        self._draw_bands(state, values)
+        self._draw_bands(state, cursor_index)
         self.summary.setText(summary_html(state, cursor_index))
 
-    def _draw_bands(self, state: SweepState, values: np.ndarray) -> None:
+    def _draw_bands(self, state: SweepState, cursor_index: int) -> None:
+        """Shade each run of ε where the class differs from the clean one; label the run, at its end
+        nearest ε = 0, with the classes it passes through from there outwards (the one at the cursor in
+        bold when the cursor is inside), e.g. "→ 5 → 3"."""
         bands = state.bands()
+        runs = flip_runs(bands)
         while len(self.bands) < len(bands):
             region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*FLIP_BRUSH), pen=pg.mkPen(None))
             region.setZValue(-10)
             self.plot.addItem(region)
-            label = pg.TextItem(color="#b71c1c", anchor=(0.5, 1.0))
+            self.bands.append(region)
+        while len(self.band_labels) < len(runs):
+            label = pg.TextItem(color="#b71c1c", fill=(255, 255, 255, 200))
             label.setZValue(15)
             self.plot.addItem(label, ignoreBounds=True)
-            self.bands.append(region)
             self.band_labels.append(label)
-        finite = values[: state.filled]
-        finite = finite[np.isfinite(finite)]
-        top = float(finite.max()) if finite.size else 1.0
-        for index, (region, label) in enumerate(zip(self.bands, self.band_labels)):
+        for index, region in enumerate(self.bands):
             if index < len(bands):
-                band = bands[index]
-                region.setRegion((band.start, band.stop))
+                region.setRegion((bands[index].start, bands[index].stop))
                 region.show()
-                wide_enough = band.stop - band.start > 0.04 * (float(state.eps[-1]) - float(state.eps[0]))
-                label.setText(f"→ {class_label(state.header.class_names, band.predicted)}")
-                label.setPos((band.start + band.stop) / 2, top)
-                label.setVisible(wide_enough)
             else:
                 region.hide()
+        cursor = float(state.eps[cursor_index]) if state.eps is not None and state.filled else None
+        names = state.header.class_names
+        span = float(state.eps[-1]) - float(state.eps[0]) if state.eps is not None and len(state.eps) > 1 else 1.0
+        self._runs = []
+        self.band_texts = []  # each run's classes, from ε = 0 outwards (for tests and export)
+        self.band_html = []  # what each run's label shows
+        for index, label in enumerate(self.band_labels):
+            if index >= len(runs):
                 label.hide()
+                continue
+            run = runs[index]
+            low, high = min(b.start for b in run), max(b.stop for b in run)
+            classes: list[tuple[int, bool]] = []  # (class, cursor inside its band)
+            for band in run:
+                inside = cursor is not None and band.start <= cursor <= band.stop
+                if classes and classes[-1][0] == band.predicted:
+                    classes[-1] = (band.predicted, classes[-1][1] or inside)
+                else:
+                    classes.append((band.predicted, inside))
+            shown = classes[:3]
+            parts = [f"<b>{class_label(names, c)}</b>" if inside and len(classes) > 1 else class_label(names, c)
+                     for c, inside in shown]
+            text = "→ " + " → ".join(parts) + (" → …" if len(classes) > len(shown) else "")
+            label.setHtml(f"<span style='color:#b71c1c'>{text}</span>")
+            self.band_html.append(text)
+            self.band_texts.append("→ " + " → ".join(class_label(names, c) for c, _ in classes))
+            negative = high <= 1e-9
+            label.setAnchor((1.0, 1.0) if negative else (0.0, 1.0))
+            self._runs.append((label, high if negative else low))
+            label.setVisible(high - low > 0.03 * span)
+        self._place_band_labels()
+
+    def _place_band_labels(self) -> None:
+        """Keep the run labels at the bottom of the visible plot (the ε cursor's label is at the top)."""
+        (_, _), (bottom, top) = self.plot.vb.viewRange()
+        for label, x in getattr(self, "_runs", []):
+            label.setPos(x, bottom + 0.02 * (top - bottom))
 
 
 def summary_html(state: SweepState, cursor_index: int) -> str:
@@ -197,6 +242,14 @@ def summary_html(state: SweepState, cursor_index: int) -> str:
             parts.append(f"no flip for 0 < ε ≤ {header.eps_max:g}")
         if down is not None:
             parts.append(f"(and at ε = {down:+.3f})")
+        target = header.target
+        if target is not None and target != clean:
+            reached = state.first_eps_predicting(target)
+            if reached is not None:
+                parts.append(f"<span style='color:#c62828'>reaches target <b>{class_label(names, target)}</b> "
+                             f"at ε = {reached:+.3f}</span>")
+            elif state.complete:
+                parts.append(f"does not reach target {class_label(names, target)} for ε ≤ {header.eps_max:g}")
     if state.zero_gradient_fraction > 0.5:
         parts.append("<span style='color:#b26a00'>the gradient is zero here: sign(0) = 0 does not move</span>")
     return " · ".join(parts)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QFontMetricsF
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from advviz.gui.style import class_color
 
@@ -23,10 +24,13 @@ def model_color(index: int) -> str:
 class ExplainPanel(QWidget):
     """A panel with a one-line caption (what the viewer is looking at), a status line and a body.
 
-    Subclasses add their controls to ``self.bar`` and their pyqtgraph view to ``self.body``.
+    Subclasses add their controls to ``self.bar`` and their pyqtgraph view to ``self.body``. The body
+    scrolls vertically: below ``min_body_height`` (say, a 768-pixel laptop screen) the plots keep their
+    size and a scroll bar appears instead of squashing them.
     """
 
     caption_text = ""
+    min_body_height = 300  # pixels of plots before the body scrolls
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -38,17 +42,96 @@ class ExplainPanel(QWidget):
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
         self.bar = QHBoxLayout()
-        self.body = QVBoxLayout()
+        self.content = QWidget()
+        self.content.setMinimumHeight(self.min_body_height)
+        self.body = QVBoxLayout(self.content)
+        self.body.setContentsMargins(0, 0, 0, 0)
+        self.scroll = QScrollArea()
+        self.scroll.setWidget(self.content)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
         layout.addLayout(self.bar)
         layout.addWidget(self.status)
-        layout.addLayout(self.body, 1)
+        layout.addWidget(self.scroll, 1)
         self.shown: dict[str, np.ndarray] = {}  # what the items hold (for tests and export)
 
     def clear(self, message: str) -> None:
         self.status.setText(message)
+
+
+def compact(combo: QComboBox, chars: int = 14) -> QComboBox:
+    """A combo box whose width does not follow its longest entry (the full text is in the drop-down)."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(chars)
+    return combo
+
+
+def fit_label(plot: pg.PlotItem, axis: str, *texts: str) -> None:
+    """Label ``axis`` with the longest of ``texts`` (plain text) that fits its length; refit on resize.
+
+    A label longer than its axis would be cut off (left) or run under a neighbour (bottom)."""
+    item = plot.getAxis(axis)
+    first = not hasattr(item, "_advviz_labels")
+    item._advviz_labels = texts  # type: ignore[attr-defined]
+
+    def refit(*_: object) -> None:
+        vertical = axis in ("left", "right")
+        length = plot.vb.height() if vertical else plot.vb.width()
+        metrics = QFontMetricsF(item.label.font())
+        options = item._advviz_labels  # type: ignore[attr-defined]
+        chosen = next((t for t in options if metrics.horizontalAdvance(t) + 8 <= length), options[-1])
+        if item.labelText != chosen or not item.label.isVisible():
+            plot.setLabel(axis, chosen)
+        item.resizeEvent(None)  # centre the label (its font may have changed)
+
+    if first:
+        plot.vb.sigResized.connect(refit)
+    item._advviz_refit = refit  # type: ignore[attr-defined]
+    refit()
+
+
+def refit_labels(plot: pg.PlotItem) -> None:
+    """Re-choose the fitted axis labels of ``plot`` (after a font change)."""
+    for axis in ("left", "bottom", "right", "top"):
+        refit = getattr(plot.getAxis(axis), "_advviz_refit", None)
+        if refit is not None:
+            refit()
+
+
+def short_class(name: str, chars: int) -> str:
+    """"T-shirt/top" → "T-shirt"; longer than ``chars`` → cut with a full stop ("Pullov.")."""
+    name = name.split("/")[0]
+    return name if len(name) <= chars else name[: max(chars - 1, 1)] + "."
+
+
+def fit_class_ticks(plot: pg.PlotItem, names: tuple[str, ...] | list[str], positions: list[float] | None = None
+                    ) -> None:
+    """Class names as ticks of the bottom axis, shortened until neighbours do not overlap; refit on resize."""
+    axis = plot.getAxis("bottom")
+    first = not hasattr(axis, "_advviz_ticks")
+    axis._advviz_ticks = (list(names), positions)  # type: ignore[attr-defined]
+
+    def refit(*_: object) -> None:
+        labels, where = axis._advviz_ticks  # type: ignore[attr-defined]
+        where = where if where is not None else list(range(len(labels)))
+        (low, high), _ = plot.vb.viewRange()
+        per_tick = plot.vb.width() / max((high - low), 1e-9)  # pixels between neighbouring classes
+        font = axis.style.get("tickFont")
+        metrics = QFontMetricsF(font) if font is not None else QFontMetricsF(axis.font())
+        for chars in (12, 9, 7, 5, 4, 3, 2):
+            texts = [short_class(name, chars) for name in labels]
+            if max((metrics.horizontalAdvance(t) for t in texts), default=0) + 6 <= per_tick:
+                break
+        axis.setTicks([[(float(p), t) for p, t in zip(where, texts)]])
+
+    if first:
+        plot.vb.sigResized.connect(refit)
+        plot.vb.sigXRangeChanged.connect(refit)
+    refit()
 
 
 def graphics() -> pg.GraphicsLayoutWidget:

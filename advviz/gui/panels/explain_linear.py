@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider
 
 from advviz.gui.explanations import LinearState
-from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, graphics, image_plot, style_plot,
-                                              to_image)
+from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, compact, fit_class_ticks, fit_label,
+                                              graphics, image_plot, short_class, style_plot, to_image)
 from advviz.gui.style import class_label
 
 MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged down, then up)"))
@@ -26,17 +26,21 @@ class LinearPanel(ExplainPanel):
     caption_text = ("<b>Linear explanation</b> (softmax regression): an L∞ step of ε per pixel moves logit c by "
                     "ε·w<sub>c</sub>ᵀsign(∇ₓJ) — up to ε‖w<sub>c</sub>‖₁, which grows with the number of pixels.")
     settingsChanged = Signal()
+    min_body_height = 470  # weight images (≥ 170 px) above the two plots (≥ 290 px); scrolls below that
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.clip = QCheckBox("clip x̃ to [0, 1] (the paper does not)")
-        self.mode = QComboBox()
+        self.clip = QCheckBox("clip x̃ (off: as in the paper)")
+        self.clip.setToolTip("Clip x̃ to the valid pixel range [0, 1]. The paper does not: unclipped, the "
+                             "predicted and measured changes agree exactly for a linear model.")
+        self.mode = compact(QComboBox(), 12)
         for key, title in MODES:
             self.mode.addItem(title, key)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider_label = QLabel("n = —")
-        self.slider_label.setMinimumWidth(150)
+        self.slider_label.setMinimumWidth(120)
+        self.slider.setMinimumWidth(80)
         self.bar.addWidget(self.clip)
         self.bar.addWidget(QLabel("free dimensions:"))
         self.bar.addWidget(self.mode)
@@ -52,7 +56,7 @@ class LinearPanel(ExplainPanel):
         for row, label in enumerate(self.row_titles):
             self.images.addItem(label, row=row, col=0)
         self.weight_cells = [image_plot(self.images, 0, 1 + c, str(c)) for c in range(10)]
-        self.sign_cells = [image_plot(self.images, 1, 1 + c) for c in range(10)]
+        self.sign_cells = [image_plot(self.images, 1, 1 + c, " ") for c in range(10)]  # a blank title: same size
         self.x_cell = image_plot(self.images, 0, 11, "x")
         self.eta_cell = image_plot(self.images, 1, 11, "η")
         self.weight_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
@@ -65,7 +69,9 @@ class LinearPanel(ExplainPanel):
             image.setColorMap(DIVERGING)
         self.x_cell[1].setColorMap(GREY)
 
+        self.images.setMinimumHeight(170)
         self.plots = graphics()
+        self.plots.setMinimumHeight(290)
         self.bars = style_plot(self.plots.addPlot(row=0, col=0), left="logit change",
                                bottom="class", title="logit change under FGSM, per class")
         self.bound_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=(200, 200, 200, 140),
@@ -82,7 +88,7 @@ class LinearPanel(ExplainPanel):
 
         self.dims = style_plot(self.plots.addPlot(row=0, col=1), left="change of the true class's logit",
                                bottom="n = input dimensions the attack may change",
-                               title="many small changes add up: change vs dimension")
+                               title="many small changes add up")
         self.dim_bound = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2, style=Qt.PenStyle.DashLine))
         self.dim_predicted = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2))
         self.dim_measured = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolBrush="#ff7f0e",
@@ -149,7 +155,7 @@ class LinearPanel(ExplainPanel):
                 self.sign_cells[c][0].setVisible(visible)
                 if not visible:
                     continue
-                plot.setTitle(class_label(names, c), color="#222", size="9pt")
+                plot.setTitle(short_class(class_label(names, c), 9), color="#222", size="9pt")
                 image.setImage(to_image(weights[c], header.image_shape), autoLevels=False, levels=(-scale, scale))
                 sign_image.setImage(to_image(np.sign(weights[c]), header.image_shape), autoLevels=False,
                                     levels=(-1.0, 1.0))
@@ -159,7 +165,7 @@ class LinearPanel(ExplainPanel):
             self.bound_bars.setOpts(x=classes, y0=-explanation.bound, height=2 * explanation.bound)
             self.predicted_bars.setOpts(x=classes - 0.18, height=explanation.predicted[0])
             self.measured_bars.setOpts(x=classes + 0.18, height=explanation.measured[0])
-            self.bars.getAxis("bottom").setTicks([[(int(c), class_label(names, int(c))) for c in classes]])
+            fit_class_ticks(self.bars, [class_label(names, int(c)) for c in classes])
             extreme = float(np.abs(explanation.predicted[0]).max()) * 1.6 or 1.0
             self.bars.setYRange(-extreme, extreme)  # the bound bars run off the plot: they are far larger
         self._draw_dimensions()
@@ -178,7 +184,9 @@ class LinearPanel(ExplainPanel):
         self.dim_measured.setData(counts, measured)
         self.dim_predicted.setData(counts, predicted)
         self.dim_bound.setData(counts, -bound) if np.isfinite(bound).all() else self.dim_bound.setData([], [])
-        self.dims.setLabel("left", f"change of logit {class_label(header.class_names, label)} (true class)")
+        name = class_label(header.class_names, label)
+        fit_label(self.dims, "left", f"change of logit {name} (true class)", f"Δ logit {name} (true class)",
+                  f"Δ logit {name}", "Δ logit")
         self.slider.blockSignals(True)
         at_end = self.slider.value() == self.slider.maximum()
         self.slider.setRange(0, len(state.points) - 1)

@@ -30,7 +30,9 @@ class LinearityPanel(ExplainPanel):
         self.samples = QSpinBox(minimum=4, maximum=2000, singleStep=16, value=64)
         self.samples.setSuffix(" test images")
         self.samples.setKeyboardTracking(False)
-        self.clip = QCheckBox("clip x̃ to [0, 1] (clipping bends even a linear model)")
+        self.clip = QCheckBox("clip x̃ to [0, 1] — off here, unclipped as in the paper")
+        self.clip.setToolTip("Independent of the left panel's clip: clipping bends even a linear model, so the "
+                             "meter measures unclipped sweeps unless you tick this")
         self.bar.addWidget(self.samples)
         self.bar.addWidget(self.clip)
         self.bar.addStretch(1)

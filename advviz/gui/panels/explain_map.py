@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
 
 from advviz.gui.explanations import MapState
-from advviz.gui.panels.explain_common import ExplainPanel, class_legend, graphics, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, class_legend, fit_label, graphics, style_plot
 from advviz.gui.style import CLASS_COLORS, class_label
 
 PENDING = np.array([250, 250, 250], dtype=np.float32)
@@ -58,10 +58,12 @@ class DecisionMapPanel(ExplainPanel):
         self.bar.addStretch(1)
 
         self.view = graphics()
-        self.plot = style_plot(self.view.addPlot(row=0, col=0),
-                               bottom="a: step along FGSM's direction sign(∇ₓJ) (pixel units)",
-                               left="b: step along a random orthogonal sign direction")
-        self.plot.setAspectLocked(True)
+        self.plot = style_plot(self.view.addPlot(row=0, col=0))
+        fit_label(self.plot, "bottom", "a: step along FGSM's direction sign(∇ₓJ) (pixel units)",
+                  "a: along sign(∇ₓJ) (pixel units)", "a")
+        fit_label(self.plot, "left", "b: step along a random orthogonal sign direction",
+                  "b: random orthogonal direction", "b")
+        # no locked aspect: a square plane in a wide plot would leave half the plot empty
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
         self.markers = pg.ScatterPlotItem(size=16, pxMode=True)
@@ -109,7 +111,9 @@ class DecisionMapPanel(ExplainPanel):
         self.image.setImage(class_rgb(state.predictions, state.confidence), autoLevels=False, levels=(0, 255))
         self.image.setRect(float(a[0]) - step_a / 2, float(b[0]) - step_b / 2, step_a * len(a), step_b * len(b))
         if fresh:
-            self.plot.setRange(xRange=(float(a[0]), float(a[-1])), yRange=(float(b[0]), float(b[-1])), padding=0.02)
+            x_range = (float(a[0]) - step_a / 2, float(a[-1]) + step_a / 2)
+            y_range = (float(b[0]) - step_b / 2, float(b[-1]) + step_b / 2)
+            self.plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
         eps = max(min(self.cursor_eps, float(a[-1])), float(a[0]))
         self.markers.setData([
             {"pos": (0.0, 0.0), "symbol": "star", "brush": pg.mkBrush("w"), "pen": pg.mkPen("#000", width=1.5)},

@@ -23,6 +23,7 @@ class PaperPanel(ExplainPanel):
     caption_text = ("<b>Paper table</b>: the headline MNIST numbers of Goodfellow, Shlens & Szegedy (FGSM ε = 0.25) "
                     "measured on the shipped models — the paper's value, ours, and the difference in points.")
     runRequested = Signal(int)  # samples
+    min_body_height = 460  # every row of the table without scrolling; the panel scrolls below that
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -38,6 +39,7 @@ class PaperPanel(ExplainPanel):
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(True)  # long experiment names wrap instead of being cut
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
@@ -52,11 +54,11 @@ class PaperPanel(ExplainPanel):
         for item in (self.links, self.paper_dots, self.ours_dots):
             self.plot.addItem(item)
         row = QHBoxLayout()
-        row.addWidget(self.table, 3)
+        row.addWidget(self.table, 5)
         row.addWidget(self.view, 2)
         self.body.addLayout(row)
         self.state: PaperState | None = None
-        self.status.setText("Press <b>Measure</b> (about half a minute for 1000 images on two CPU cores).")
+        self.status.setText("Press <b>Measure</b> to run every experiment of the table.")
 
     def clear(self, message: str) -> None:
         super().clear(message)
@@ -81,7 +83,10 @@ class PaperPanel(ExplainPanel):
                 if column == 5:
                     size = abs(row.difference)
                     item.setForeground(QColor("#2e7d32" if size < 5 else "#b26a00" if size < 15 else "#c62828"))
+                if column == 0:
+                    item.setToolTip(row.experiment)
                 self.table.setItem(index, column, item)
+        self.table.resizeRowsToContents()
         paper = np.array([r.paper for r in rows], dtype=np.float64)
         ours = np.array([r.ours for r in rows], dtype=np.float64)
         positions = np.arange(len(rows), dtype=np.float64)

@@ -23,11 +23,13 @@ BINS = np.linspace(0.0, 1.0, 26)
 
 class RubbishPanel(ExplainPanel):
     caption_text = ("<b>Rubbish class</b>: inputs of pure noise, N(0, I) or uniform — how many does each model "
-                    "label with confidence > 0.5? (The paper: maxout 98%, softmax 60%, RBF 0%.)")
+                    "label with confidence > 0.5?")
+    paper_note = " (The paper, on MNIST: maxout 98%, softmax 60%, RBF 0%.)"
     settingsChanged = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.caption.setText(self.caption_text + self.paper_note)
         self.distribution = QComboBox()
         self.distribution.addItem("Gaussian N(0, I)", "gaussian")
         self.distribution.addItem("uniform on [0, 1]", "uniform")
@@ -46,7 +48,8 @@ class RubbishPanel(ExplainPanel):
         self.view = graphics()
         self.share_plot = style_plot(self.view.addPlot(row=0, col=0), left="share with confidence > 0.5",
                                      title="confidently classified noise")
-        self.share_plot.setYRange(0, 1.05, padding=0)
+        self.share_plot.setYRange(0, 1.15, padding=0)  # room for the percentage above a full bar
+        self.share_plot.getAxis("left").setTicks([[(v / 5, f"{v / 5:g}") for v in range(6)]])
         self.share_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brushes=[], pen=pg.mkPen(None))
         self.share_plot.addItem(self.share_bars)
         self.share_texts: list[pg.TextItem] = []
@@ -83,6 +86,8 @@ class RubbishPanel(ExplainPanel):
     def show_state(self, state: RubbishState) -> None:
         if state is not self.state:
             self.state = state
+            mnist = all(name.startswith("mnist-") for name in state.header.names)
+            self.caption.setText(self.caption_text + (self.paper_note if mnist else ""))
             self.shown.clear()
             self.gallery_model.blockSignals(True)
             current = self.gallery_model.currentText()

@@ -29,18 +29,21 @@ class TrainingPanel(ExplainPanel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.architecture = QComboBox()
+        self.architecture.setToolTip("The architecture both models share")
         for name in TRAIN_ARCHITECTURES:
             self.architecture.addItem(name, name)
         self.samples = QSpinBox(minimum=100, maximum=8000, singleStep=500, value=2000)
-        self.samples.setSuffix(" training images")
+        self.samples.setSuffix(" images")
+        self.samples.setToolTip("Training images (from the shipped training split)")
         self.epochs = QSpinBox(minimum=1, maximum=50, value=3)
         self.epochs.setSuffix(" epochs")
         self.alpha = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.1, value=0.5)
         self.alpha.setPrefix("α = ")
         self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.05, value=0.25)
+        self.eps.setToolTip("The paper's ε for the data set (MNIST 0.25, Fashion-MNIST 0.1) when it loads")
         self.eps.setPrefix("ε = ")
         self.train = QPushButton("Train both")
-        self.train.setToolTip("Train the plain twin and the adversarially trained model (about 10–30 s on a CPU)")
+        self.train.setToolTip("Train the plain twin and the adversarially trained model, one epoch each in turn")
         self.train.clicked.connect(lambda: self.trainRequested.emit(self.request("")))
         for widget in (self.architecture, self.samples, self.epochs, self.alpha, self.eps, self.train):
             self.bar.addWidget(widget)
@@ -52,10 +55,11 @@ class TrainingPanel(ExplainPanel):
         self.error_plot = style_plot(self.view.addPlot(row=0, col=1), left="error on held-out test images",
                                      bottom="epoch", title="FGSM error (thick) and clean error (dashed) per epoch")
         self.error_plot.setYRange(0, 1.02, padding=0)
-        self.loss_legend = self.loss_plot.addLegend(offset=(-10, 10), labelTextSize="10pt", labelTextColor="#222",
-                                                    brush=(255, 255, 255, 220))
-        self.error_legend = self.error_plot.addLegend(offset=(10, 110), labelTextSize="10pt", labelTextColor="#222",
-                                                      brush=(255, 255, 255, 220))
+        # the legends sit under the plots, where they cover no line
+        self.loss_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
+        self.error_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
+        self.view.addItem(self.loss_legend, row=1, col=0)
+        self.view.addItem(self.error_legend, row=1, col=1)
         self.loss_curves, self.clean_curves, self.fgsm_curves = [], [], []
         for run in range(2):
             color = RUN_COLORS[run]
@@ -75,7 +79,7 @@ class TrainingPanel(ExplainPanel):
             self.fgsm_curves.append(fgsm)
         self.body.addWidget(self.view)
         self.state: TrainingState | None = None
-        self.status.setText("Press <b>Train both</b>: about 10–30 s on two CPU cores with these settings.")
+        self.status.setText("Press <b>Train both</b> to train the two models side by side.")
 
     def request(self, dataset: str) -> TrainingRequest:
         return TrainingRequest(dataset=dataset, architecture=str(self.architecture.currentData()),

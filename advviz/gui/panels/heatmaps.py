@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from advviz.gui.panels.explain_common import image_plot
@@ -28,6 +29,7 @@ TITLES = {
     "adversarial": "adversarial x̃ = x + η",
     "gradient": "gradient ∇ₓJ(θ, x, y)",
 }
+SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
 
 
 @dataclass
@@ -57,6 +59,25 @@ def tile_channels(array: np.ndarray, gap: int = 1) -> np.ndarray:
     return tiled
 
 
+def shrinkable(label: pg.LabelItem) -> pg.LabelItem:
+    """Let ``label.released = True`` allow a layout to make it narrower than its text (pyqtgraph pins a
+    label's minimum width to its text on every resize); centred, the text then overflows evenly."""
+    original = type(label).updateMin
+
+    def update_min() -> None:
+        original(label)
+        if getattr(label, "released", False):
+            hints = dict(label._sizeHint)
+            for hint in (Qt.SizeHint.MinimumSize, Qt.SizeHint.PreferredSize):
+                hints[hint] = (1.0, hints[hint][1])
+            label._sizeHint = hints
+            label.setMinimumWidth(1.0)
+            label.updateGeometry()
+
+    label.updateMin = update_min  # type: ignore[method-assign]
+    return label
+
+
 class HeatmapsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,8 +93,14 @@ class HeatmapsPanel(QWidget):
             bar.setImageItem(image, insert_in=plot)
             caption = pg.LabelItem("", color="#222", size="10pt", justify="center")
             self.view.addItem(caption, row=1, col=column)
+            shrinkable(caption).released = False
+            shrinkable(plot.titleLabel).released = False
             self.cells[key] = Cell(plot, image, bar, caption)
         self.view.ci.layout.setRowStretchFactor(0, 10)
+        self.compact = False  # short titles, captions on two lines: for a narrow window
+        self._captions: dict[str, str] = {key: "" for key in KEYS}
+        self._full_width = 0.0  # the layout's minimum width with full titles and one-line captions
+        self._released = False  # the labels' minimum widths are released (compact)
         self.per_channel = QCheckBox("RGB: show η and ∇ₓJ per channel (R | G | B) instead of their magnitude")
         self.per_channel.hide()  # shown for multi-channel inputs
         self.per_channel.toggled.connect(lambda _: self._last is not None and self.show_state(*self._last))
@@ -96,8 +123,54 @@ class HeatmapsPanel(QWidget):
     def clear(self) -> None:
         for key, cell in self.cells.items():
             cell.image.setImage(np.zeros((28, 28), dtype=np.float32), autoLevels=False)
-            cell.caption.setText("")
+        self._captions = {key: "" for key in KEYS}
+        self._apply_texts()
         self.shown.clear()
+
+    # -- fitting the width: full titles and one-line captions where they fit, short ones otherwise ----------
+    def _caption(self, key: str, text: str) -> None:
+        self._captions[key] = text
+
+    def _apply_texts(self) -> None:
+        force = not self.compact and self._released  # back to full texts: restore the minimum widths
+        for key, cell in self.cells.items():
+            title = SHORT_TITLES[key] if self.compact else TITLES[key]
+            if force or cell.plot.titleLabel.text != title:
+                cell.plot.setTitle(title, color="#222", size=cell.plot.titleLabel.opts.get("size", "11pt"))
+            caption = self._captions[key].replace(" · ", "<br>") if self.compact else self._captions[key]
+            if force or cell.caption.text != caption:
+                cell.caption.setText(caption)  # (re)sets the label's minimum width to its text
+            for label in (cell.caption, cell.plot.titleLabel):  # compact: cells may shrink past their texts
+                if label.released != self.compact:
+                    label.released = self.compact
+                    label.updateMin()
+        self._released = self.compact
+
+    def fit(self) -> None:
+        """Choose full or compact texts for the current width (measured: fonts differ in presentation mode)."""
+        available = self.view.width() - 8
+        if self.compact and available < self._full_width:  # still too narrow for the full texts
+            self._apply_texts()
+            return
+        self.compact = False
+        self._apply_texts()
+        self._full_width = self._needed_width()
+        if self._full_width > available:
+            self.compact = True
+            self._apply_texts()
+
+    def _needed_width(self) -> float:
+        """The layout's minimum width for the texts just set (the cached one lags a text change)."""
+        layout = self.view.ci.layout
+        for cell in self.cells.values():
+            cell.plot.layout.invalidate()
+        layout.invalidate()
+        layout.activate()
+        return layout.minimumWidth()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
+        super().resizeEvent(event)
+        self.fit()
 
     def show_state(self, state: SweepState, index: int) -> None:
         if state.x is None or state.eps is None or state.gradient is None:
@@ -114,7 +187,7 @@ class HeatmapsPanel(QWidget):
         low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
         self._set("original", display(x, signed=False), (0.0, 1.0))
         clean, confidence = state.clean()
-        self.cells["original"].caption.setText(
+        self._caption("original",
             f"predicted <b>{class_label(names, clean)}</b> ({confidence:.1%})"
             + (f" · true {class_label(names, header.label)}" if header.label_known else ""))
 
@@ -131,19 +204,19 @@ class HeatmapsPanel(QWidget):
             self._set("adversarial", display(adversarial, signed=False), (low, high))
             norm = float(np.sqrt((eta ** 2).sum())) if header.attack.norm == "L2" else float(np.abs(eta).max())
             norm_name = "‖η‖₂" if header.attack.norm == "L2" else "‖η‖∞"
-            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · {norm_name} = {norm:.3f}"
-                                                       + (" · R | G | B" if per_channel else ""))
+            self._caption("perturbation", f"ε = {eps:+.3f} · {norm_name} = {norm:.3f}"
+                          + (" · R | G | B" if per_channel else ""))
             prediction = state.prediction_at(index)
             if prediction is None:
-                self.cells["adversarial"].caption.setText("computing…")
+                self._caption("adversarial", "computing…")
             else:
                 cls, conf = prediction
                 color = ERROR_COLOR if cls != clean else OK_COLOR
-                self.cells["adversarial"].caption.setText(
+                self._caption("adversarial",
                     f"predicted <b><span style='color:{color}'>{class_label(names, cls)}</span></b> ({conf:.1%})")
         else:
-            self.cells["perturbation"].caption.setText(f"ε = {eps:+.3f} · computing…")
-            self.cells["adversarial"].caption.setText("computing…")
+            self._caption("perturbation", f"ε = {eps:+.3f} · computing…")
+            self._caption("adversarial", "computing…")
         gradient = state.gradient
         scale = float(np.abs(gradient).max()) or 1.0
         if per_channel:
@@ -155,5 +228,6 @@ class HeatmapsPanel(QWidget):
         loss_of = (f"loss of target {class_label(names, target)} (η descends it)" if target is not None
                    else f"loss of class {class_label(names, header.label)}")
         zero = state.zero_gradient_fraction
-        self.cells["gradient"].caption.setText(
+        self._caption("gradient",
             loss_of + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
+        self.fit()

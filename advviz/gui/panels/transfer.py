@@ -37,16 +37,20 @@ class TransferPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.metric = QComboBox()
+        self.metric.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric.setMinimumContentsLength(16)
         for key, title in METRICS:
             self.metric.addItem(title, key)
         self.follow = QCheckBox("ε at the cursor")
         self.follow.setChecked(True)
-        self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it)")
+        self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it); "
+                               "untick to type ε")
         self.eps = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=10.0, singleStep=0.01, value=0.25)
         self.eps.setPrefix("ε = ")
         self.eps.setEnabled(False)
         self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
-        self.samples.setSuffix(" test images")
+        self.samples.setSuffix(" images")
+        self.samples.setToolTip("How many test images craft and evaluate the examples")
         self.follow.toggled.connect(lambda on: (self.eps.setEnabled(not on), self.settingsChanged.emit()))
         self.eps.editingFinished.connect(self.settingsChanged.emit)
         self.samples.editingFinished.connect(self.settingsChanged.emit)
@@ -101,6 +105,12 @@ class TransferPanel(QWidget):
         self.state = state
         self.redraw()
 
+    def show_eps(self, eps: float) -> None:
+        """Show the ε the matrix is computed at in the (greyed-out) ε box while it follows the cursor."""
+        self.eps.blockSignals(True)
+        self.eps.setValue(eps)
+        self.eps.blockSignals(False)
+
     def shown_matrix(self) -> np.ndarray | None:
         return None if self.state is None else self.state.matrix(self.metric_key)
 
@@ -135,9 +145,9 @@ class TransferPanel(QWidget):
             text.show()
         title = dict(METRICS)[self.metric_key]
         status = "" if state.done >= state.total else f" · computing {state.done}/{state.total} cells…"
-        prefix = names[0].split("-", 1)[0] + "-" if short_names(names) != list(names) else ""
+        prefix = names[0].split("-", 1)[0] if short_names(names) != list(names) else ""
         self.caption.setText(
-            (f"models: {prefix}… · " if prefix else "") +
+            (f"{prefix} models (axes drop the “{prefix}-”) · " if prefix else "") +
             f"<b>{title}</b> · {state.header.attack_title} at ε = {state.header.eps:.3f} on "
             f"{state.header.samples} test images · row = source, column = target; the diagonal is the "
             f"white-box attack{status}")
