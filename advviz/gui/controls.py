@@ -8,7 +8,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox,
-                               QLabel, QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QLabel, QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
+                               QWidget)
 
 from advviz.gui.jobs import ATTACK_CHOICES, AttackChoice
 
@@ -78,10 +79,14 @@ class ControlsPanel(QWidget):
         model_hint = QLabel("First checked = swept; all checked = transfer matrix. Drag to reorder.")
         model_hint.setWordWrap(True)
         model_hint.setStyleSheet("color: #555;")
+        model_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         model_layout = QVBoxLayout(model_box)
         model_layout.addWidget(model_hint)
-        self.models.setMinimumHeight(90)
-        model_layout.addWidget(self.models)
+        self.models.setMinimumHeight(72)
+        policy = self.models.sizePolicy()  # its size hint must not make the scrolling dock scroll
+        policy.setVerticalPolicy(QSizePolicy.Policy.Ignored)
+        self.models.setSizePolicy(policy)
+        model_layout.addWidget(self.models, 1)
         model_layout.addWidget(self.load_weights)
         attack_box = QGroupBox("Attack")
         form = QFormLayout(attack_box)

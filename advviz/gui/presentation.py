@@ -104,7 +104,7 @@ class Presentation(QObject):
             action.setEnabled(on)
         window.redraw_now()
         self.refit()
-        QTimer.singleShot(0, self.refit)  # once the new layout has its sizes
+        QTimer.singleShot(0, self, self.refit)  # once the new layout has its sizes (dropped if self is gone)
 
     def refit(self) -> None:
         """Re-choose the axis labels that shorten to fit (their font changed)."""
@@ -160,9 +160,11 @@ class Presentation(QObject):
                 big_label = QFont(label_font)
                 big_label.setPointSizeF(max(label_font.pointSizeF(), 9.0) * scale)
                 item.label.setFont(big_label)
-                item.resizeEvent(None)  # re-centre the label for its new size
+                item._updateLabel()  # the axis grows to the new label height, and re-centres it
+                item.resizeEvent(None)
                 self._restore.append(lambda item=item, tick_font=tick_font, label_font=label_font: (
-                    item.setStyle(tickFont=tick_font), item.label.setFont(label_font), item.resizeEvent(None)))
+                    item.setStyle(tickFont=tick_font), item.label.setFont(label_font), item._updateLabel(),
+                    item.resizeEvent(None)))
             elif isinstance(item, pg.LabelItem):
                 size = item.opts.get("size")
                 if size:

@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.findChild(QDockWidget, "Controls"), self.findChild(QDockWidget, "Samples")],
-                         [470, 430], Qt.Orientation.Vertical)
+                         [640, 260], Qt.Orientation.Vertical)
 
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(220)

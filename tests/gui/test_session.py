@@ -31,8 +31,10 @@ def test_session_round_trip(window, qtbot, idle, tmp_path):
     window.samples.set_current(5)
     window.curves.set_cursor(0.12)
     window.curves.probabilities.setChecked(True)
+    window.explain.tabs.setCurrentIndex(4)  # the explanation sub-tab is restored too
     idle(window)
     saved = session.capture(window, layout=False)
+    assert saved["explain_tab"] == 4
     path = session.save_session(window, tmp_path / "state.json")
     assert json.loads(path.read_text())["checked"] == ["mnist-mlp", "mnist-cnn"]
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # written via a temporary file + os.replace
@@ -46,6 +48,7 @@ def test_session_round_trip(window, qtbot, idle, tmp_path):
     window.samples.set_current(2)
     window.curves.probabilities.setChecked(False)
     window.curves.set_cursor(-0.2)
+    window.explain.tabs.setCurrentIndex(0)
     idle(window)
     assert session.capture(window, layout=False) != saved
 

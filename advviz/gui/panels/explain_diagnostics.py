@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy
 
 from advviz.gui.explanations import DiagnosticsResult
 from advviz.gui.panels.explain_common import ExplainPanel, graphics, style_plot
@@ -63,6 +63,10 @@ class DiagnosticsPanel(ExplainPanel):
         self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(4)]
         for index, text in enumerate(self.texts):
             (self.eps_plot if index < 2 else self.share_plot).addItem(text)
+        # the wrapped cards ask the scroll area for their height-for-width; the plots take what is left,
+        # down to 200 px (the view's own size hint would make the panel scroll on a large screen)
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
+        self.view.setMinimumHeight(200)
         self.body.addWidget(self.view, 1)
         self.result: DiagnosticsResult | None = None
 
