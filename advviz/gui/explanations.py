@@ -24,11 +24,11 @@ TRAIN_ARCHITECTURES = ("mlp", "softmax", "maxout", "cnn", "rbf")
 # -- 1. linear explanation ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearHeader:
-    """What the linear panel explains: ``substituted`` when the checked model is not linear and the
-    data set's softmax regression is shown instead."""
+    """What the linear panel explains: ``local`` when the model is not a single linear layer, so its
+    weights are those of its linearization at x (∇ₓz_c)."""
 
     model_name: str
-    substituted_for: str | None
+    local: bool
     class_names: tuple[str, ...]
     image_shape: tuple[int, ...]  # (C, H, W)
     x: np.ndarray  # (C, H, W)
@@ -47,24 +47,20 @@ def linear_job(model: Any, dataset: str, x: Any, y: Any, eps: float, *, clip: bo
                mode: str = "pixels") -> Iterator[Any]:
     """Weights, FGSM η, predicted vs measured logit change (core ``linear_explanation``), then the
     change as the number of free input dimensions grows (core ``dimension_steps``)."""
+    import torch
+
     from advviz.core.dimension import dimension_steps
-    from advviz.core.linearity import linear_explanation, pixel_space_weights
-    from advviz.core.zoo import load_model
+    from advviz.core.linearity import linear_explanation
 
     if eps <= 0:
         raise ValueError("move the ε cursor away from 0 to see the linear explanation")
-    substituted = None
-    try:
-        weights, _ = pixel_space_weights(model)
-    except ValueError:
-        substituted = model.name
-        yield Progress(f"{model.name} is not linear: loading {dataset}-softmax…")
-        model = load_model(f"{dataset}-softmax")
-        weights, _ = pixel_space_weights(model)
-    yield LinearHeader(model.name, substituted, tuple(model.class_names), tuple(x.shape[1:]), x[0].numpy(),
+    # Softmax regression: its own weights. Any other model: the weights of its linearization at x.
+    explanation = linear_explanation(model, x, y, eps, clip=clip)
+    yield LinearHeader(model.name, explanation.local, tuple(model.class_names), tuple(x.shape[1:]), x[0].numpy(),
                        int(y[0]), float(eps), clip, mode)
-    yield LinearResult(linear_explanation(model, x, y, eps, clip=clip))
-    yield from dimension_steps(model, x, y, eps, mode=mode, clip=clip, weights=weights.cpu())  # type: ignore[arg-type]
+    yield LinearResult(explanation)
+    weights = torch.from_numpy(explanation.weights)
+    yield from dimension_steps(model, x, y, eps, mode=mode, clip=clip, weights=weights)  # type: ignore[arg-type]
 
 
 class LinearState:

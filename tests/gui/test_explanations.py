@@ -64,11 +64,16 @@ def test_tabs_have_captions_and_linear_panel_matches_core(window, idle):
     idle(window)
     clipped = linear_explanation(model, x, y, 0.1, clip=True)
     np.testing.assert_allclose(panel.shown["measured"], clipped.measured[0], atol=1e-5)
-    # a non-linear first model: the panel explains the data set's softmax regression instead
+    # a non-linear first model: the panel explains it by its linearization at x (local weights ∇ₓz_c)
     window.controls.set_checked(["mnist-cnn"])
     idle(window)
-    assert window.explain.states["linear"].header.substituted_for == "mnist-cnn"
-    assert "mnist-cnn is not a single linear layer" in panel.status.text()
+    state = window.explain.states["linear"]
+    assert state.header.local and state.header.model_name == "mnist-cnn"
+    assert "linearization" in panel.status.text()
+    cnn = window.loaded["mnist-cnn"]
+    expected = linear_explanation(cnn, x, y, state.header.eps, clip=state.header.clip)
+    np.testing.assert_allclose(panel.shown["predicted"], expected.predicted[0], rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(panel.shown["measured"], expected.measured[0], rtol=1e-4, atol=1e-4)
 
 
 def test_linearity_robustness_rubbish_match_core(window, idle):

@@ -1,4 +1,4 @@
-"""The linear explanation (paper §3) for softmax regression.
+"""The linear explanation (paper §3): softmax regression exactly, any other model by its linearization.
 
 Top: each class's pixel-space weight image w_c and sign(w_c), with x and the perturbation η beside
 them. Bottom left: per class, the logit change predicted by linearity, ε·w_cᵀsign(∇ₓJ), next to the
@@ -23,7 +23,7 @@ MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged 
 
 
 class LinearPanel(ExplainPanel):
-    caption_text = ("<b>Linear explanation</b> (softmax regression): an L∞ step of ε per pixel moves logit c by "
+    caption_text = ("<b>Linear explanation</b>: an L∞ step of ε per pixel moves logit c of a linear model by "
                     "ε·w<sub>c</sub>ᵀsign(∇ₓJ) — up to ε‖w<sub>c</sub>‖₁, which grows with the number of pixels.")
     settingsChanged = Signal()
     min_body_height = 470  # weight images (≥ 170 px) above the two plots (≥ 290 px); scrolls below that
@@ -209,15 +209,20 @@ class LinearPanel(ExplainPanel):
         assert state is not None
         header = state.header
         parts = [f"<b>{header.model_name}</b>"]
-        if header.substituted_for:
-            parts.append(f"<span style='color:#b26a00'>{header.substituted_for} is not a single linear layer: "
-                         f"showing {header.model_name}</span>")
+        if header.local:
+            parts.append("<span style='color:#b26a00'>not a linear model: w<sub>c</sub> = ∇ₓz<sub>c</sub>(x), "
+                         "the weights of its linearization at x</span>")
         parts.append(f"FGSM ε = {header.eps:.3f} (|cursor ε|), {'clipped' if header.clip else 'unclipped'}")
         explanation = state.explanation
         if explanation is not None:
             gap = float(np.abs(explanation.predicted - explanation.measured).max())
-            parts.append(f"max |predicted − measured| = {gap:.2g}"
-                         + (" (equal: the model is linear)" if gap < 1e-3 else " (clipping stops some pixels)"))
+            if gap < 1e-3:
+                reason = " (equal: the model is linear)"
+            elif header.local:
+                reason = " (the linearization's error: how far from linear the model is along η)"
+            else:
+                reason = " (clipping stops some pixels)"
+            parts.append(f"max |predicted − measured| = {gap:.2g}{reason}")
         if state.points and len(state.points) < state.total:
             parts.append(f"dimensions {len(state.points)}/{state.total}…")
         self.status.setText(" · ".join(parts))
