@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QTabWidget
 
 from advviz.gui import explanations as ex
@@ -46,15 +46,17 @@ DIAGNOSTICS_SAMPLES = 64
 
 
 class ExplanationsController(QObject):
+    """Owns the second row of tabs. Its eight panels (about a second of pyqtgraph set-up, which
+    would delay the window's first paint and compete with torch's import) are built once the
+    start-up job has loaded the models, one per event-loop turn so the window stays responsive —
+    or all at once at first use if that comes sooner."""
+
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
-        self.panels: dict[str, Any] = {}
+        self._panels: dict[str, Any] = {}
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for key, title, cls in PANELS:
-            self.panels[key] = cls()
-            self.tabs.addTab(self.panels[key], title)
         window.tabs.addTab(self.tabs, TAB_TITLE)
         self.states: dict[str, Any] = {}
         self.stale: set[str] = set(AUTOMATIC)
@@ -67,21 +69,49 @@ class ExplanationsController(QObject):
         window.curves.cursorMoved.connect(lambda _: window._mark("explain-map"))
         window.controls.sweepSettingsChanged.connect(
             lambda: self.invalidate("linearity", "map", "robustness", "diagnostics"))
-        for key in AUTOMATIC:
-            signal = getattr(self.panels[key], "settingsChanged", None)
-            if signal is not None:
-                signal.connect(window.user_changed)
-                signal.connect(lambda key=key: self.invalidate(key))
-        self.panels["training"].trainRequested.connect(lambda _: self.start("training"))
-        self.panels["paper"].runRequested.connect(lambda _: self.start("paper"))
+
+    @property
+    def panels(self) -> dict[str, Any]:
+        self.ensure_built()
+        return self._panels
+
+    @property
+    def built(self) -> bool:
+        return len(self._panels) == len(PANELS)
+
+    def ensure_built(self) -> None:
+        while not self.built:
+            self._build_next()
+
+    def _build_in_turns(self) -> None:
+        if not self.built:
+            self._build_next()
+            QTimer.singleShot(0, self, self._build_in_turns)
+
+    def _build_next(self) -> None:
+        key, title, cls = PANELS[len(self._panels)]
+        panel = self._panels[key] = cls()
+        self.tabs.addTab(panel, title)
+        signal = getattr(panel, "settingsChanged", None)
+        if key in AUTOMATIC and signal is not None:
+            signal.connect(self.window.user_changed)
+            signal.connect(lambda key=key: self.invalidate(key))
+        if key == "training":
+            panel.trainRequested.connect(lambda _: self.start("training"))
+        if key == "paper":
+            panel.runRequested.connect(lambda _: self.start("paper"))
+        if self.built:
+            self.refresh()  # the tab a user may already have opened
 
     # -- hooks called by the window ---------------------------------------------------------------
     def models_ready(self) -> None:
         """The checked models (or the data set) changed."""
+        if not self._panels:
+            QTimer.singleShot(0, self, self._build_in_turns)
         self.invalidate(*AUTOMATIC)
 
     def redraw(self, dirty: set[str]) -> None:
-        for key, panel in self.panels.items():
+        for key, panel in self._panels.items():  # nothing to draw before the panels exist
             if f"explain-{key}" not in dirty or key not in self.states:
                 continue
             if key == "map":
@@ -90,7 +120,7 @@ class ExplanationsController(QObject):
 
     # -- what is computed when ---------------------------------------------------------------------
     def visible(self) -> str | None:
-        if self.window.tabs.currentWidget() is not self.tabs:
+        if self.window.tabs.currentWidget() is not self.tabs or not self.built:
             return None
         return PANELS[self.tabs.currentIndex()][0]
 
