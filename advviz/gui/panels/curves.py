@@ -97,6 +97,9 @@ class CurvesPanel(QWidget):
         self.curves = []
         for index, name in enumerate(names):
             curve = pg.PlotDataItem(pen=pg.mkPen(class_color(index), width=THIN))
+            # thousands of ε values over a few hundred pixels: draw the per-pixel extremes only
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
             self.plot.addItem(curve)
             self.legend.addItem(curve, name)
             self.curves.append(curve)
@@ -146,8 +149,11 @@ class CurvesPanel(QWidget):
         for index, curve in enumerate(self.curves):
             wide = index in (header.label, predicted, header.target)
             style = Qt.PenStyle.DashLine if header.target == index and index != header.label else Qt.PenStyle.SolidLine
-            curve.setPen(pg.mkPen(class_color(index), width=THICK if wide else THIN, style=style))
-            curve.setZValue(10 if wide else 1)
+            look = (THICK if wide else THIN, style)
+            if getattr(curve, "_advviz_look", None) != look:  # a new pen repaints: only when it changes
+                curve.setPen(pg.mkPen(class_color(index), width=look[0], style=style))
+                curve.setZValue(10 if wide else 1)
+                curve._advviz_look = look
             curve.opts["antialias"] = state.complete  # antialiased thick lines cost 2× while streaming
             curve.setData(state.eps[:filled], values[:filled, index])
         for (_, label), index in zip(self.legend.items, range(len(names))):
@@ -159,7 +165,9 @@ class CurvesPanel(QWidget):
             if index == predicted and index != header.label:
                 tags.append("predicted at cursor")
             text = class_label(names, index) + (f"  ({', '.join(tags)})" if tags else "")
-            label.setText(f"<b>{text}</b>" if tags else text)
+            html = f"<b>{text}</b>" if tags else text
+            if label.text != html:  # LabelItem.setText re-lays out the legend: skip when unchanged
+                label.setText(html)
         self._draw_bands(state, cursor_index)
         self.summary.setText(summary_html(state, cursor_index))
 
