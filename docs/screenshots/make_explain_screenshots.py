@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,16 +18,8 @@ OUT = Path(__file__).resolve().parent
 MODELS = ["mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-cnn", "mnist-rbf", "mnist-maxout-adv"]
 
 
-def wait(app, window, seconds=300.0):
-    end = time.time() + seconds
-    while time.time() < end:
-        app.processEvents()
-        time.sleep(0.01)
-        if window.ready and not window.runner.busy():
-            break
-    app.processEvents()
-    window.redraw_now()
-    app.processEvents()
+sys.path.insert(0, str(OUT))
+from make_screenshots import wait  # noqa: E402  (the same wait-until-idle loop)
 
 
 def shoot(app, window, name):
