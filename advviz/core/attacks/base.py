@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from advviz.core import outputs
-from advviz.core.batching import input_gradient, model_device
+from advviz.core.batching import forward, input_gradient, model_device
 
 Norm = Literal["Linf", "L2"]
 BOUNDS = (0.0, 1.0)
@@ -116,11 +116,10 @@ class Attack(ABC):
         """Yield one :class:`AttackStep` per iteration; the last one holds the final x̃."""
         total = self.iteration_count
         reject = outputs.has_reject_logit(model)
-        labels = y.to(model_device(model))
+        labels = y.cpu()
         for iteration, adversarial in enumerate(self._run(model, x, y), start=1):
-            with torch.inference_mode():
-                logits = model(adversarial)
-                step_loss = outputs.loss(logits, labels, reject_logit=reject, reduction="none")
+            logits = forward(model, adversarial)  # chunked: a step may hold thousands of images
+            step_loss = outputs.loss(logits, labels, reject_logit=reject, reduction="none")
             yield AttackStep(
                 iteration=iteration,
                 iterations=total,
