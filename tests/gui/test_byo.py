@@ -163,3 +163,22 @@ def test_models_that_disagree_with_the_data_are_refused(window, idle, tmp_path):
     idle(window)
     assert window.sweep_model().name.startswith("ten (torchscript") and window.sweep.complete
     assert window.controls.checked_keys()[1] == "mnist-cnn" and window.samples.current() == 3
+
+
+def test_the_model_dialog_builds_a_spec(qtbot, tmp_path):
+    from advviz.gui.byo_dialog import UserModelDialog
+
+    dialog = UserModelDialog("mnist")
+    qtbot.addWidget(dialog)
+    dialog.torchscript.setChecked(True)
+    dialog.path.setText(str(tmp_path / "mine.ts"))
+    dialog.channels.setValue(1)
+    dialog.size.setValue(28)
+    dialog.mean.setText("0.5")
+    dialog.std.setText("0.25")
+    spec, images = dialog.request()
+    assert spec.kind == "torchscript" and spec.channels == 1 and spec.size == 28 and images == []
+    assert spec.mean == (0.5,) and spec.std == (0.25,)
+    dialog.std.setText("0, 1")
+    with pytest.raises(ValueError, match="std"):
+        dialog.request()
