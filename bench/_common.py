@@ -6,11 +6,13 @@ round by round (each round runs every peer once, in a rotating order), and the m
 
 from __future__ import annotations
 
+import argparse
 import platform
 import statistics
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -158,3 +160,16 @@ def seconds(value: float) -> str:
 
 def ratio(value: float) -> str:
     return f"{value:.2f}×"
+
+
+def bench_arguments(doc: str) -> argparse.Namespace:
+    """The options every benchmark takes (--quick, --default-threads); also seeds torch and silences
+    the peers' UserWarnings so the tables stay readable."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--default-threads", action="store_true",
+                        help="run the peers at torch's thread budget, not at the count advviz measured")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=UserWarning)
+    torch.manual_seed(0)
+    return args

@@ -14,17 +14,15 @@
 
 from __future__ import annotations
 
-import argparse
 import subprocess
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import calibrated_threads, interleaved_medians, machine, print_table, ratio, seconds
+from _common import bench_arguments, calibrated_threads, interleaved_medians, machine, print_table, ratio, seconds
 
 from advviz.core import batching
 from advviz.core.data import load_dataset
@@ -82,12 +80,7 @@ def peak_rss(run: bool) -> tuple[int, float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--default-threads", action="store_true", help="peers at torch's thread budget")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", category=UserWarning)
-    torch.manual_seed(0)
+    args = bench_arguments(__doc__)
     samples, floor_maxrss, floor_hwm = peak_rss(run=False)
     _, peak_maxrss, peak_hwm = peak_rss(run=True)
     x_all, y_all = load_dataset("mnist", "test")

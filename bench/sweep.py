@@ -21,15 +21,13 @@ Every peer produces the same thing: logits (K, B, C) of clip(x + ε_k·sign(∇�
 
 from __future__ import annotations
 
-import argparse
-import warnings
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
+from _common import bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
 
 from advviz.core import batching
 from advviz.core.data import load_dataset
@@ -117,13 +115,7 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--default-threads", action="store_true",
-                        help="run the peers at torch's thread budget, not at the count advviz measured")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", category=UserWarning)
-    torch.manual_seed(0)
+    args = bench_arguments(__doc__)
     model = load_model("mnist-cnn")
     x_all, y_all = load_dataset("mnist", "test")
     print(machine())

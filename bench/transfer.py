@@ -14,13 +14,11 @@
 
 from __future__ import annotations
 
-import argparse
-import warnings
 
 import torch
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import (calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds,
+from _common import (bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds,
                      print_table, ratio, seconds)
 
 from advviz.core import batching
@@ -48,12 +46,7 @@ def per_pair_loop(models, x, y, threads: list[int]) -> torch.Tensor:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
-    parser.add_argument("--default-threads", action="store_true", help="peers at torch's thread budget")
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", category=UserWarning)
-    torch.manual_seed(0)
+    args = bench_arguments(__doc__)
     x_all, y_all = load_dataset("mnist", "test")
     x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
     models = [load_model(name) for name in MODELS]
@@ -81,7 +74,7 @@ def main() -> None:
     rate = gemm_rate_of(times)
     limit = flops / rate
     adv = times["advviz"]
-    print(f"multiply-adds per image: " + ", ".join(f"{n} {m / 1e6:.2f} M" for n, m in macs.items()))
+    print("multiply-adds per image: " + ", ".join(f"{n} {m / 1e6:.2f} M" for n, m in macs.items()))
     print(f"work: {flops / 1e9:.1f} GFLOP; float32 GEMM {rate / 1e9:.1f} GFLOP/s (best of 1 / "
           f"{torch.get_num_threads()} threads, interleaved)")
     print()
