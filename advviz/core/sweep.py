@@ -102,14 +102,18 @@ def sweep_steps(
     device = model_device(model)
     x_dev, y_dev = x.detach().to(device), y.to(device)
     with eval_mode(model):
+        source: Attack = attack
         if isinstance(attack, DirectionalAttack):
+            attack.last_logits = None
             direction, gradient = attack.direction(model, x_dev, y_dev)
         else:
-            probe = FGSM(clip=attack.clip, targeted=attack.targeted)
-            _, gradient = probe.direction(model, x_dev, y_dev)
-            attack.last_zero_gradient_fraction = probe.last_zero_gradient_fraction
+            source = FGSM(clip=attack.clip, targeted=attack.targeted)
+            _, gradient = source.direction(model, x_dev, y_dev)
+            attack.last_zero_gradient_fraction = source.last_zero_gradient_fraction
             direction = None
-        clean_logits = forward(model, x_dev).numpy()
+        # the gradient's forward already gave the clean logits (not for a gradient-free direction)
+        clean = source.last_logits if source.last_logits is not None else forward(model, x_dev)
+        clean_logits = clean.float().cpu().numpy()
         yield SweepStart(
             eps=eps_values.numpy(), x=x.detach().cpu().numpy(), labels=y.cpu().numpy(), clean_logits=clean_logits,
             gradient=gradient.cpu().numpy(),

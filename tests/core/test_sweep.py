@@ -78,6 +78,10 @@ def test_stream_order_and_types(zoo, batch):
     assert all(a.stop == b.start for a, b in zip(chunks, chunks[1:]))
     assert all(isinstance(c.logits, np.ndarray) and c.logits.shape[1:] == (8, 10) for c in chunks)
     np.testing.assert_array_equal(steps[0].direction, np.sign(steps[0].gradient))
+    expected = model(batch[0]).detach().numpy()
+    np.testing.assert_allclose(steps[0].clean_logits, expected, atol=1e-5)  # reused from the gradient's forward
+    noise_start = next(sweep_steps(model, *batch, eps, attack=RandomSign(seed=0)))  # no gradient: own forward
+    np.testing.assert_allclose(noise_start.clean_logits, expected, atol=1e-5)
 
 
 def test_closing_the_stream_stops_the_work(zoo, batch):

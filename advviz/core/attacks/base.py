@@ -89,6 +89,7 @@ class Attack(ABC):
         self.clip = clip
         self.targeted = targeted
         self.last_zero_gradient_fraction = 0.0
+        self.last_logits: torch.Tensor | None = None  # logits at the last gradient's input, a free by-product
 
     def replace(self, **changes: object) -> "Attack":
         """A copy with some settings changed (e.g. ``eps``), validated like the constructor's."""
@@ -145,7 +146,7 @@ class Attack(ABC):
 
     def gradient(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """∇ₓJ per sample, negated for targeted attacks (so every attack *ascends* the result)."""
-        grad, _ = input_gradient(model, x, y)
+        grad, self.last_logits = input_gradient(model, x, y)
         self.last_zero_gradient_fraction = float((grad == 0).float().mean()) if grad.numel() else 0.0
         return -grad if self.targeted else grad
 
