@@ -49,6 +49,7 @@ class SweepState:
         self.clip = header.attack.clip
         self.filled = 0
         self._probabilities: np.ndarray | None = None
+        self._clean: tuple[int, float] | None = None
 
     # -- feeding ----------------------------------------------------------------------------
     def apply(self, step: object) -> None:
@@ -102,13 +103,15 @@ class SweepState:
         return self._probabilities
 
     def clean(self) -> tuple[int, float]:
-        """Clean prediction and its probability."""
-        import torch
+        """Clean prediction and its probability (asked several times per redraw: computed once)."""
+        if self._clean is None:
+            import torch
 
-        from advviz.core.outputs import probabilities
+            from advviz.core.outputs import probabilities
 
-        probs = probabilities(torch.from_numpy(self.header.clean_logits), reject_logit=self.header.reject_logit)
-        return int(probs.argmax()), float(probs.max())
+            probs = probabilities(torch.from_numpy(self.header.clean_logits), reject_logit=self.header.reject_logit)
+            self._clean = (int(probs.argmax()), float(probs.max()))
+        return self._clean
 
     def prediction_at(self, index: int) -> tuple[int, float] | None:
         if self.logits is None or index >= self.filled or not np.isfinite(self.logits[index]).all():

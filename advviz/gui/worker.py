@@ -16,10 +16,30 @@ touched only there.
 from __future__ import annotations
 
 import itertools
+import os
+import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+
+WORKER_NICENESS = 10  # Linux: a CPU-bound worker gets ~1/10 of the main thread's share of a busy core
+
+
+def yield_cpu_to_gui() -> None:
+    """Lower the calling worker thread's scheduling priority, once: on a machine with few cores a job's
+    compute then waits for the GUI thread (painting, input) instead of starving it. Linux keeps a nice
+    value per thread; elsewhere (or where it is refused) this does nothing."""
+    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
+        return  # never the GUI thread itself (tests run workers inline)
+    thread = threading.get_native_id()
+    try:
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        if current < WORKER_NICENESS:
+            os.setpriority(os.PRIO_PROCESS, thread, WORKER_NICENESS)
+    except OSError:
+        pass
 
 
 class WorkerSignals(QObject):
@@ -52,6 +72,7 @@ class GeneratorWorker(QRunnable):
 
     def run(self) -> None:  # called by the pool, on the worker thread
         self.running = True
+        yield_cpu_to_gui()
         generator = None
         try:
             if not self._abort:

@@ -13,10 +13,15 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from advviz.gui.panels.explain_common import fit_label
+from advviz.gui.panels.grid import add_grid
 from advviz.gui.state import SweepState, flip_runs
 from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 
-THIN, THICK = 1.6, 4.5
+# Qt strokes a 1-pixel antialiased line ~20× faster than a wider one (10 curves × 1,001 points:
+# 2.5 ms against 49 ms at 1.6 px), so thin lines stay at 1 px and only the 2–3 thick ones pay.
+THIN, THICK = 1.0, 4.5
+LEGEND_MIN_WIDTH = 215
+LONGEST_TAGS = ("clean prediction, target", "target, predicted at cursor")  # the longest tag lists
 
 
 class CurvesPanel(QWidget):
@@ -29,15 +34,23 @@ class CurvesPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        self.grid = add_grid(self.plot)
         self.plot.setMouseEnabled(x=True, y=True)
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=1)
         self.view.ci.layout.setColumnStretchFactor(0, 10)
-        self.view.ci.layout.setColumnMinimumWidth(1, 215)
+        self.view.ci.layout.setColumnMinimumWidth(1, LEGEND_MIN_WIDTH)
         for axis in ("bottom", "left"):
             self.plot.getAxis(axis).enableAutoSIPrefix(False)
+        # the logit axis may widen for longer tick labels but never narrows: a width change re-lays out
+        # the plot and repaints all of it, which happened on most frames of a streaming sweep
+        self.plot.getAxis("left").setStyle(autoReduceTextSpace=False)
+        # While a sweep streams, the panel sets the logit range itself, growing it with headroom:
+        # pyqtgraph's auto-range would rescan every curve and move the axes at each new extreme.
+        self._streaming_range: tuple[object, float, float] | None = None  # (sweep state, low, high)
+        self._auto_y = True  # the user has not zoomed or panned the logit axis since auto-range was on
+        self.plot.vb.sigRangeChangedManually.connect(self._user_moved_range)
         self._set_axis_labels(probabilities=False, norm="L∞")
         self.zero = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.zero)
@@ -50,7 +63,8 @@ class CurvesPanel(QWidget):
         self.cursor.sigPositionChanged.connect(lambda line: self.cursorMoved.emit(float(line.value())))
         self.cursor.sigPositionChangeFinished.connect(self._snap)
         self.set_range(0.5)
-        self.curves: list[pg.PlotDataItem] = []
+        self.curves: list[pg.PlotCurveItem] = []
+        self._names: tuple[str, ...] = ()
         self.bands: list[pg.LinearRegionItem] = []
         self.band_labels: list[pg.TextItem] = []
         self._eps: np.ndarray | None = None
@@ -87,22 +101,39 @@ class CurvesPanel(QWidget):
 
     def set_classes(self, names: tuple[str, ...]) -> None:
         """(Re)create one line per class; called when the number of classes changes."""
+        if tuple(names) == self._names:  # show_state's legend texts (with tags) stay as they are
+            return
+        self._names = tuple(names)
         if len(self.curves) == len(names):
             for (_, label), name in zip(self.legend.items, names):
                 label.setText(name)
-            return
-        for curve in self.curves:
-            self.plot.removeItem(curve)
-        self.legend.clear()
-        self.curves = []
-        for index, name in enumerate(names):
-            curve = pg.PlotDataItem(pen=pg.mkPen(class_color(index), width=THIN))
-            # thousands of ε values over a few hundred pixels: draw the per-pixel extremes only
-            curve.setDownsampling(auto=True, method="peak")
-            curve.setClipToView(True)
-            self.plot.addItem(curve)
-            self.legend.addItem(curve, name)
-            self.curves.append(curve)
+        else:
+            for curve in self.curves:
+                self.plot.removeItem(curve)
+            self.legend.clear()
+            self.curves = []
+            for index, name in enumerate(names):
+                # a bare curve item: PlotDataItem's data pipeline cost 3× its setData, 10× per frame
+                curve = pg.PlotCurveItem(pen=pg.mkPen(class_color(index), width=THIN))
+                self.plot.addItem(curve)
+                self.legend.addItem(curve, name)
+                self.curves.append(curve)
+        self._reserve_legend_width()
+
+    def _reserve_legend_width(self) -> None:
+        """Give the legend's column the width of the longest text a label can get ("(true)",
+        "(predicted at cursor)"…), measured on the legend itself: a legend that widened or narrowed as
+        the tags moved re-laid out the plot and repainted all of it on every such frame."""
+        labels = [label for _, label in self.legend.items]
+        widest = 0.0
+        for tags in LONGEST_TAGS:
+            for label, name in zip(labels, self._names):
+                label.setText(f"<b>{name}  ({tags})</b>")
+            self.legend.layout.activate()
+            widest = max(widest, self.legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width())
+        for label, name in zip(labels, self._names):
+            label.setText(name)
+        self.view.ci.layout.setColumnMinimumWidth(1, max(LEGEND_MIN_WIDTH, widest))
 
     def set_range(self, eps_max: float) -> None:
         self.cursor.setBounds((-eps_max, eps_max))
@@ -154,8 +185,9 @@ class CurvesPanel(QWidget):
                 curve.setPen(pg.mkPen(class_color(index), width=look[0], style=style))
                 curve.setZValue(10 if wide else 1)
                 curve._advviz_look = look
-            curve.opts["antialias"] = state.complete  # antialiased thick lines cost 2× while streaming
+            curve.opts["antialias"] = state.complete or not wide  # antialiased thick lines cost 6× while streaming
             curve.setData(state.eps[:filled], values[:filled, index])
+        self._follow_range(state, values[:filled])
         for (_, label), index in zip(self.legend.items, range(len(names))):
             tags = []
             if index == header.label:
@@ -170,6 +202,36 @@ class CurvesPanel(QWidget):
                 label.setText(html)
         self._draw_bands(state, cursor_index)
         self.summary.setText(summary_html(state, cursor_index))
+
+    def _user_moved_range(self, *_: object) -> None:
+        self._auto_y = False
+        self._streaming_range = None
+
+    def _follow_range(self, state: SweepState, shown: np.ndarray) -> None:
+        """While streaming, grow the logit range by a quarter span past each new extreme (a handful of
+        axis changes per sweep); when the sweep completes, hand back to pyqtgraph's exact auto-range.
+        A range the user zoomed or panned to is left alone (until the auto-range button is used)."""
+        view = self.plot.vb
+        if view.autoRangeEnabled()[1]:
+            self._auto_y = True
+        if not self._auto_y:
+            return
+        finite = shown[np.isfinite(shown)]
+        if state.complete or not finite.size:
+            self._streaming_range = None
+            if not view.autoRangeEnabled()[1]:
+                view.enableAutoRange(y=True)
+            return
+        low, high = float(finite.min()), float(finite.max())
+        current = self._streaming_range
+        if current is not None and current[0] is state:
+            if current[1] <= low and high <= current[2]:
+                return
+            low, high = min(low, current[1]), max(high, current[2])
+        headroom = 0.25 * max(high - low, 1e-3)
+        self._streaming_range = (state, low - headroom, high + headroom)
+        view.disableAutoRange(axis=pg.ViewBox.YAxis)
+        view.setYRange(low - headroom, high + headroom, padding=0)
 
     def _draw_bands(self, state: SweepState, cursor_index: int) -> None:
         """Shade each run of ε where the class differs from the clean one; label the run, at its end
@@ -216,7 +278,9 @@ class CurvesPanel(QWidget):
             parts = [f"<b>{class_label(names, c)}</b>" if inside and len(classes) > 1 else class_label(names, c)
                      for c, inside in shown]
             text = "→ " + " → ".join(parts) + (" → …" if len(classes) > len(shown) else "")
-            label.setHtml(f"<span style='color:#b71c1c'>{text}</span>")
+            if getattr(label, "_advviz_text", None) != text:  # setHtml re-lays out the text: only on change
+                label.setHtml(f"<span style='color:#b71c1c'>{text}</span>")
+                label._advviz_text = text
             self.band_html.append(text)
             self.band_texts.append("→ " + " → ".join(class_label(names, c) for c, _ in classes))
             negative = high <= 1e-9

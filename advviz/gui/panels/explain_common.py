@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from advviz.gui.panels.grid import add_grid
 from advviz.gui.style import class_color
 
 GREY = pg.colormap.get("CET-L1")
@@ -141,7 +142,7 @@ def graphics() -> pg.GraphicsLayoutWidget:
 
 
 def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "", title: str | None = None) -> pg.PlotItem:
-    plot.showGrid(x=True, y=True, alpha=0.25)
+    add_grid(plot)
     for axis in ("bottom", "left"):
         plot.getAxis(axis).enableAutoSIPrefix(False)
     if left:

@@ -110,11 +110,21 @@ class HeatmapsPanel(QWidget):
         layout.addWidget(self.per_channel)
         layout.addWidget(self.view)
         self.shown: dict[str, np.ndarray] = {}  # what each image holds (for tests and export)
+        self._looks: dict[str, tuple] = {}  # each image's levels and colour map
+        self._measured_texts: tuple[str, ...] | None = None  # the captions the last fit() measured
 
     def _set(self, key: str, array: np.ndarray, levels: tuple[float, float], *, colormap: pg.ColorMap | None = None
              ) -> None:
+        """Show ``array``; a no-op when the cell already shows it (a redraw at up to 60 Hz while a sweep
+        streams mostly repeats the same images, and each setImage repaints)."""
         cell = self.cells[key]
+        look = (levels, id(colormap) if colormap is not None else None)
+        shown = self.shown.get(key)
+        if (shown is not None and self._looks.get(key) == look and shown.shape == array.shape
+                and np.array_equal(shown, array)):
+            return
         self.shown[key] = array
+        self._looks[key] = look
         if colormap is not None:
             cell.bar.setColorMap(colormap)
         cell.bar.setLevels(levels)
@@ -126,6 +136,7 @@ class HeatmapsPanel(QWidget):
         self._captions = {key: "" for key in KEYS}
         self._apply_texts()
         self.shown.clear()
+        self._looks.clear()
 
     # -- fitting the width: full titles and one-line captions where they fit, short ones otherwise ----------
     def _caption(self, key: str, text: str) -> None:
@@ -146,8 +157,13 @@ class HeatmapsPanel(QWidget):
                     label.updateMin()
         self._released = self.compact
 
-    def fit(self) -> None:
-        """Choose full or compact texts for the current width (measured: fonts differ in presentation mode)."""
+    def fit(self, *, force: bool = True) -> None:
+        """Choose full or compact texts for the current width (measured: fonts differ in presentation mode).
+        ``force=False`` skips the measurement (a full layout pass) when no caption changed."""
+        texts = tuple(self._captions.values())
+        if not force and texts == self._measured_texts:
+            return
+        self._measured_texts = texts
         available = self.view.width() - 8
         if self.compact and available < self._full_width:  # still too narrow for the full texts
             self._apply_texts()
@@ -230,4 +246,4 @@ class HeatmapsPanel(QWidget):
         zero = state.zero_gradient_fraction
         self._caption("gradient",
             loss_of + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
-        self.fit()
+        self.fit(force=False)

@@ -1,0 +1,122 @@
+"""What keeps the window responsive while jobs stream: each behaviour here removed a stall that the
+probe in bench/gui_responsiveness.py measured (numbers there, not here)."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+from advviz.core.sweep import SweepChunk, eps_grid, sweep_steps
+from advviz.gui.state import SweepState
+from advviz.gui.worker import WORKER_NICENESS, GeneratorWorker, JobRunner
+
+
+def thread_niceness() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are a Linux feature")
+def test_worker_threads_yield_the_cpu_but_the_gui_thread_keeps_its_priority(qtbot):
+    def job():
+        yield thread_niceness()
+
+    runner = JobRunner()
+    seen = []
+    runner.start("probe", job, on_step=seen.append)
+    qtbot.waitUntil(lambda: bool(seen) and not runner.busy(), timeout=10000)
+    assert seen[0] >= WORKER_NICENESS
+
+    before = thread_niceness()
+    inline = GeneratorWorker(job)  # run on the main thread, as some tests do
+    inline.signals.yielded.connect(seen.append)
+    inline.run()
+    assert thread_niceness() == before == seen[1]
+
+
+def streamed_states(window):
+    """A fresh SweepState fed step by step from the core, as the worker would: (state, after each step)."""
+    model = window.sweep_model()
+    index = window.samples.current()
+    x, y = window.data.x[index: index + 1], window.data.y[index: index + 1]
+    state = SweepState(window.sweep.header)
+    for step in sweep_steps(model, x, y, eps_grid(0.5, 1001)):
+        state.apply(step)
+        if isinstance(step, SweepChunk):
+            yield state
+
+
+def test_streaming_grows_the_logit_range_in_few_steps_then_fits_exactly(window):
+    curves, view = window.curves, window.curves.plot.vb
+    ranges = []
+    for state in streamed_states(window):
+        curves.show_state(state, 0)
+        low, high = view.viewRange()[1]
+        shown = state.logits[:state.filled]
+        assert low <= np.nanmin(shown) and np.nanmax(shown) <= high  # every point received is in view
+        if not state.complete:
+            ranges.append((low, high))
+    changes = sum(1 for before, after in zip(ranges, ranges[1:]) if before != after)
+    assert len(ranges) >= 8 and changes <= len(ranges) // 2, (len(ranges), changes)  # headroom
+    assert view.autoRangeEnabled()[1]  # the finished sweep is fitted by pyqtgraph's auto-range
+
+
+def test_a_logit_range_the_user_zoomed_to_is_kept_while_a_sweep_streams(window):
+    view = window.curves.plot.vb
+    view.disableAutoRange()
+    view.setYRange(-1.0, 1.0, padding=0)
+    view.sigRangeChangedManually.emit([True, True])  # what a mouse drag or wheel emits
+    for state in streamed_states(window):
+        window.curves.show_state(state, 0)
+    np.testing.assert_allclose(view.viewRange()[1], (-1.0, 1.0))
+    view.enableAutoRange(y=True)  # the "A" button: the panel follows the data again
+    for state in streamed_states(window):
+        window.curves.show_state(state, 0)
+    assert view.viewRange()[1][1] > 1.0
+
+
+def test_moving_the_cursor_across_a_flip_keeps_the_plot_layout_still(window):
+    """The legend's tags ("predicted at cursor") change with the cursor; its column is sized for the
+    longest, so the plot never re-lays out (each re-layout repainted the whole panel)."""
+    geometry = []
+    for eps in (-0.5, -0.1, 0.0, 0.1, 0.25, 0.5):
+        window.curves.set_cursor(eps)
+        window.redraw_now()
+        window.curves.view.ci.layout.activate()
+        geometry.append((window.curves.plot.vb.geometry().getRect(), window.curves.legend.geometry().getRect()))
+    predicted = {window.sweep.prediction_at(window.sweep.index_of(eps))[0] for eps in (-0.5, 0.5)}
+    assert len(predicted | {window.sweep.header.label}) > 1  # the tags did move
+    assert len(set(geometry)) == 1
+
+
+def test_a_redraw_that_changes_nothing_renders_no_image(window):
+    """Each image keeps its rendered QImage unless its content changed (a redraw at up to 60 Hz while
+    a sweep streams mostly repeats the same four images)."""
+    heatmaps = window.heatmaps
+
+    def rendered() -> dict[str, int]:
+        heatmaps.view.grab()  # paint: every image renders its QImage
+        return {key: id(cell.image.qimage) for key, cell in heatmaps.cells.items()}
+
+    index = window.sweep.index_of(0.25)
+    heatmaps.show_state(window.sweep, index)
+    before = rendered()
+    heatmaps.show_state(window.sweep, index)
+    assert rendered() == before
+    heatmaps.show_state(window.sweep, window.sweep.index_of(0.1))
+    after = rendered()
+    changed = sorted(key for key in before if after[key] != before[key])
+    assert changed == ["adversarial", "perturbation"]  # x and ∇ₓJ do not depend on ε
+
+
+def test_grid_lines_sit_on_the_axis_ticks(window):
+    plot, grid = window.curves.plot, window.curves.grid
+    (x0, x1), (y0, y1) = plot.vb.viewRange()
+    ticks = plot.getAxis("left").tickValues(y0, y1, plot.vb.height())
+    major = sorted(line.y1() for line in grid.lines()[0] if line.y1() == line.y2())
+    np.testing.assert_allclose(major, sorted(ticks[0][1]))
+    vertical = [line for line in grid.lines()[0] if line.x1() == line.x2()]
+    assert vertical and all(x0 <= line.x1() <= x1 for line in vertical)
