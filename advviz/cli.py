@@ -183,12 +183,13 @@ def cmd_train_zoo(args: argparse.Namespace) -> None:
 
 
 def cmd_animate(args: argparse.Namespace) -> None:
-    from advviz.gui.animate import animate
+    from advviz.gui.animate import animate, check_request
 
-    _, dataset = load_one_model(args)  # validates the model and its data set before any Qt starts
-    result = animate(model=args.model, index=args.index, eps_max=args.eps_max, steps=args.steps, out=args.out,
-                     attack=args.attack, target=args.target, clip=not args.no_clip, device=device(args),
-                     dataset=dataset, width=args.width, probabilities=args.probabilities)
+    check_request(args.out, steps=args.steps, attack=args.attack, target=args.target)  # before the model loads
+    model, dataset = load_one_model(args)  # validates the model and its data set before any Qt starts
+    result = animate(model=args.model, loaded_model=model, index=args.index, eps_max=args.eps_max, steps=args.steps,
+                     out=args.out, attack=args.attack, target=args.target, clip=not args.no_clip, dataset=dataset,
+                     width=args.width, probabilities=args.probabilities)
     emit(args, result, f"wrote {result['out']}: {result['frames']} frames, ε = 0…{args.eps_max:g}, "
                        f"{result['width']}×{result['height']} px, {result['bytes'] / 1024:.0f} KB")
 
@@ -261,10 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     sample_options(sub, steps=201, steps_help="number of ε values from −ε_max to +ε_max")
     add_attack_options(sub)
 
-    sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg) of the curves and heatmaps as ε goes 0 → ε_max")
+    sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg or imageio-ffmpeg) of the curves and heatmaps as "
+                                          "ε goes 0 → ε_max")
     add_model_options(sub, default="mnist-cnn")
     sample_options(sub, steps=26, steps_help="frames, ε = 0 … ε_max")
-    sub.add_argument("--out", default="sweep.gif", help="a .gif, or an .mp4 where ffmpeg is installed")
+    sub.add_argument("--out", default="sweep.gif",
+                     help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
     sub.add_argument("--width", type=positive_int, default=640, help="frame width in pixels")
     sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     add_attack_options(sub)

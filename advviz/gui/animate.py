@@ -3,12 +3,14 @@
 A :class:`SweepFilm` is an offscreen widget holding its own curves and heatmaps panels. For each frame
 it moves the ε cursor, redraws both panels from the :class:`~advviz.gui.state.SweepState` and grabs
 itself (``QWidget.grab`` → QImage → PIL). Frames are written as a GIF (Pillow) or, where ffmpeg is
-installed, an MP4. The window's File menu and ``advviz animate`` both end here.
+found (on PATH, or shipped by the optional ``imageio-ffmpeg`` package: ``pip install advviz[video]``), an
+H.264 MP4. The window's File menu and ``advviz animate`` both end here.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -27,6 +29,7 @@ from advviz.gui.state import SweepState
 if TYPE_CHECKING:
     from PIL import Image
 
+    from advviz.core.architectures import PixelSpaceModel
     from advviz.gui.window import MainWindow
 
 DEFAULT_WIDTH = 640
@@ -145,28 +148,71 @@ def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_
     return path
 
 
+NO_FFMPEG = "MP4 needs ffmpeg, which is not installed here (pip install imageio-ffmpeg provides one)"
+
+
 def ffmpeg_path() -> str | None:
-    return shutil.which("ffmpeg")
+    """ffmpeg on PATH, else the binary shipped by the optional ``imageio-ffmpeg`` package, else None."""
+    on_path = shutil.which("ffmpeg")
+    if on_path is not None:
+        return on_path
+    try:  # imported here: imageio-ffmpeg is an optional extra (advviz[video])
+        import imageio_ffmpeg
+    except ImportError:
+        return None
+    try:
+        return imageio_ffmpeg.get_ffmpeg_exe()
+    except RuntimeError:  # installed, but no binary for this platform
+        return None
+
+
+def pad_to_even(frames: Sequence["Image.Image"]) -> list["Image.Image"]:
+    """The frames with a white column/row added where a side is odd: H.264's 4:2:0 chroma needs even sides."""
+    from PIL import Image
+
+    padded = []
+    for frame in frames:
+        width, height = frame.size
+        if width % 2 == 0 and height % 2 == 0:
+            padded.append(frame)
+            continue
+        canvas = Image.new("RGB", (width + width % 2, height + height % 2), "white")
+        canvas.paste(frame.convert("RGB"), (0, 0))
+        padded.append(canvas)
+    return padded
+
+
+def ffmpeg_reason(stderr: bytes, returncode: int) -> str:
+    """ffmpeg's first error line (the cause; later lines are its consequences), without its ``[libx264 @ …]`` tags."""
+    for line in stderr.decode(errors="replace").splitlines():
+        reason = re.sub(r"^(\[[^\]]*\]\s*)+", "", line).strip()
+        if reason:
+            return reason[:300]
+    return f"exit status {returncode}"
 
 
 def save_mp4(frames: Sequence["Image.Image"], path: str | os.PathLike, *, fps: float = 1000 / FRAME_MS) -> Path:
-    """An H.264 MP4 through ffmpeg (raises ExportError when ffmpeg is not installed)."""
+    """An H.264 MP4 through ffmpeg, one video frame per image, odd sides padded (ExportError without ffmpeg)."""
     ffmpeg = ffmpeg_path()
     if ffmpeg is None:
-        raise ExportError("MP4 needs ffmpeg, which is not installed here; save a GIF instead")
+        raise ExportError(f"{NO_FFMPEG}; save a GIF instead")
     if not frames:
         raise ExportError("no frames to write")
+    frames = pad_to_even(frames)
     width, height = frames[0].size
     path = Path(path)
 
     def write(name: str) -> None:
         command = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-                   "-r", f"{fps:g}", "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2:color=white",
-                   "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4", name]
+                   "-r", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+                   "-f", "mp4", name]
         data = b"".join(frame.convert("RGB").tobytes() for frame in frames)
-        result = subprocess.run(command, input=data, capture_output=True, timeout=300)
+        try:
+            result = subprocess.run(command, input=data, capture_output=True, timeout=300)
+        except subprocess.TimeoutExpired:
+            raise ExportError("ffmpeg took more than 5 minutes to encode the MP4; save a GIF instead") from None
         if result.returncode != 0:
-            raise ExportError(f"ffmpeg failed: {result.stderr.decode(errors='replace').strip()[-300:]}")
+            raise ExportError(f"ffmpeg failed: {ffmpeg_reason(result.stderr, result.returncode)}")
     _atomic(path, write)
     return path
 
@@ -189,6 +235,8 @@ def export_animation(window: "MainWindow", path: str | os.PathLike, *, max_frame
         raise ExportError("wait until the sweep is complete, then export the animation")
     if Path(path).suffix.lower() not in (".gif", ".mp4"):
         raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
+    if Path(path).suffix.lower() == ".mp4" and ffmpeg_path() is None:  # refused before seconds of rendering
+        raise ExportError(f"{NO_FFMPEG}; save a GIF instead")
     toggle = getattr(window.heatmaps, "per_channel", None)
     frames = render(state, frame_eps(state, max_frames), width=width,
                     probabilities=window.curves.probabilities.isChecked(),
@@ -231,6 +279,23 @@ def compute_sweep(model: Any, x: Any, label: int, eps_max: float, steps: int, at
             state.apply(step)
     assert state is not None and state.complete
     return state
+
+
+def check_request(out: str | os.PathLike, *, steps: int, attack: str, target: int | None) -> tuple[Path, str]:
+    """The output path and the attack's key; ExportError for a request that cannot work, before any model loads."""
+    path = check_out_path(out)
+    if path.suffix.lower() == ".mp4" and ffmpeg_path() is None:
+        raise ExportError(f"{NO_FFMPEG}; use --out something.gif")
+    if steps < 2:
+        raise ExportError(f"--steps must be at least 2 (frames from ε = 0 to ε_max), got {steps}")
+    from advviz.gui.jobs import ATTACK_TITLES
+
+    key = "fgsm-targeted" if target is not None else attack
+    if key not in ATTACK_TITLES:
+        raise ExportError(f"unknown attack {attack!r}; choose one of: fgsm, random-sign, bim, pgd, fgm-l2")
+    if target is not None and attack != "fgsm":
+        raise ExportError("--target works with --attack fgsm (targeted FGSM)")
+    return path, key
 
 
 def check_out_path(out: str | os.PathLike) -> Path:
@@ -280,26 +345,27 @@ def offscreen_app() -> tuple[QApplication, bool]:
 
 def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os.PathLike, attack: str = "fgsm",
             target: int | None = None, clip: bool = True, device: str = "cpu", dataset: str | None = None,
-            width: int = DEFAULT_WIDTH, probabilities: bool = False) -> dict[str, Any]:
-    """``advviz animate``: ``steps`` frames, ε = 0 … ``eps_max``, of ``model`` on test sample ``index``."""
+            width: int = DEFAULT_WIDTH, probabilities: bool = False,
+            loaded_model: "PixelSpaceModel | None" = None) -> dict[str, Any]:
+    """``advviz animate``: ``steps`` frames, ε = 0 … ``eps_max``, of ``model`` on test sample ``index``.
+
+    ``loaded_model`` is ``model`` already loaded (the CLI loads it once to validate it); without it the
+    zoo model named ``model`` is loaded on ``device``.
+    """
     import pyqtgraph as pg
 
     from advviz.core.data import load_dataset
-    from advviz.core.zoo import load_model
-    from advviz.gui.jobs import ATTACK_TITLES, AttackChoice
+    from advviz.gui.jobs import AttackChoice
 
-    out = check_out_path(out)  # a bad folder is refused before any model loads or frame renders
-    if out.suffix.lower() == ".mp4" and ffmpeg_path() is None:
-        raise ExportError("MP4 needs ffmpeg, which is not installed here; use --out something.gif")
-    if steps < 2:
-        raise ExportError(f"--steps must be at least 2 (frames from ε = 0 to ε_max), got {steps}")
-    key = "fgsm-targeted" if target is not None else attack
-    if key not in ATTACK_TITLES:
-        raise ExportError(f"unknown attack {attack!r}; choose one of: fgsm, random-sign, bim, pgd, fgm-l2")
-    if target is not None and attack != "fgsm":
-        raise ExportError("--target works with --attack fgsm (targeted FGSM)")
-    net = load_model(model, device=device)
-    x, y = load_dataset(dataset or model.split("-")[0], "test")
+    # a bad path or request is refused before any model loads or frame renders
+    out, key = check_request(out, steps=steps, attack=attack, target=target)
+    if loaded_model is not None:
+        net = loaded_model
+    else:
+        from advviz.core.zoo import load_model
+
+        net = load_model(model, device=device)
+    x, y = load_dataset(dataset or net.dataset or model.split("-")[0], "test")
     if not 0 <= index < len(x):
         raise ExportError(f"--index must be in 0…{len(x) - 1}, got {index}")
     if target is not None and not 0 <= target < len(net.class_names):
@@ -312,6 +378,8 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
     try:
         pg.setConfigOptions(imageAxisOrder="row-major", antialias=True)
         frames = render(state, np.linspace(0.0, eps_max, steps), width=width, probabilities=probabilities)
+        if out.suffix.lower() == ".mp4":
+            frames = pad_to_even(frames)  # what save_mp4 encodes, so the reported size is the file's
         written = save_frames(frames, out)
     finally:
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # no Qt object outlives this call

@@ -1,8 +1,11 @@
-"""Exports: each panel as PNG/SVG/CSV/NPZ round-trips what it shows; the ε-sweep animation has one frame per ε."""
+"""Exports: each panel as PNG/SVG/CSV/NPZ round-trips what it shows; the ε-sweep animation (GIF or MP4) has one
+frame per ε."""
 
 from __future__ import annotations
 
 import csv
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -87,9 +90,79 @@ def test_animation_has_one_frame_per_eps_step(window, idle, tmp_path):
         last = np.asarray(gif.convert("RGB"))
     assert (first != last).any()  # the cursor and heatmaps moved
     assert window.heatmaps.shown  # the window's own panels are untouched
-    if animate.ffmpeg_path() is None:
-        with pytest.raises(export.ExportError, match="ffmpeg"):
-            animate.export_animation(window, tmp_path / "sweep.mp4")
-    else:
-        mp4 = animate.export_animation(window, tmp_path / "sweep.mp4", width=480)
-        assert mp4.stat().st_size > 1000 and mp4.read_bytes()[4:8] == b"ftyp"
+
+
+def mp4_frames(path) -> tuple[dict, list[np.ndarray]]:
+    """The MP4's metadata and its frames, decoded by ffmpeg."""
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) decodes MP4s")
+    reader = imageio_ffmpeg.read_frames(str(path))
+    meta = next(reader)
+    width, height = meta["size"]
+    return meta, [np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 3).astype(np.int16) for raw in reader]
+
+
+def test_animation_exports_a_decodable_mp4_of_odd_width(window, idle, tmp_path):
+    pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) provides ffmpeg")
+    window.controls.steps.setValue(21)  # 11 ε values in [0, 0.5]
+    idle(window)
+    # 481 is odd, which H.264's 4:2:0 chroma cannot take
+    meta, video = mp4_frames(animate.export_animation(window, tmp_path / "sweep.mp4", width=481))
+    grabbed = [np.asarray(frame, dtype=np.int16)
+               for frame in animate.render(window.sweep, animate.frame_eps(window.sweep), width=481)]
+    height, width = grabbed[0].shape[:2]
+    assert width == 481 and meta["codec"] == "h264"
+    assert len(video) == len(grabbed) == 11
+    assert meta["size"] == (width + 1, height + height % 2)  # padded to even sides, nothing cropped
+
+    def distance(frame: np.ndarray, reference: np.ndarray) -> float:
+        return float(np.abs(frame[:height, :width] - reference).mean())
+
+    assert distance(video[0], video[-1][:height, :width]) > 1.0  # the animation moves
+    for index in (0, 5, 10):  # each video frame is its own ε's grab (H.264 is lossy), not a neighbour's or a blank
+        own = distance(video[index], grabbed[index])
+        others = [distance(video[index], grabbed[other]) for other in (0, 5, 10) if other != index]
+        assert own < 2.0 and own < 0.75 * min(others), (index, own, others)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left behind
+
+
+@pytest.fixture
+def no_ffmpeg(tmp_path, monkeypatch):
+    """Neither ffmpeg on PATH nor an importable imageio-ffmpeg."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)  # makes `import imageio_ffmpeg` raise ImportError
+
+
+def test_mp4_export_without_any_ffmpeg_is_refused_in_one_line(window, no_ffmpeg, tmp_path):
+    assert animate.ffmpeg_path() is None
+    with pytest.raises(export.ExportError, match="MP4 needs ffmpeg") as refused:
+        animate.export_animation(window, tmp_path / "sweep.mp4")
+    assert "\n" not in str(refused.value) and "GIF" in str(refused.value)
+    assert not (tmp_path / "sweep.mp4").exists()
+
+
+def test_ffmpeg_is_found_on_path_first_then_from_imageio_ffmpeg(tmp_path, monkeypatch):
+    imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg")
+    monkeypatch.delenv("IMAGEIO_FFMPEG_EXE", raising=False)
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    monkeypatch.setenv("PATH", str(folder))
+    assert animate.ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()  # nothing on PATH: the pip package's binary
+    on_path = folder / "ffmpeg"
+    on_path.symlink_to(imageio_ffmpeg.get_ffmpeg_exe())
+    assert animate.ffmpeg_path() == str(on_path)  # an installed ffmpeg wins
+
+
+def test_an_ffmpeg_failure_is_one_line_naming_its_cause(tmp_path):
+    ffmpeg = animate.ffmpeg_path()
+    if ffmpeg is None:
+        pytest.skip("no ffmpeg here (pip install imageio-ffmpeg)")
+    odd_frame = bytes(101 * 51 * 3)  # H.264 refuses odd sides, which save_mp4 pads away; ffmpeg alone fails
+    failed = subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", "101x51",
+                             "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "odd.mp4")],
+                            input=odd_frame, capture_output=True, timeout=60)
+    assert failed.returncode != 0 and failed.stderr.count(b"\n") > 1  # ffmpeg explains over several lines
+    reason = animate.ffmpeg_reason(failed.stderr, failed.returncode)
+    assert "divisible by 2" in reason and "\n" not in reason and not reason.startswith("[")
+    assert animate.ffmpeg_reason(b"", 1) == "exit status 1"
