@@ -17,6 +17,7 @@ PROCESS_START = time.perf_counter()
 
 import argparse  # noqa: E402
 import os  # noqa: E402
+import statistics  # noqa: E402
 import sys  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -24,6 +25,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+
+SWEEP_SAMPLES = (3, 8, 9, 10, 11)
 
 
 class Probe:
@@ -127,11 +131,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"first curve points {1000 * (time.perf_counter() - clicked):.0f} ms after clicking sample {index} "
               f"({window.controls.steps.value()} ε; target ≤ 150 ms)")
         run_until_idle(app, window)
-    probe.start()
-    window.samples.set_current(3)
-    seconds = run_until_idle(app, window)
-    probe.stop()
-    print(probe.report(f"FGSM sweep only, {args.steps} ε", seconds))
+    worst: list[float] = []
+    for index in SWEEP_SAMPLES:  # a short job: repeated, so one lucky or unlucky run does not decide
+        probe.start()
+        window.samples.set_current(index)
+        seconds = run_until_idle(app, window)
+        probe.stop()
+        worst.append(max(probe.gaps, default=0.0))
+        print(probe.report(f"FGSM sweep only, {args.steps} ε (#{index})", seconds))
+    print(f"  sweep only over {len(worst)} samples: worst gap median {1000 * statistics.median(worst):.1f} ms, "
+          f"max {1000 * max(worst):.1f} ms (target ≤ 50 ms)")
 
     window.controls.set_checked(["mnist-cnn", "mnist-maxout", "mnist-mlp", "mnist-softmax"])
     run_until_idle(app, window)
@@ -150,6 +159,37 @@ def main(argv: list[str] | None = None) -> int:
     seconds = run_until_idle(app, window)
     probe.stop()
     print(probe.report("BIM sweep (101 ε × 10 steps) + BIM transfer", seconds))
+
+    # the explanation panels' jobs: each runs while its tab is shown
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgsm"))
+    window.controls.set_checked(["mnist-cnn", "mnist-maxout", "mnist-mlp", "mnist-softmax"])
+    run_until_idle(app, window)
+    explain = window.explain
+    window.tabs.setCurrentWidget(explain.tabs)
+    explain.tabs.setCurrentWidget(explain.panels["map"])
+    explain.panels["map"].resolution.setValue(101)
+    run_until_idle(app, window)
+    for index in (12, 13):
+        probe.start()
+        clicked = time.perf_counter()
+        window.samples.set_current(index)  # the map (and the sweep) of a new sample
+        while time.perf_counter() - clicked < 30:
+            state = explain.states.get("map")
+            if state is not None and state.filled and state.header is not None and explain.panels["map"].isVisible():
+                break
+            app.processEvents()
+        window.redraw_now()
+        first_row = time.perf_counter() - clicked
+        seconds = run_until_idle(app, window)
+        probe.stop()
+        print(f"decision map 101×101: first row on screen {1000 * first_row:.0f} ms after clicking sample {index} "
+              f"(target ≤ 50 ms; the sample's sweep runs beside it)")
+        print(probe.report("decision map 101×101 + sweep", seconds))
+    probe.start()
+    explain.tabs.setCurrentWidget(explain.panels["robustness"])
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(probe.report("robustness curves, 4 models", seconds))
 
     window.close()
     window.deleteLater()

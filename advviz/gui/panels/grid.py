@@ -16,10 +16,14 @@ ALPHAS = (64, 28, 14)  # major, minor, finer tick levels (out of 255), like show
 
 
 class TickGrid(pg.GraphicsObject):
-    """Grid lines of ``plot`` at the bottom and left axes' tick values, behind every other item."""
+    """Grid lines of ``plot`` at the bottom and left axes' tick values, behind the plotted items.
+
+    A child of the ViewBox itself, not of its data coordinates: its geometry is the box's rectangle,
+    which a range change leaves alone, so a new range repaints the plot once (an item in data
+    coordinates changes geometry with the range, and its old area was repainted a second time)."""
 
     def __init__(self, plot: pg.PlotItem) -> None:
-        super().__init__()
+        super().__init__(plot.vb)
         self.plot = plot
         self.pens = []
         for alpha in ALPHAS:
@@ -27,20 +31,15 @@ class TickGrid(pg.GraphicsObject):
             pen.setCosmetic(True)
             pen.setWidth(1)
             self.pens.append(pen)
-        self.setZValue(-1000)
-        plot.vb.sigRangeChanged.connect(self._range_changed)
-        plot.vb.sigResized.connect(self._range_changed)
-
-    def _range_changed(self, *_: object) -> None:
-        self.prepareGeometryChange()
-        self.update()
+        self.setZValue(plot.vb.childGroup.zValue() - 1)
+        plot.vb.sigRangeChanged.connect(lambda *_: self.update())
+        plot.vb.sigResized.connect(lambda *_: (self.prepareGeometryChange(), self.update()))
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        (x0, x1), (y0, y1) = self.plot.vb.viewRange()
-        return QRectF(x0, y0, x1 - x0, y1 - y0)
+        return QRectF(self.plot.vb.rect())
 
     def lines(self) -> list[list[QLineF]]:
-        """The grid lines per tick level, in view coordinates."""
+        """The grid lines per tick level, in view (data) coordinates."""
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
         levels: list[list[QLineF]] = [[] for _ in ALPHAS]
         for name, low, high, pixels in (("bottom", x0, x1, self.plot.vb.width()),
@@ -57,15 +56,14 @@ class TickGrid(pg.GraphicsObject):
         return levels
 
     def paint(self, painter: QPainter, *_: object) -> None:
+        to_box = self.plot.vb.childGroup.transform()  # view coordinates → this item's (the box's)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for pen, lines in zip(self.pens, self.lines()):
             if lines:
                 painter.setPen(pen)
-                painter.drawLines(lines)
+                painter.drawLines([to_box.map(line) for line in lines])
 
 
 def add_grid(plot: pg.PlotItem) -> TickGrid:
     """Give ``plot`` a grid (instead of ``plot.showGrid``); the grid does not affect the auto-range."""
-    grid = TickGrid(plot)
-    plot.addItem(grid, ignoreBounds=True)
-    return grid
+    return TickGrid(plot)
