@@ -120,3 +120,36 @@ def test_grid_lines_sit_on_the_axis_ticks(window):
     np.testing.assert_allclose(major, sorted(ticks[0][1]))
     vertical = [line for line in grid.lines()[0] if line.x1() == line.x2()]
     assert vertical and all(x0 <= line.x1() <= x1 for line in vertical)
+
+
+def test_curves_redraw_at_most_60_times_a_second_however_fast_steps_arrive(window, qtbot, monkeypatch):
+    """Steps arrive far faster than 60 Hz (here: all at once); the curves are drawn on the redraw
+    timer, at most once per 16 ms, and the last step is on screen once the timer has fired."""
+    import time
+
+    from advviz.core.sweep import SweepStart
+    from advviz.gui.jobs import SweepHeader
+    from advviz.gui.window import REDRAW_MS
+
+    drawn = []
+    original = window.curves.show_state
+    monkeypatch.setattr(window.curves, "show_state",
+                        lambda state, index: (drawn.append(time.perf_counter()), original(state, index)))
+    model, index = window.sweep_model(), window.samples.current()
+    x, y = window.data.x[index: index + 1], window.data.y[index: index + 1]
+    steps = list(sweep_steps(model, x, y, eps_grid(0.5, 1001)))
+    header = window.sweep.header
+    window._sweep_step(SweepHeader(**{**header.__dict__}))
+    started = time.perf_counter()
+    for step in steps:
+        window._sweep_step(step)
+        qtbot.wait(1)  # let the event loop (and the redraw timer) run between steps
+    qtbot.waitUntil(lambda: not window.redraw_timer.isActive(), timeout=5000)
+    elapsed = time.perf_counter() - started
+    assert isinstance(steps[0], SweepStart) and len(steps) > 10
+    assert 1 <= len(drawn) <= elapsed * 1000 / REDRAW_MS + 1
+    gaps = np.diff(drawn)
+    assert (gaps >= (REDRAW_MS - 2) / 1000).all(), gaps.min()  # timer resolution: a few ms early at worst
+    assert window.sweep.complete
+    shown = window.curves.curves[0].getData()[1]
+    np.testing.assert_allclose(shown, window.sweep.logits[:, 0])

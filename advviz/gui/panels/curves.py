@@ -202,6 +202,9 @@ class CurvesPanel(QWidget):
                 label.setText(html)
         self._draw_bands(state, cursor_index)
         self.summary.setText(summary_html(state, cursor_index))
+        # apply a new range's transform now: pyqtgraph defers it to the paint, where moving every item
+        # marks the plot dirty again and Qt paints it a second time
+        self.plot.vb.prepareForPaint()
 
     def _user_moved_range(self, *_: object) -> None:
         self._auto_y = False

@@ -48,6 +48,7 @@ class RobustnessPanel(ExplainPanel):
         self.curves: dict[tuple[int, str, str], pg.PlotDataItem] = {}
         self.body.addWidget(self.view)
         self.state: RobustnessState | None = None
+        self._legend_names: tuple[str, ...] = ()
 
     def clear(self, message: str) -> None:
         super().clear(message)
@@ -75,10 +76,12 @@ class RobustnessPanel(ExplainPanel):
             self.shown.clear()
             for curve in self.curves.values():
                 curve.setData([], [])
-            self.legend.clear()
-            for index, name in enumerate(header.names):
-                for attack, title in ROBUSTNESS_ATTACKS:
-                    self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
+            if tuple(header.names) != self._legend_names:  # rebuilding the legend costs ~30 ms: on change only
+                self._legend_names = tuple(header.names)
+                self.legend.clear()
+                for index, name in enumerate(header.names):
+                    for attack, title in ROBUSTNESS_ATTACKS:
+                        self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
             self._curve(0, "fgsm", "confidence")
             for plot in (self.error_plot, self.confidence_plot):
                 plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
