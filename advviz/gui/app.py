@@ -12,7 +12,7 @@ import sys
 def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
     """Run the window; ``argv`` are extra Qt arguments (default: none); ``session`` a session file to
     open once the window has loaded. Returns the exit code."""
-    import pyqtgraph as pg
+    pg = _import_pyqtgraph()
     from PySide6.QtWidgets import QApplication
 
     from advviz.gui.window import MainWindow
@@ -32,6 +32,26 @@ def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
     window.deleteLater()  # delete Qt items before the interpreter tears down (avoids a crash at exit)
     app.processEvents()
     return code
+
+
+CUDA_INTEROP = "cuda.bindings.runtime"
+
+
+def _import_pyqtgraph():  # noqa: ANN202 - the pyqtgraph module
+    """Import pyqtgraph without its CUDA–OpenGL image interop: where cuda-python is installed (torch's
+    CUDA wheels bring it), pyqtgraph imports its runtime bindings at start-up — ~100 ms before the
+    first paint, for a widget advviz does not use. The module stays importable for torch afterwards."""
+    if "pyqtgraph" in sys.modules or CUDA_INTEROP in sys.modules:
+        import pyqtgraph
+
+        return pyqtgraph
+    sys.modules[CUDA_INTEROP] = None  # type: ignore[assignment]  # makes `from cuda.bindings import runtime` fail
+    try:
+        import pyqtgraph
+    finally:
+        if sys.modules.get(CUDA_INTEROP, ...) is None:
+            del sys.modules[CUDA_INTEROP]
+    return pyqtgraph
 
 
 def _icon() -> "QIcon":  # noqa: F821

@@ -12,10 +12,10 @@ import sys
 import traceback
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QProgressBar, QPushButton,
-                               QScrollArea, QTabWidget)
+                               QScrollArea, QTabWidget, QWidget)
 
 from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
@@ -31,6 +31,7 @@ from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
 
 REDRAW_MS = 16  # ≤ 60 Hz
+HEATMAP_DOCK = "Perturbation at the cursor ε"
 REDRAW_ORDER = ("curves", "heatmaps", "transfer")  # then the explanation panels
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250
@@ -61,7 +62,7 @@ class MainWindow(QMainWindow):
         self.controls = ControlsPanel()
         self.samples = SamplesPanel()
         self.curves = CurvesPanel()
-        self.heatmaps = HeatmapsPanel()
+        self._heatmaps: HeatmapsPanel | None = None  # built after the first paint (see heatmaps)
         self.transfer_panel = TransferPanel()
         self._build_layout()
         self._connect()
@@ -74,8 +75,33 @@ class MainWindow(QMainWindow):
         self.samples.setEnabled(False)
         self.set_status("Loading PyTorch…")
         install_menus(self)  # File/View menus: sessions, exports, animation, presentation, own models
-        if autostart:
-            QTimer.singleShot(0, self.start_loading)
+        self._autostart = autostart
+        self._painted = False
+
+    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt's name
+        handled = super().event(event)
+        if event.type() == QEvent.Type.Paint and not getattr(self, "_painted", True):
+            # after the first paint, not before: a 0 ms timer set in __init__ fires ahead of it, and
+            # the heavy panel or torch's import (which holds the GIL for long stretches) delayed it
+            self._painted = True
+            QTimer.singleShot(0, self, self._after_first_paint)
+        return handled
+
+    def _after_first_paint(self) -> None:
+        _ = self.heatmaps
+        if self._autostart:
+            self.start_loading()
+
+    @property
+    def heatmaps(self) -> HeatmapsPanel:
+        """The heatmaps panel, built at first use or just after the first paint: its eight pyqtgraph
+        plots (images and colour bars) took 200 ms, a sixth of the time to the first paint, for a
+        panel with nothing to show until torch has loaded."""
+        if self._heatmaps is None:
+            self._heatmaps = HeatmapsPanel()
+            self.findChild(QDockWidget, HEATMAP_DOCK).setWidget(self._heatmaps)
+            self._mark("heatmaps")
+        return self._heatmaps
 
     # -- layout ----------------------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -92,15 +118,14 @@ class MainWindow(QMainWindow):
         controls.setMinimumWidth(self.controls.minimumSizeHint().width() + 16)
         for title, widget, area in (("Controls", controls, Qt.DockWidgetArea.LeftDockWidgetArea),
                                     ("Samples", self.samples, Qt.DockWidgetArea.LeftDockWidgetArea),
-                                    ("Perturbation at the cursor ε", self.heatmaps,
-                                     Qt.DockWidgetArea.BottomDockWidgetArea)):
+                                    (HEATMAP_DOCK, QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea)):
             dock = QDockWidget(title, self)
             dock.setObjectName(title)
             dock.setWidget(widget)
             dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
             self.addDockWidget(area, dock)
-        self.resizeDocks([self.findChild(QDockWidget, "Perturbation at the cursor ε")], [HEATMAP_DOCK_HEIGHT],
+        self.resizeDocks([self.findChild(QDockWidget, HEATMAP_DOCK)], [HEATMAP_DOCK_HEIGHT],
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
         self.resizeDocks([self.findChild(QDockWidget, "Controls"), self.findChild(QDockWidget, "Samples")],
