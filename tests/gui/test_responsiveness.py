@@ -153,3 +153,44 @@ def test_curves_redraw_at_most_60_times_a_second_however_fast_steps_arrive(windo
     assert window.sweep.complete
     shown = window.curves.curves[0].getData()[1]
     np.testing.assert_allclose(shown, window.sweep.logits[:, 0])
+
+
+STARTUP_ORDER = """
+import os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from advviz.gui.app import _import_pyqtgraph
+_import_pyqtgraph()
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QApplication
+from advviz.gui.window import MainWindow
+
+app = QApplication([])
+window = MainWindow(autostart=True)
+seen = {}
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and not seen:
+            seen.update(torch="torch" in sys.modules, jobs=window.runner.busy(), heatmaps=window._heatmaps is not None,
+                        cuda_interop="cuda.bindings.runtime" in sys.modules)
+        return False
+
+watcher = FirstPaint()
+window.installEventFilter(watcher)
+window.show()
+start = time.perf_counter()
+while not (window.ready and not window.runner.busy()) and time.perf_counter() - start < 120:
+    app.processEvents()
+    time.sleep(0.005)
+print(seen, window.ready, window._heatmaps is not None, window.sweep is not None and window.sweep.complete)
+window.close()
+"""
+
+
+def test_the_window_paints_before_torch_loads_and_before_its_heavy_panels_are_built():
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", STARTUP_ORDER], capture_output=True, text=True, timeout=180)
+    assert result.returncode == 0, result.stderr[-2000:]
+    last = result.stdout.strip().splitlines()[-1]
+    assert last == ("{'torch': False, 'jobs': False, 'heatmaps': False, 'cuda_interop': False} True True True"), last
