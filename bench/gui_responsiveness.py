@@ -173,12 +173,12 @@ def main(argv: list[str] | None = None) -> int:
         probe.start()
         clicked = time.perf_counter()
         window.samples.set_current(index)  # the map (and the sweep) of a new sample
-        while time.perf_counter() - clicked < 30:
-            state = explain.states.get("map")
-            if state is not None and state.filled and state.header is not None and explain.panels["map"].isVisible():
+        previous = explain.states.get("map")
+        while time.perf_counter() - clicked < 30:  # until the panel itself drew a row of a new map
+            shown = explain.panels["map"].state
+            if shown is not None and shown is not previous and shown.filled:
                 break
             app.processEvents()
-        window.redraw_now()
         first_row = time.perf_counter() - clicked
         seconds = run_until_idle(app, window)
         probe.stop()

@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QProgressBar, QPushButton,
                                QScrollArea, QTabWidget, QWidget)
@@ -56,6 +56,9 @@ class MainWindow(QMainWindow):
         self.progress: dict[str, jobs.Progress] = {}
         self._grid_key: str | None = None
         self._dirty: set[str] = set()
+        self._frame: list[str] = []  # panels of the frame being drawn, one per event-loop turn
+        self._frame_explain: set[str] = set()
+        self._hidden_dirty: set[str] = set()  # panels that changed while hidden: drawn when shown
         self.ready = False
         self._idle_text = "Ready."
 
@@ -64,6 +67,8 @@ class MainWindow(QMainWindow):
         self.curves = CurvesPanel()
         self._heatmaps: HeatmapsPanel | None = None  # built after the first paint (see heatmaps)
         self.transfer_panel = TransferPanel()
+        for panel in (self.curves, self.transfer_panel):
+            panel.installEventFilter(self)
         self._build_layout()
         self._connect()
         self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
@@ -99,6 +104,7 @@ class MainWindow(QMainWindow):
         panel with nothing to show until torch has loaded."""
         if self._heatmaps is None:
             self._heatmaps = HeatmapsPanel()
+            self._heatmaps.installEventFilter(self)
             self.findChild(QDockWidget, HEATMAP_DOCK).setWidget(self._heatmaps)
             self._mark("heatmaps")
         return self._heatmaps
@@ -468,20 +474,40 @@ class MainWindow(QMainWindow):
     # -- drawing ---------------------------------------------------------------------------------
     def _mark(self, *panels: str) -> None:
         self._dirty.update(panels)
-        if not self.redraw_timer.isActive():
+        if not self.redraw_timer.isActive() and not self._frame:
             self.redraw_timer.start()
 
     def _redraw(self) -> None:
-        """Draw one dirty panel (in the order of REDRAW_ORDER, the explanation panels last) and come
-        back for the next: each panel's update and repaint then gets its own turn of the event loop,
-        so input and timers get in between (the curves and heatmaps drawn together after one step
-        held the main thread 60–90 ms on two cores)."""
-        panel = next((name for name in REDRAW_ORDER if name in self._dirty), None)
-        if panel is None:
-            dirty, self._dirty = self._dirty, set()
-            self.explain.redraw(dirty)
+        """Start a frame (at most every REDRAW_MS): take every dirty panel, and draw them one per turn
+        of the event loop (see _draw_next), so input, timers and the paints get in between — the
+        curves and heatmaps drawn together after one step held the main thread 60–90 ms on two
+        cores. Panels marked during a frame wait for the next one, so none redraws above 60 Hz."""
+        self._start_frame()
+        self._draw_next()
+
+    def _start_frame(self) -> None:
+        explain = {name for name in self._dirty if name not in REDRAW_ORDER}
+        frame = [name for name in REDRAW_ORDER if name in self._dirty] + (["explain"] if explain else [])
+        # the panel of the tab in front first (its first rows are what the user waits for), docks after
+        front = {self.curves: "curves", self.transfer_panel: "transfer"}.get(self.tabs.currentWidget(), "explain")
+        self._frame = sorted(frame, key=lambda name: name != front)
+        self._frame_explain = explain
+        self._dirty = set()
+
+    def _panel_widget(self, name: str) -> QWidget:
+        return {"curves": self.curves, "heatmaps": self.heatmaps, "transfer": self.transfer_panel}[name]
+
+    def _draw_next(self, *, hidden_too: bool = False) -> None:
+        # a panel on a tab in the background is drawn when it is shown (eventFilter), not now: the
+        # sweep's curves redrawn behind the decision map's tab delayed the map's first rows by 80 ms
+        while self._frame and not hidden_too and self._frame[0] in REDRAW_ORDER \
+                and not self._panel_widget(self._frame[0]).isVisible():
+            self._hidden_dirty.add(self._frame.pop(0))
+        if not self._frame:
+            if self._dirty and not self.redraw_timer.isActive():
+                self.redraw_timer.start()
             return
-        self._dirty.discard(panel)
+        panel = self._frame.pop(0)
         if panel in ("curves", "heatmaps") and self.sweep is not None and self.sweep.started:
             index = self.cursor_index()
             if panel == "curves":
@@ -490,16 +516,31 @@ class MainWindow(QMainWindow):
                 self.heatmaps.show_state(self.sweep, index)
         elif panel == "transfer" and self.transfer is not None:
             self.transfer_panel.show_state(self.transfer)
-        if self._dirty and not self.redraw_timer.isActive():
+        elif panel == "explain":
+            self.explain.redraw(self._frame_explain)
+        if self._frame:
+            QTimer.singleShot(0, self, self._draw_next)
+        elif self._dirty and not self.redraw_timer.isActive():
             self.redraw_timer.start()
 
     def redraw_now(self) -> None:
         """Draw everything pending immediately (screenshots, tests)."""
         self.redraw_timer.stop()
         self._dirty.update({"curves", "heatmaps", "transfer"} | self.explain.keys)
-        while self._dirty:
-            self._redraw()
+        self._hidden_dirty.clear()
+        self._start_frame()
+        while self._frame:
+            self._draw_next(hidden_too=True)
         self.redraw_timer.stop()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        """A panel that became visible (its tab or dock shown) draws what it missed while hidden."""
+        if event.type() == QEvent.Type.Show:
+            for name in list(self._hidden_dirty):
+                if self._panel_widget(name) is watched:
+                    self._hidden_dirty.discard(name)
+                    self._mark(name)
+        return super().eventFilter(watched, event)
 
     # -- lifetime --------------------------------------------------------------------------------
     def cancel_jobs(self) -> None:

@@ -194,3 +194,22 @@ def test_the_window_paints_before_torch_loads_and_before_its_heavy_panels_are_bu
     assert result.returncode == 0, result.stderr[-2000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last == ("{'torch': False, 'jobs': False, 'heatmaps': False, 'cuda_interop': False} True True True"), last
+
+
+def test_a_panel_on_a_background_tab_is_drawn_when_shown_not_while_hidden(window, qtbot, monkeypatch):
+    """Redrawing the curves behind another tab delayed the visible panel's first rows (the decision
+    map's by 80 ms); they are drawn once their tab comes back, with everything they missed."""
+    drawn = []
+    original = window.curves.show_state
+    monkeypatch.setattr(window.curves, "show_state", lambda state, index: (drawn.append(state.filled),
+                                                                           original(state, index)))
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    assert not window.curves.isVisible()
+    window.controls.steps.setValue(41)  # a new sweep streams while the curves are hidden
+    qtbot.waitUntil(lambda: not window.runner.busy() and not window.redraw_timer.isActive(), timeout=30000)
+    qtbot.wait(50)
+    assert drawn == []
+    window.tabs.setCurrentWidget(window.curves)
+    qtbot.waitUntil(lambda: bool(drawn), timeout=5000)
+    assert drawn == [41]
+    assert len(window.curves.curves[0].getData()[0]) == 41

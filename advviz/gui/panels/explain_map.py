@@ -114,6 +114,7 @@ class DecisionMapPanel(ExplainPanel):
             x_range = (float(a[0]) - step_a / 2, float(a[-1]) + step_a / 2)
             y_range = (float(b[0]) - step_b / 2, float(b[-1]) + step_b / 2)
             self.plot.setRange(xRange=x_range, yRange=y_range, padding=0.02)
+            self.plot.vb.prepareForPaint()  # the new transform now, not during the paint (a second repaint)
         eps = max(min(self.cursor_eps, float(a[-1])), float(a[0]))
         self.markers.setData([
             {"pos": (0.0, 0.0), "symbol": "star", "brush": pg.mkBrush("w"), "pen": pg.mkPen("#000", width=1.5)},

@@ -110,6 +110,8 @@ class RobustnessPanel(ExplainPanel):
             models, columns = np.nonzero(np.isfinite(rows))
             self.fgsm_points[metric].setData(eps[columns], rows[models, columns],
                                         brush=[self._brush(int(index)) for index in models])
+        for plot in (self.error_plot, self.confidence_plot):
+            plot.vb.prepareForPaint()  # a new range's transform now, not during the paint (a second repaint)
         done = int(np.isfinite(state.error).sum())
         total = state.error.size
         text = (f"{header.samples} test images · ε from 0 to {eps[-1]:.3f} · "
