@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QSpinBox
 
@@ -74,6 +74,14 @@ class RobustnessPanel(ExplainPanel):
             self.curves[key] = curve
         return self.curves[key]
 
+    def _fill_legend(self, names: tuple[str, ...]) -> None:
+        if names != self._legend_names:  # the models changed again meanwhile: that call fills it
+            return
+        self.legend.clear()
+        for index, name in enumerate(names):
+            for attack, title in ROBUSTNESS_ATTACKS:
+                self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
+
     def _brush(self, index: int) -> QBrush:
         if index not in self._brushes:
             self._brushes[index] = pg.mkBrush(model_color(index))
@@ -88,12 +96,9 @@ class RobustnessPanel(ExplainPanel):
             self.shown.clear()
             for curve in self.curves.values():
                 curve.setData([], [])
-            if tuple(header.names) != self._legend_names:  # rebuilding the legend costs ~30 ms: on change only
-                self._legend_names = tuple(header.names)
-                self.legend.clear()
-                for index, name in enumerate(header.names):
-                    for attack, title in ROBUSTNESS_ATTACKS:
-                        self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
+            if tuple(header.names) != self._legend_names:  # rebuilding the legend costs ~20 ms: on change only,
+                self._legend_names = tuple(header.names)  # and in a turn of its own after the curves' paint
+                QTimer.singleShot(0, self, lambda names=self._legend_names: self._fill_legend(names))
             self._curve(0, "fgsm", "confidence")
             for plot in (self.error_plot, self.confidence_plot):
                 plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
