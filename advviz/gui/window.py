@@ -38,6 +38,23 @@ HEATMAP_DOCK_HEIGHT = 250
 USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` in the turn after ``window`` first paints, then removes itself. What must wait for
+    the first paint waits for it, not for a 0 ms timer set in __init__ (which fires ahead of it): the
+    heatmaps panel's construction and torch's import (which holds the GIL for long stretches)."""
+
+    def __init__(self, window: QMainWindow, then: Any) -> None:
+        super().__init__(window)
+        self.window, self.then = window, then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Paint:
+            self.window.removeEventFilter(self)
+            QTimer.singleShot(0, self.window, self.then)
+        return False
+
+
 class MainWindow(QMainWindow):
     def __init__(self, *, dataset: str = "mnist", autostart: bool = True) -> None:
         super().__init__()
@@ -82,17 +99,10 @@ class MainWindow(QMainWindow):
         install_menus(self)  # File/View menus: sessions, exports, animation, presentation, own models
         self._autostart = autostart
         self._painted = False
-
-    def event(self, event: QEvent) -> bool:  # noqa: D102 - Qt's name
-        handled = super().event(event)
-        if event.type() == QEvent.Type.Paint and not getattr(self, "_painted", True):
-            # after the first paint, not before: a 0 ms timer set in __init__ fires ahead of it, and
-            # the heavy panel or torch's import (which holds the GIL for long stretches) delayed it
-            self._painted = True
-            QTimer.singleShot(0, self, self._after_first_paint)
-        return handled
+        self._first_paint = _FirstPaint(self, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
+        self._painted = True
         _ = self.heatmaps
         if self._autostart:
             self.start_loading()
@@ -519,7 +529,9 @@ class MainWindow(QMainWindow):
         elif panel == "explain":
             self.explain.redraw(self._frame_explain)
         if self._frame:
-            QTimer.singleShot(0, self, self._draw_next)
+            # 1 ms, not 0: Qt 6 turns a 0 ms single shot into a posted event, run with the paints in the
+            # same turn, before any timer (the probe saw curves + heatmaps + both paints as one gap)
+            QTimer.singleShot(1, self, self._draw_next)
         elif self._dirty and not self.redraw_timer.isActive():
             self.redraw_timer.start()
 

@@ -98,7 +98,7 @@ class RobustnessPanel(ExplainPanel):
                 curve.setData([], [])
             if tuple(header.names) != self._legend_names:  # rebuilding the legend costs ~20 ms: on change only,
                 self._legend_names = tuple(header.names)  # and in a turn of its own after the curves' paint
-                QTimer.singleShot(0, self, lambda names=self._legend_names: self._fill_legend(names))
+                QTimer.singleShot(1, self, lambda names=self._legend_names: self._fill_legend(names))
             self._curve(0, "fgsm", "confidence")
             for plot in (self.error_plot, self.confidence_plot):
                 plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)

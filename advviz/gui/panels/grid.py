@@ -32,6 +32,8 @@ class TickGrid(pg.GraphicsObject):
             pen.setWidth(1)
             self.pens.append(pen)
         self.setZValue(plot.vb.childGroup.zValue() - 1)
+        self._lines_for: tuple | None = None
+        self._lines: list[list[QLineF]] = []
         plot.vb.sigRangeChanged.connect(lambda *_: self.update())
         plot.vb.sigResized.connect(lambda *_: (self.prepareGeometryChange(), self.update()))
 
@@ -39,8 +41,13 @@ class TickGrid(pg.GraphicsObject):
         return QRectF(self.plot.vb.rect())
 
     def lines(self) -> list[list[QLineF]]:
-        """The grid lines per tick level, in view (data) coordinates."""
+        """The grid lines per tick level, in view (data) coordinates (recomputed only when the range
+        or the size changed: most repaints are of new data in an unchanged range)."""
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        custom = tuple(id(getattr(self.plot.getAxis(name), "_tickLevels", None)) for name in ("bottom", "left"))
+        key = (x0, x1, y0, y1, self.plot.vb.width(), self.plot.vb.height(), custom)  # custom: setTicks
+        if key == self._lines_for:
+            return self._lines
         levels: list[list[QLineF]] = [[] for _ in ALPHAS]
         for name, low, high, pixels in (("bottom", x0, x1, self.plot.vb.width()),
                                         ("left", y0, y1, self.plot.vb.height())):
@@ -53,6 +60,7 @@ class TickGrid(pg.GraphicsObject):
                         levels[level].append(QLineF(value, y0, value, y1))
                     else:
                         levels[level].append(QLineF(x0, value, x1, value))
+        self._lines_for, self._lines = key, levels
         return levels
 
     def paint(self, painter: QPainter, *_: object) -> None:
