@@ -104,8 +104,8 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         self._painted = True
         _ = self.heatmaps
-        if self._autostart:
-            self.start_loading()
+        if self._autostart:  # a turn later: torch's import holds the GIL for long stretches
+            QTimer.singleShot(1, self, self.start_loading)
 
     @property
     def heatmaps(self) -> HeatmapsPanel:
