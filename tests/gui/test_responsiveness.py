@@ -37,13 +37,26 @@ def test_worker_threads_yield_the_cpu_but_the_gui_thread_keeps_its_priority(qtbo
     assert thread_niceness() == before == seen[1]
 
 
-def streamed_states(window):
-    """A fresh SweepState fed step by step from the core, as the worker would: (state, after each step)."""
+def fine_steps(window, steps: int = 1001, rows: int = 32):
+    """The core's sweep of the window's sample, its chunks cut into pieces of ``rows`` ε: how many
+    chunks the core yields depends on the chunk size its batching measured (64–256 per chunk)."""
     model = window.sweep_model()
     index = window.samples.current()
     x, y = window.data.x[index: index + 1], window.data.y[index: index + 1]
+    for step in sweep_steps(model, x, y, eps_grid(0.5, steps)):
+        if not isinstance(step, SweepChunk):
+            yield step
+            continue
+        for start in range(step.start, step.stop, rows):
+            stop = min(start + rows, step.stop)
+            yield SweepChunk(start=start, stop=stop, total=step.total,
+                             logits=step.logits[start - step.start: stop - step.start])
+
+
+def streamed_states(window):
+    """A fresh SweepState fed step by step, as the worker would: the state after each chunk."""
     state = SweepState(window.sweep.header)
-    for step in sweep_steps(model, x, y, eps_grid(0.5, 1001)):
+    for step in fine_steps(window):
         state.apply(step)
         if isinstance(step, SweepChunk):
             yield state
@@ -135,9 +148,7 @@ def test_curves_redraw_at_most_60_times_a_second_however_fast_steps_arrive(windo
     original = window.curves.show_state
     monkeypatch.setattr(window.curves, "show_state",
                         lambda state, index: (drawn.append(time.perf_counter()), original(state, index)))
-    model, index = window.sweep_model(), window.samples.current()
-    x, y = window.data.x[index: index + 1], window.data.y[index: index + 1]
-    steps = list(sweep_steps(model, x, y, eps_grid(0.5, 1001)))
+    steps = list(fine_steps(window))
     header = window.sweep.header
     window._sweep_step(SweepHeader(**{**header.__dict__}))
     started = time.perf_counter()
