@@ -107,7 +107,8 @@ def scene_data(view: Any) -> dict[str, np.ndarray]:
     data: dict[str, np.ndarray] = {}
     curves = images = 0
     for item in reversed(view.scene().items()):  # items() is top-most first
-        if isinstance(item, pg.PlotDataItem):
+        bare_curve = isinstance(item, pg.PlotCurveItem) and not isinstance(item.parentItem(), pg.PlotDataItem)
+        if isinstance(item, pg.PlotDataItem) or bare_curve:
             xs, ys = item.getData()
             if xs is None or len(xs) == 0:
                 continue

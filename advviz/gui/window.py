@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._dirty: set[str] = set()
         self._frame: list[str] = []  # panels of the frame being drawn, one per event-loop turn
         self._frame_started = 0.0  # perf_counter() when the last frame began
+        self._closed = False
         self._frame_explain: set[str] = set()
         self._hidden_dirty: set[str] = set()  # panels that changed while hidden: drawn when shown
         self.ready = False
@@ -485,6 +486,8 @@ class MainWindow(QMainWindow):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _mark(self, *panels: str) -> None:
+        if self._closed:
+            return
         self._dirty.update(panels)
         if not self.redraw_timer.isActive() and not self._frame:
             self._schedule_frame()
@@ -505,8 +508,10 @@ class MainWindow(QMainWindow):
 
     def _start_frame(self) -> None:
         self._frame_started = time.perf_counter()
-        explain = {name for name in self._dirty if name not in REDRAW_ORDER}
-        frame = [name for name in REDRAW_ORDER if name in self._dirty] + (["explain"] if explain else [])
+        explain = {name for name in self._dirty if name not in REDRAW_ORDER} | (
+            self._frame_explain if "explain" in self._frame else set())  # an unfinished frame carries over
+        dirty = self._dirty | set(self._frame)
+        frame = [name for name in REDRAW_ORDER if name in dirty] + (["explain"] if explain else [])
         # the panel of the tab in front first (its first rows are what the user waits for), docks after
         front = {self.curves: "curves", self.transfer_panel: "transfer"}.get(self.tabs.currentWidget(), "explain")
         self._frame = sorted(frame, key=lambda name: name != front)
@@ -527,6 +532,17 @@ class MainWindow(QMainWindow):
                 self._schedule_frame()
             return
         panel = self._frame.pop(0)
+        try:
+            self._draw(panel)
+        finally:  # a panel that fails to draw must not stop the others, now or later
+            if self._frame:
+                # 1 ms, not 0: Qt 6 turns a 0 ms single shot into a posted event, run with the paints in
+                # the same turn, before any timer (the probe saw curves + heatmaps + paints as one gap)
+                QTimer.singleShot(1, self, self._draw_next)
+            elif self._dirty and not self.redraw_timer.isActive():
+                self._schedule_frame()
+
+    def _draw(self, panel: str) -> None:
         if panel in ("curves", "heatmaps") and self.sweep is not None and self.sweep.started:
             index = self.cursor_index()
             if panel == "curves":
@@ -537,12 +553,6 @@ class MainWindow(QMainWindow):
             self.transfer_panel.show_state(self.transfer)
         elif panel == "explain":
             self.explain.redraw(self._frame_explain)
-        if self._frame:
-            # 1 ms, not 0: Qt 6 turns a 0 ms single shot into a posted event, run with the paints in the
-            # same turn, before any timer (the probe saw curves + heatmaps + both paints as one gap)
-            QTimer.singleShot(1, self, self._draw_next)
-        elif self._dirty and not self.redraw_timer.isActive():
-            self._schedule_frame()
 
     def redraw_now(self) -> None:
         """Draw everything pending immediately (screenshots, tests)."""
@@ -572,6 +582,9 @@ class MainWindow(QMainWindow):
         self.set_status("Cancelled.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self._closed = True  # a frame's pending turn or a late step must not restart the redraw timer
+        self._frame.clear()
+        self._dirty.clear()
         self.redraw_timer.stop()
         if not self.runner.shutdown():
             print("advviz: a job did not stop within 30 s", file=sys.stderr)

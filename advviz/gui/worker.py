@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 from collections.abc import Callable, Generator
 from typing import Any
@@ -31,14 +32,14 @@ def yield_cpu_to_gui() -> None:
     """Lower the calling worker thread's scheduling priority, once: on a machine with few cores a job's
     compute then waits for the GUI thread (painting, input) instead of starving it. Linux keeps a nice
     value per thread; elsewhere (or where it is refused) this does nothing."""
-    if not hasattr(os, "setpriority") or threading.current_thread() is threading.main_thread():
-        return  # never the GUI thread itself (tests run workers inline)
+    if not sys.platform.startswith("linux") or threading.current_thread() is threading.main_thread():
+        return  # elsewhere PRIO_PROCESS names a process, not a thread; never the GUI thread itself
     thread = threading.get_native_id()
     try:
         current = os.getpriority(os.PRIO_PROCESS, thread)
         if current < WORKER_NICENESS:
             os.setpriority(os.PRIO_PROCESS, thread, WORKER_NICENESS)
-    except OSError:
+    except (OSError, OverflowError, ValueError):  # a scheduling nicety: never a reason for a job to fail
         pass
 
 

@@ -224,3 +224,95 @@ def test_a_panel_on_a_background_tab_is_drawn_when_shown_not_while_hidden(window
     qtbot.waitUntil(lambda: bool(drawn), timeout=5000)
     assert drawn == [41]
     assert len(window.curves.curves[0].getData()[0]) == 41
+
+
+# -- regressions found in review ------------------------------------------------------------------------
+def test_a_panel_that_fails_to_draw_does_not_stop_the_others(window, qtbot, monkeypatch):
+    original, failures = window.curves.show_state, []
+
+    def fail_once(state, index):
+        if not failures:
+            failures.append(True)
+            raise RuntimeError("drawing failed")
+        original(state, index)
+
+    drawn = []
+    monkeypatch.setattr(window.curves, "show_state", fail_once)
+    monkeypatch.setattr(window.heatmaps, "show_state", lambda state, index: drawn.append("heatmaps"))
+    with qtbot.captureExceptions() as exceptions:  # the failure surfaces, but does not stop drawing
+        window._mark("curves", "heatmaps")
+        qtbot.waitUntil(lambda: drawn == ["heatmaps"], timeout=2000)
+        window._mark("heatmaps")
+        qtbot.waitUntil(lambda: drawn == ["heatmaps", "heatmaps"], timeout=2000)
+    assert [str(error) for _, error, _ in exceptions] == ["drawing failed"]
+
+
+def test_switching_to_probabilities_while_streaming_rescales_at_once(window):
+    curves, view = window.curves, window.curves.plot.vb
+    for count, state in enumerate(streamed_states(window)):
+        curves.show_state(state, 0)
+        if count == 3:
+            break
+    curves.probabilities.setChecked(True)
+    curves.show_state(state, 0)
+    low, high = view.viewRange()[1]
+    assert -0.5 < low <= 0.0 and 1.0 <= high < 1.5
+
+
+def test_panning_only_epsilon_keeps_the_logit_axis_automatic(window):
+    curves, view = window.curves, window.curves.plot.vb
+    states = streamed_states(window)
+    curves.show_state(next(states), 0)
+    view.setXRange(-0.2, 0.3, padding=0)  # what an ε-only drag does, then pyqtgraph's signal
+    view.sigRangeChangedManually.emit([True, True])
+    for state in states:
+        curves.show_state(state, 0)
+        low, high = view.viewRange()[1]
+        shown = state.logits[:state.filled]
+        assert low <= np.nanmin(shown) and np.nanmax(shown) <= high
+
+
+def test_grid_follows_ticks_set_by_hand(qtbot):
+    import pyqtgraph as pg
+
+    from advviz.gui.panels.explain_common import style_plot
+    from advviz.gui.panels.grid import TickGrid
+
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    plot = style_plot(view.addPlot())
+    plot.plot([0, 1, 2], [0, 1, 0])
+    plot.getAxis("bottom").setTicks([[(0.0, "cat"), (2.0, "dog")]])
+    view.resize(400, 300)
+    view.show()
+    grid = next(item for item in plot.vb.childItems() if isinstance(item, TickGrid))
+    vertical = sorted(line.x1() for line in grid.lines()[0] if line.x1() == line.x2())
+    assert vertical == [0.0, 2.0]
+
+
+def test_heatmap_captions_come_back_after_clear(window):
+    heatmaps = window.heatmaps
+    index = window.sweep.index_of(0.25)
+    heatmaps.show_state(window.sweep, index)
+    captions = {key: cell.caption.text for key, cell in heatmaps.cells.items()}
+    heatmaps.clear()
+    heatmaps.show_state(window.sweep, index)
+    assert {key: cell.caption.text for key, cell in heatmaps.cells.items()} == captions
+    assert all(captions.values())
+
+
+def test_robustness_panel_exports_its_curves(qtbot):
+    from advviz.gui.explanations import RobustnessHeader, RobustnessState
+    from advviz.gui.export import scene_data
+    from advviz.gui.panels.explain_robustness import RobustnessPanel
+
+    panel = RobustnessPanel()
+    qtbot.addWidget(panel)
+    state = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
+    state.error[:] = 0.5
+    state.confidence[:] = 0.75
+    panel.show_state(state)
+    data = scene_data(panel.view)
+    curves = [key for key in data if key.endswith("_y")]
+    assert len(curves) == 8  # 2 models × (FGSM, random sign) × (error, confidence)
+    assert all(np.allclose(data[key], 0.5) or np.allclose(data[key], 0.75) for key in curves)

@@ -48,7 +48,7 @@ class CurvesPanel(QWidget):
         self.plot.getAxis("left").setStyle(autoReduceTextSpace=False)
         # While a sweep streams, the panel sets the logit range itself, growing it with headroom:
         # pyqtgraph's auto-range would rescan every curve and move the axes at each new extreme.
-        self._streaming_range: tuple[object, float, float] | None = None  # (sweep state, low, high)
+        self._streaming_range: tuple[object, bool, float, float] | None = None  # (state, probabilities?, low, high)
         self._auto_y = True  # the user has not zoomed or panned the logit axis since auto-range was on
         self.plot.vb.sigRangeChangedManually.connect(self._user_moved_range)
         self._set_axis_labels(probabilities=False, norm="L∞")
@@ -207,6 +207,12 @@ class CurvesPanel(QWidget):
         self.plot.vb.prepareForPaint()
 
     def _user_moved_range(self, *_: object) -> None:
+        """A drag or wheel: the logit range is the user's from now on — unless only ε moved (pyqtgraph
+        says which axes may move, not which did)."""
+        low, high = self.plot.vb.viewRange()[1]
+        current = self._streaming_range
+        if current is not None and np.isclose(low, current[2]) and np.isclose(high, current[3]):
+            return
         self._auto_y = False
         self._streaming_range = None
 
@@ -227,12 +233,13 @@ class CurvesPanel(QWidget):
             return
         low, high = float(finite.min()), float(finite.max())
         current = self._streaming_range
-        if current is not None and current[0] is state:
-            if current[1] <= low and high <= current[2]:
+        quantity = self.probabilities.isChecked()  # logits and probabilities need their own ranges
+        if current is not None and current[0] is state and current[1] == quantity:
+            if current[2] <= low and high <= current[3]:
                 return
-            low, high = min(low, current[1]), max(high, current[2])
+            low, high = min(low, current[2]), max(high, current[3])
         headroom = 0.25 * max(high - low, 1e-3)
-        self._streaming_range = (state, low - headroom, high + headroom)
+        self._streaming_range = (state, quantity, low - headroom, high + headroom)
         view.disableAutoRange(axis=pg.ViewBox.YAxis)
         view.setYRange(low - headroom, high + headroom, padding=0)
 

@@ -44,8 +44,8 @@ class TickGrid(pg.GraphicsObject):
         """The grid lines per tick level, in view (data) coordinates (recomputed only when the range
         or the size changed: most repaints are of new data in an unchanged range)."""
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
-        custom = tuple(id(getattr(self.plot.getAxis(name), "_tickLevels", None)) for name in ("bottom", "left"))
-        key = (x0, x1, y0, y1, self.plot.vb.width(), self.plot.vb.height(), custom)  # custom: setTicks
+        custom = tuple(_custom_ticks(self.plot.getAxis(name)) for name in ("bottom", "left"))
+        key = (x0, x1, y0, y1, self.plot.vb.width(), self.plot.vb.height(), custom)
         if key == self._lines_for:
             return self._lines
         levels: list[list[QLineF]] = [[] for _ in ALPHAS]
@@ -54,7 +54,10 @@ class TickGrid(pg.GraphicsObject):
             axis = self.plot.getAxis(name)
             if not axis.isVisible() or pixels <= 0:
                 continue
-            for level, (_, values) in enumerate(axis.tickValues(low, high, pixels)[:len(ALPHAS)]):
+            custom = _custom_ticks(axis)
+            ticks = ([(None, values) for values in custom] if custom is not None
+                     else [(spacing, values) for spacing, values in axis.tickValues(low, high, pixels)])
+            for level, (_, values) in enumerate(ticks[:len(ALPHAS)]):
                 for value in values:
                     if name == "bottom":
                         levels[level].append(QLineF(value, y0, value, y1))
@@ -70,6 +73,14 @@ class TickGrid(pg.GraphicsObject):
             if lines:
                 painter.setPen(pen)
                 painter.drawLines([to_box.map(line) for line in lines])
+
+
+def _custom_ticks(axis: pg.AxisItem) -> tuple[tuple[float, ...], ...] | None:
+    """The tick positions an axis was given with ``setTicks`` (per level), or None for automatic ticks."""
+    levels = getattr(axis, "_tickLevels", None)  # where pyqtgraph keeps setTicks' argument
+    if not levels:
+        return None
+    return tuple(tuple(float(value) for value, _ in level) for level in levels)
 
 
 def add_grid(plot: pg.PlotItem) -> TickGrid:

@@ -137,6 +137,7 @@ class HeatmapsPanel(QWidget):
         self._apply_texts()
         self.shown.clear()
         self._looks.clear()
+        self._measured_texts = None  # the labels were emptied: the next texts must be set again
 
     # -- fitting the width: full titles and one-line captions where they fit, short ones otherwise ----------
     def _caption(self, key: str, text: str) -> None:
