@@ -9,7 +9,6 @@ accumulated into :mod:`advviz.gui.state` objects and drawn by a coalescing timer
 from __future__ import annotations
 
 import sys
-import time
 import traceback
 from typing import Any
 
@@ -23,6 +22,7 @@ from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
 from advviz.gui.explain_controller import ExplanationsController
 from advviz.gui.menus import install as install_menus
+from advviz.gui.redraw import GROUP, RedrawScheduler
 from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
@@ -31,7 +31,6 @@ from advviz.gui.state import SweepState, TransferState
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
 
-REDRAW_MS = 16  # ≤ 60 Hz
 HEATMAP_DOCK = "Perturbation at the cursor ε"
 REDRAW_ORDER = ("curves", "heatmaps", "transfer")  # then the explanation panels
 CONTROLS_DOCK_WIDTH = 290
@@ -73,12 +72,6 @@ class MainWindow(QMainWindow):
         self.transfer: TransferState | None = None
         self.progress: dict[str, jobs.Progress] = {}
         self._grid_key: str | None = None
-        self._dirty: set[str] = set()
-        self._frame: list[str] = []  # panels of the frame being drawn, one per event-loop turn
-        self._frame_started = 0.0  # perf_counter() when the last frame began
-        self._closed = False
-        self._frame_explain: set[str] = set()
-        self._hidden_dirty: set[str] = set()  # panels that changed while hidden: drawn when shown
         self.ready = False
         self._idle_text = "Ready."
 
@@ -87,15 +80,14 @@ class MainWindow(QMainWindow):
         self.curves = CurvesPanel()
         self._heatmaps: HeatmapsPanel | None = None  # built after the first paint (see heatmaps)
         self.transfer_panel = TransferPanel()
+        self.redraw = RedrawScheduler(self, order=REDRAW_ORDER, widget_of=self._panel_widget,
+                                      front=self._front_panel, draw=self._draw)
+        self.redraw_timer = self.redraw.timer
         for panel in (self.curves, self.transfer_panel):
-            panel.installEventFilter(self)
+            self.redraw.watch(panel)
         self._build_layout()
         self._connect()
         self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
-        self.redraw_timer = QTimer(self)
-        self.redraw_timer.setSingleShot(True)
-        self.redraw_timer.setInterval(REDRAW_MS)
-        self.redraw_timer.timeout.connect(self._redraw)
         self.controls.setEnabled(False)
         self.samples.setEnabled(False)
         self.set_status("Loading PyTorch…")
@@ -117,7 +109,7 @@ class MainWindow(QMainWindow):
         panel with nothing to show until torch has loaded."""
         if self._heatmaps is None:
             self._heatmaps = HeatmapsPanel()
-            self._heatmaps.installEventFilter(self)
+            self.redraw.watch(self._heatmaps)
             self.findChild(QDockWidget, HEATMAP_DOCK).setWidget(self._heatmaps)
             self._mark("heatmaps")
         return self._heatmaps
@@ -486,61 +478,13 @@ class MainWindow(QMainWindow):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _mark(self, *panels: str) -> None:
-        if self._closed:
-            return
-        self._dirty.update(panels)
-        if not self.redraw_timer.isActive() and not self._frame:
-            self._schedule_frame()
-
-    def _schedule_frame(self) -> None:
-        """The next frame REDRAW_MS after the last one started, or at once after a quiet spell: the
-        rate stays ≤ 60 Hz while jobs stream, and a click's first results are not held back 16 ms."""
-        elapsed_ms = (time.perf_counter() - self._frame_started) * 1000
-        self.redraw_timer.start(max(1, int(REDRAW_MS - elapsed_ms)))
-
-    def _redraw(self) -> None:
-        """Start a frame (at most every REDRAW_MS): take every dirty panel, and draw them one per turn
-        of the event loop (see _draw_next), so input, timers and the paints get in between — the
-        curves and heatmaps drawn together after one step held the main thread 60–90 ms on two
-        cores. Panels marked during a frame wait for the next one, so none redraws above 60 Hz."""
-        self._start_frame()
-        self._draw_next()
-
-    def _start_frame(self) -> None:
-        self._frame_started = time.perf_counter()
-        explain = {name for name in self._dirty if name not in REDRAW_ORDER} | (
-            self._frame_explain if "explain" in self._frame else set())  # an unfinished frame carries over
-        dirty = self._dirty | set(self._frame)
-        frame = [name for name in REDRAW_ORDER if name in dirty] + (["explain"] if explain else [])
-        # the panel of the tab in front first (its first rows are what the user waits for), docks after
-        front = {self.curves: "curves", self.transfer_panel: "transfer"}.get(self.tabs.currentWidget(), "explain")
-        self._frame = sorted(frame, key=lambda name: name != front)
-        self._frame_explain = explain
-        self._dirty = set()
+        self.redraw.mark(*panels)
 
     def _panel_widget(self, name: str) -> QWidget:
         return {"curves": self.curves, "heatmaps": self.heatmaps, "transfer": self.transfer_panel}[name]
 
-    def _draw_next(self, *, hidden_too: bool = False) -> None:
-        # a panel on a tab in the background is drawn when it is shown (eventFilter), not now: the
-        # sweep's curves redrawn behind the decision map's tab delayed the map's first rows by 80 ms
-        while self._frame and not hidden_too and self._frame[0] in REDRAW_ORDER \
-                and not self._panel_widget(self._frame[0]).isVisible():
-            self._hidden_dirty.add(self._frame.pop(0))
-        if not self._frame:
-            if self._dirty and not self.redraw_timer.isActive():
-                self._schedule_frame()
-            return
-        panel = self._frame.pop(0)
-        try:
-            self._draw(panel)
-        finally:  # a panel that fails to draw must not stop the others, now or later
-            if self._frame:
-                # 1 ms, not 0: Qt 6 turns a 0 ms single shot into a posted event, run with the paints in
-                # the same turn, before any timer (the probe saw curves + heatmaps + paints as one gap)
-                QTimer.singleShot(1, self, self._draw_next)
-            elif self._dirty and not self.redraw_timer.isActive():
-                self._schedule_frame()
+    def _front_panel(self) -> str:
+        return {self.curves: "curves", self.transfer_panel: "transfer"}.get(self.tabs.currentWidget(), GROUP)
 
     def _draw(self, panel: str) -> None:
         if panel in ("curves", "heatmaps") and self.sweep is not None and self.sweep.started:
@@ -551,27 +495,12 @@ class MainWindow(QMainWindow):
                 self.heatmaps.show_state(self.sweep, index)
         elif panel == "transfer" and self.transfer is not None:
             self.transfer_panel.show_state(self.transfer)
-        elif panel == "explain":
-            self.explain.redraw(self._frame_explain)
+        elif panel == GROUP:
+            self.explain.redraw(self.redraw.group_keys)
 
     def redraw_now(self) -> None:
         """Draw everything pending immediately (screenshots, tests)."""
-        self.redraw_timer.stop()
-        self._dirty.update({"curves", "heatmaps", "transfer"} | self.explain.keys)
-        self._hidden_dirty.clear()
-        self._start_frame()
-        while self._frame:
-            self._draw_next(hidden_too=True)
-        self.redraw_timer.stop()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        """A panel that became visible (its tab or dock shown) draws what it missed while hidden."""
-        if event.type() == QEvent.Type.Show:
-            for name in list(self._hidden_dirty):
-                if self._panel_widget(name) is watched:
-                    self._hidden_dirty.discard(name)
-                    self._mark(name)
-        return super().eventFilter(watched, event)
+        self.redraw.flush({"curves", "heatmaps", "transfer"} | self.explain.keys)
 
     # -- lifetime --------------------------------------------------------------------------------
     def cancel_jobs(self) -> None:
@@ -582,10 +511,7 @@ class MainWindow(QMainWindow):
         self.set_status("Cancelled.")
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        self._closed = True  # a frame's pending turn or a late step must not restart the redraw timer
-        self._frame.clear()
-        self._dirty.clear()
-        self.redraw_timer.stop()
+        self.redraw.close()
         if not self.runner.shutdown():
             print("advviz: a job did not stop within 30 s", file=sys.stderr)
         super().closeEvent(event)

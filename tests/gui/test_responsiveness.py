@@ -142,7 +142,7 @@ def test_curves_redraw_at_most_60_times_a_second_however_fast_steps_arrive(windo
 
     from advviz.core.sweep import SweepStart
     from advviz.gui.jobs import SweepHeader
-    from advviz.gui.window import REDRAW_MS
+    from advviz.gui.redraw import REDRAW_MS
 
     drawn = []
     original = window.curves.show_state
