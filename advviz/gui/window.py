@@ -41,17 +41,27 @@ USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "File
 class _FirstPaint(QObject):
     """Calls ``then`` in the turn after ``window`` first paints, then removes itself. What must wait for
     the first paint waits for it, not for a 0 ms timer set in __init__ (which fires ahead of it): the
-    heatmaps panel's construction and torch's import (which holds the GIL for long stretches)."""
+    heatmaps panel's construction and torch's import (which holds the GIL for long stretches). A window
+    that is not painted within FALLBACK_MS (hidden, minimized, covered) goes on all the same."""
+
+    FALLBACK_MS = 1500
 
     def __init__(self, window: QMainWindow, then: Any) -> None:
         super().__init__(window)
         self.window, self.then = window, then
+        self.done = False
         window.installEventFilter(self)
+        QTimer.singleShot(self.FALLBACK_MS, self, self._fire)
+
+    def _fire(self) -> None:
+        if not self.done:
+            self.done = True
+            self.window.removeEventFilter(self)
+            self.then()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Type.Paint:
-            self.window.removeEventFilter(self)
-            QTimer.singleShot(0, self.window, self.then)
+        if watched is self.window and event.type() == QEvent.Type.Paint and not self.done:
+            QTimer.singleShot(0, self, self._fire)
         return False
 
 

@@ -316,3 +316,16 @@ def test_robustness_panel_exports_its_curves(qtbot):
     curves = [key for key in data if key.endswith("_y")]
     assert len(curves) == 8  # 2 models × (FGSM, random sign) × (error, confidence)
     assert all(np.allclose(data[key], 0.5) or np.allclose(data[key], 0.75) for key in curves)
+
+
+def test_a_window_that_is_never_painted_still_loads(qtbot):
+    """The start-up waits for the first paint, but not forever: a window hidden or minimized at launch."""
+    from advviz.gui.window import MainWindow
+
+    window = MainWindow(autostart=True)  # never shown
+    qtbot.addWidget(window)
+    try:
+        qtbot.waitUntil(lambda: window.ready and not window.runner.busy(), timeout=60000)
+        assert window.sweep is not None and window.sweep.complete
+    finally:
+        window.close()
