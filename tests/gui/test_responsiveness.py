@@ -312,6 +312,7 @@ def test_robustness_panel_exports_its_curves(qtbot):
     state.error[:] = 0.5
     state.confidence[:] = 0.75
     panel.show_state(state)
+    qtbot.wait(20)  # the second plot of a first result is drawn a turn later
     data = scene_data(panel.view)
     curves = [key for key in data if key.endswith("_y")]
     assert len(curves) == 8  # 2 models × (FGSM, random sign) × (error, confidence)

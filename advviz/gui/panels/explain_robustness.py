@@ -56,6 +56,7 @@ class RobustnessPanel(ExplainPanel):
         self.state: RobustnessState | None = None
         self._legend_names: tuple[str, ...] = ()
         self._brushes: dict[int, QBrush] = {}
+        self._ranged: dict[str, RobustnessState] = {}  # the state each plot's ε range was set for
 
     def clear(self, message: str) -> None:
         super().clear(message)
@@ -82,6 +83,25 @@ class RobustnessPanel(ExplainPanel):
             for attack, title in ROBUSTNESS_ATTACKS:
                 self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
 
+    def _show_metric(self, state: RobustnessState, metric: str) -> None:
+        """One plot (``metric`` "error" or "confidence"): every model's two curves and FGSM's points."""
+        eps = np.asarray(state.header.eps)
+        values = state.error if metric == "error" else state.confidence
+        plot = self.error_plot if metric == "error" else self.confidence_plot
+        if self._ranged.get(metric) is not state:
+            self._ranged[metric] = state
+            plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
+        for index in range(len(state.header.names)):
+            for a, (attack, _) in enumerate(ROBUSTNESS_ATTACKS):
+                row = values[index, a]
+                done = np.isfinite(row)
+                self._curve(index, attack, metric).setData(eps[done], row[done])
+        rows = values[:, [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")]  # (models, ε)
+        models, columns = np.nonzero(np.isfinite(rows))
+        self.fgsm_points[metric].setData(eps[columns], rows[models, columns],
+                                         brush=[self._brush(int(index)) for index in models])
+        plot.vb.prepareForPaint()  # a new range's transform now, not during the paint (a second repaint)
+
     def _brush(self, index: int) -> QBrush:
         if index not in self._brushes:
             self._brushes[index] = pg.mkBrush(model_color(index))
@@ -91,7 +111,6 @@ class RobustnessPanel(ExplainPanel):
         fresh = state is not self.state
         self.state = state
         header = state.header
-        eps = np.asarray(header.eps)
         if fresh:
             self.shown.clear()
             for curve in self.curves.values():
@@ -99,24 +118,16 @@ class RobustnessPanel(ExplainPanel):
             if tuple(header.names) != self._legend_names:  # rebuilding the legend costs ~20 ms: on change only,
                 self._legend_names = tuple(header.names)  # and in a turn of its own after the curves' paint
                 QTimer.singleShot(1, self, lambda names=self._legend_names: self._fill_legend(names))
-            self._curve(0, "fgsm", "confidence")
-            for plot in (self.error_plot, self.confidence_plot):
-                plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
-        for index in range(len(header.names)):
+        for index, name in enumerate(header.names):
             for a, (attack, _) in enumerate(ROBUSTNESS_ATTACKS):
-                for metric, values in (("error", state.error), ("confidence", state.confidence)):
-                    row = values[index, a]
-                    done = np.isfinite(row)
-                    self._curve(index, attack, metric).setData(eps[done], row[done])
-                    self.shown[f"{header.names[index]}/{attack}/{metric}"] = row
-        fgsm = [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")
-        for metric, values in (("error", state.error), ("confidence", state.confidence)):
-            rows = values[:, fgsm]  # (models, ε)
-            models, columns = np.nonzero(np.isfinite(rows))
-            self.fgsm_points[metric].setData(eps[columns], rows[models, columns],
-                                        brush=[self._brush(int(index)) for index in models])
-        for plot in (self.error_plot, self.confidence_plot):
-            plot.vb.prepareForPaint()  # a new range's transform now, not during the paint (a second repaint)
+                self.shown[f"{name}/{attack}/error"] = state.error[index, a]
+                self.shown[f"{name}/{attack}/confidence"] = state.confidence[index, a]
+        self._show_metric(state, "error")
+        if fresh:  # a new range on both plots: the second plot's repaint in the next turn, not this one
+            QTimer.singleShot(1, self, lambda: self.state is state and self._show_metric(state, "confidence"))
+        else:
+            self._show_metric(state, "confidence")
+        eps = np.asarray(header.eps)
         done = int(np.isfinite(state.error).sum())
         total = state.error.size
         text = (f"{header.samples} test images · ε from 0 to {eps[-1]:.3f} · "
