@@ -5,7 +5,8 @@ them one per turn, the panel of the tab in front first, so input, timers and pai
 the curves and heatmaps drawn together after one step held the main thread 60–90 ms on two cores.
 Panels marked during a frame wait for the next one, so none redraws above 60 Hz; a frame after a
 quiet spell starts at once, so a click's first results are not held back. A panel hidden behind
-another tab or dock is not drawn; it is remembered and drawn when shown.
+another tab or dock is not drawn; it is remembered and drawn when shown. :class:`FirstPaint` holds
+back what must not delay the window's first paint.
 """
 
 from __future__ import annotations
@@ -114,3 +115,30 @@ class RedrawScheduler(QObject):
                 QTimer.singleShot(1, self, self._draw_next)
             elif self.dirty and not self.timer.isActive():
                 self._schedule()
+
+
+class FirstPaint(QObject):
+    """Calls ``then`` in the turn after ``window`` first paints, then removes itself. What must wait for
+    the first paint waits for it, not for a 0 ms timer set in __init__ (which fires ahead of it): the
+    heatmaps panel's construction and torch's import (which holds the GIL for long stretches). A window
+    that is not painted within FALLBACK_MS (hidden, minimized, covered) goes on all the same."""
+
+    FALLBACK_MS = 1500
+
+    def __init__(self, window: QWidget, then: Callable[[], None]) -> None:
+        super().__init__(window)
+        self.window, self.then = window, then
+        self.done = False
+        window.installEventFilter(self)
+        QTimer.singleShot(self.FALLBACK_MS, self, self._fire)
+
+    def _fire(self) -> None:
+        if not self.done:
+            self.done = True
+            self.window.removeEventFilter(self)
+            self.then()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.window and event.type() == QEvent.Type.Paint and not self.done:
+            QTimer.singleShot(0, self, self._fire)
+        return False

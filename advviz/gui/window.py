@@ -12,7 +12,7 @@ import sys
 import traceback
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QProgressBar, QPushButton,
                                QScrollArea, QTabWidget, QWidget)
@@ -22,7 +22,7 @@ from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
 from advviz.gui.explain_controller import ExplanationsController
 from advviz.gui.menus import install as install_menus
-from advviz.gui.redraw import GROUP, RedrawScheduler
+from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
 from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
@@ -36,33 +36,6 @@ REDRAW_ORDER = ("curves", "heatmaps", "transfer")  # then the explanation panels
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250
 USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
-
-
-class _FirstPaint(QObject):
-    """Calls ``then`` in the turn after ``window`` first paints, then removes itself. What must wait for
-    the first paint waits for it, not for a 0 ms timer set in __init__ (which fires ahead of it): the
-    heatmaps panel's construction and torch's import (which holds the GIL for long stretches). A window
-    that is not painted within FALLBACK_MS (hidden, minimized, covered) goes on all the same."""
-
-    FALLBACK_MS = 1500
-
-    def __init__(self, window: QMainWindow, then: Any) -> None:
-        super().__init__(window)
-        self.window, self.then = window, then
-        self.done = False
-        window.installEventFilter(self)
-        QTimer.singleShot(self.FALLBACK_MS, self, self._fire)
-
-    def _fire(self) -> None:
-        if not self.done:
-            self.done = True
-            self.window.removeEventFilter(self)
-            self.then()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if watched is self.window and event.type() == QEvent.Type.Paint and not self.done:
-            QTimer.singleShot(0, self, self._fire)
-        return False
 
 
 class MainWindow(QMainWindow):
@@ -103,20 +76,17 @@ class MainWindow(QMainWindow):
         self.set_status("Loading PyTorch…")
         install_menus(self)  # File/View menus: sessions, exports, animation, presentation, own models
         self._autostart = autostart
-        self._painted = False
-        self._first_paint = _FirstPaint(self, self._after_first_paint)
+        self._first_paint = FirstPaint(self, self._after_first_paint)
 
     def _after_first_paint(self) -> None:
-        self._painted = True
         _ = self.heatmaps
         if self._autostart:  # a turn later: torch's import holds the GIL for long stretches
             QTimer.singleShot(1, self, self.start_loading)
 
     @property
     def heatmaps(self) -> HeatmapsPanel:
-        """The heatmaps panel, built at first use or just after the first paint: its eight pyqtgraph
-        plots (images and colour bars) took 200 ms, a sixth of the time to the first paint, for a
-        panel with nothing to show until torch has loaded."""
+        """The heatmaps panel, built at first use or after the first paint (its eight pyqtgraph plots
+        took 200 ms, for a panel with nothing to show until torch has loaded)."""
         if self._heatmaps is None:
             self._heatmaps = HeatmapsPanel()
             self.redraw.watch(self._heatmaps)
