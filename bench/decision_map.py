@@ -28,6 +28,7 @@ import _common  # noqa: F401  (puts the checkout on sys.path)
 from _common import (bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine,
                      multiply_adds, print_table, ratio, seconds)
 
+from advviz.core import batching
 from advviz.core.data import load_dataset
 from advviz.core.decision_map import MapRows, decision_map_steps, orthogonal_sign_direction
 from advviz.core.zoo import load_model
@@ -74,13 +75,10 @@ def main() -> int:
     first_rows: list[float] = []
     peer_threads = budget if args.default_threads else threads
 
-    def at_peer_threads(fn):  # noqa: ANN001, ANN202
+    def at_peer_threads(fn):  # noqa: ANN001, ANN202 - the thread count the other benchmarks give peers
         def run() -> object:
-            torch.set_num_threads(peer_threads)
-            try:
+            with batching._threads(peer_threads):
                 return fn()
-            finally:
-                torch.set_num_threads(budget)
         return run
 
     peers = {
