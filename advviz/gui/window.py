@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.runner = JobRunner(self)
         self.runner.jobsChanged.connect(self._update_status)
         self.runner.jobProducing.connect(self._job_producing)
+        self.runner.front = self._front_slot
         self._error_source: str | None = None  # the job slot whose failure the message line shows
         self.data: jobs.DataLoaded | None = None
         self.dataset = dataset  # the zoo data set whose models are listed
@@ -465,6 +466,14 @@ class MainWindow(QMainWindow):
 
     def _front_panel(self) -> str:
         return {self.curves: "curves", self.transfer_panel: "transfer"}.get(self.tabs.currentWidget(), GROUP)
+
+    def _front_slot(self) -> str | None:
+        """The job slot whose results the tab in front shows (it gets a head start on the CPU)."""
+        front = self._front_panel()
+        if front == GROUP:
+            key = self.explain.visible()
+            return None if key is None else f"explain-{key}"
+        return {"curves": "sweep"}.get(front, front)
 
     def _draw(self, panel: str) -> None:
         if panel in ("curves", "heatmaps") and self.sweep is not None and self.sweep.started:

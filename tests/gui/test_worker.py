@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtCore import QObject, Signal
 
-from advviz.gui.worker import GeneratorWorker, JobRunner
+from advviz.gui.worker import FrontFirst, GeneratorWorker, JobRunner
 
 
 def test_runtime_error_reaches_errored():
@@ -64,6 +64,61 @@ def test_runner_drops_steps_of_replaced_job(qtbot):
     qtbot.waitUntil(lambda: not runner.busy(), timeout=10000)
     assert seen[count_old:] == [("new", 0)]
     assert runner.shutdown(1000)
+
+
+def stamped_steps(stamps: list[float], count: int, pause: float):
+    """A job of ``count`` steps of ``pause`` seconds that records when each step finished."""
+    for index in range(count):
+        time.sleep(pause)
+        stamps.append(time.monotonic())
+        yield index
+
+
+def front_job_runner(monkeypatch, head_start_ms: int) -> tuple[JobRunner, list[float]]:
+    """A runner whose front slot is "map", with a background "sweep" job already streaming."""
+    monkeypatch.setattr(FrontFirst, "FRONT_FIRST_MS", head_start_ms)
+    runner = JobRunner()
+    runner.front = lambda: "map"
+    background: list[float] = []
+    runner.start("sweep", stamped_steps, background, 2000, 0.001)
+    return runner, background
+
+
+def test_other_jobs_wait_while_the_front_job_starts_and_go_on_when_it_ends(qtbot, monkeypatch):
+    runner, background = front_job_runner(monkeypatch, head_start_ms=3000)
+    qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
+    front: list[float] = []
+    began = time.monotonic()
+    runner.start("map", stamped_steps, front, 5, 0.008)
+    qtbot.waitUntil(lambda: len(front) == 5, timeout=5000)
+    # a background step under way when the map started may finish; none starts after it
+    assert [t for t in background if began + 0.015 < t < front[-1]] == []
+    qtbot.waitUntil(lambda: background[-1] > front[-1], timeout=1000)  # the map ended: no 3 s wait
+    assert runner.shutdown(2000)
+
+
+def test_the_head_start_is_bounded(qtbot, monkeypatch):
+    runner, background = front_job_runner(monkeypatch, head_start_ms=60)
+    qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
+    front: list[float] = []
+    began = time.monotonic()
+    runner.start("map", stamped_steps, front, 100, 0.005)  # ≥ 0.5 s of work
+    qtbot.waitUntil(lambda: any(t > began + 0.06 for t in background), timeout=5000)
+    assert len(front) < 100  # the background job went on while the front job still ran
+    assert runner.shutdown(2000)
+
+
+def test_a_waiting_job_that_is_cancelled_stops_at_once(qtbot, monkeypatch):
+    runner, background = front_job_runner(monkeypatch, head_start_ms=5000)
+    qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
+    runner.start("map", stamped_steps, [], 1000, 0.005)
+    held = runner._current["sweep"].worker
+    qtbot.wait(50)
+    cancelled = time.monotonic()
+    runner.cancel("sweep")
+    qtbot.waitUntil(lambda: not held.running, timeout=2000)  # not after the map's 5 s head start
+    assert time.monotonic() - cancelled < 1.0
+    assert runner.shutdown(2000)
 
 
 def test_pyside_signal_emit_does_not_leak_references():
