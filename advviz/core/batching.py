@@ -151,20 +151,30 @@ def _runner(model: nn.Module, sample_shape: tuple[int, ...], device: torch.devic
 
 def _time_pass(run: Callable[[torch.Tensor], torch.Tensor], probe: torch.Tensor, chunk: int, threads: int,
                device: torch.device, *, repeats: int = 1, give_up: float = float("inf")) -> float:
-    """Seconds for one pass over ``probe`` in chunks (best of ``repeats``); ``inf`` once past ``give_up``."""
+    """Seconds for one pass over ``probe`` in chunks (best of ``repeats``); ``inf`` once past ``give_up``
+    or when a chunk runs out of memory (a chunk size that does not fit is not a candidate)."""
     best = float("inf")
-    with _threads(threads), torch.inference_mode():
-        run(probe[:chunk])  # warm-up: allocator, kernels, oneDNN primitives for this shape
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for begin in range(0, len(probe), chunk):
-                run(probe[begin: begin + chunk])
-                if time.perf_counter() - start > give_up:
-                    return float("inf")
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
-            best = min(best, time.perf_counter() - start)
+    try:
+        with _threads(threads), torch.inference_mode():
+            run(probe[:chunk])  # warm-up: allocator, kernels, oneDNN primitives for this shape
+            for _ in range(repeats):
+                start = time.perf_counter()
+                for begin in range(0, len(probe), chunk):
+                    run(probe[begin: begin + chunk])
+                    if time.perf_counter() - start > give_up:
+                        return float("inf")
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                best = min(best, time.perf_counter() - start)
+    except torch.cuda.OutOfMemoryError:
+        _release_cuda_memory(device)
+        return float("inf")
     return best
+
+
+def _release_cuda_memory(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
 
 
 def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Module,
@@ -178,15 +188,19 @@ def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modul
         candidates, items = CUDA_CHUNKS, max(CUDA_CHUNKS) * 2
     else:
         candidates, items = CPU_CHUNKS, PROBE_ITEMS
-    probe = torch.rand(items, *sample_shape, device=device)
-    probe = probe.contiguous(memory_format=_memory_format(model, probe))
+    try:
+        probe = torch.rand(items, *sample_shape, device=device)
+        probe = probe.contiguous(memory_format=_memory_format(model, probe))
+    except torch.cuda.OutOfMemoryError:  # large inputs on a small GPU: the smallest candidate, halved as needed
+        _release_cuda_memory(device)
+        return ChunkPolicy(candidates[0], budget)
     threads = budget
     if device.type == "cpu" and budget > 1:
         middle = candidates[len(candidates) // 2]
         one = _time_pass(run, probe, middle, 1, device, repeats=2)
         many = _time_pass(run, probe, middle, budget, device, repeats=2, give_up=1.5 * one)
         threads = 1 if one <= many else budget
-    best, best_time = DEFAULT_CHUNK.get(device.type, 256), float("inf")
+    best, best_time = candidates[0], float("inf")  # none fits: the smallest, and forwards halve it further
     for chunk in candidates:
         elapsed = _time_pass(run, probe, chunk, threads, device, give_up=1.5 * best_time)
         if elapsed < best_time:
@@ -318,14 +332,15 @@ InputSource = torch.Tensor | tuple[int, Callable[[int, int], torch.Tensor]]
 
 
 def forward_chunks(
-    model: nn.Module, inputs: InputSource, *, chunk: int | None = None
+    model: nn.Module, inputs: InputSource, *, chunk: int | None = None, first_chunk: int | None = None
 ) -> Iterator[tuple[int, int, torch.Tensor]]:
     """Yield ``(start, stop, logits)`` for consecutive chunks of the inputs.
 
     ``inputs`` is a tensor (N, ...) on any device, or ``(N, make)`` where ``make(start, stop)``
     builds the inputs of items ``start:stop`` on demand (an item may stand for several images, such
     as one ε row of a sweep) — so a sweep of K·B perturbed images is never materialized whole.
-    Logits are detached float32 on the model's device.
+    ``first_chunk``, when smaller than the chunk size, sizes the first chunk only: a streamed job's
+    first result sooner. Logits are detached float32 on the model's device.
     """
     if isinstance(inputs, torch.Tensor):
         tensor = inputs
@@ -341,7 +356,9 @@ def forward_chunks(
     threads = _chooser(model, sample_shape, "forward" if runner is model else "frozen", policy)
     conv = len(sample_shape) == 3 and is_convolutional(model)
     memory_format = torch.channels_last if conv else torch.contiguous_format
-    start = 0
+    start, steady = 0, size
+    if first_chunk is not None and 0 < first_chunk < size:
+        size = first_chunk
     while start < total:
         def run(size: int) -> torch.Tensor:
             # inference mode and the thread count only around the work: never across a yield.
@@ -351,10 +368,13 @@ def forward_chunks(
                 batch = make(start, start + items).to(device, non_blocking=True)
                 return runner(batch.contiguous(memory_format=memory_format)).float()
 
-        logits, size = _run_halving_on_oom(run, size)
-        stop = min(total, start + size)
+        logits, used = _run_halving_on_oom(run, size)
+        stop = min(total, start + used)
         yield start, stop, logits
         start = stop
+        if used < size:  # halved on out-of-memory: the rest goes in chunks no larger
+            steady = min(steady, used)
+        size = steady
 
 
 def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None) -> torch.Tensor:
