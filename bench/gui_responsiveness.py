@@ -170,10 +170,10 @@ def main(argv: list[str] | None = None) -> int:
     explain.panels["map"].resolution.setValue(101)
     run_until_idle(app, window)
     for index in (12, 13):
+        previous = explain.panels["map"].state
         probe.start()
         clicked = time.perf_counter()
         window.samples.set_current(index)  # the map (and the sweep) of a new sample
-        previous = explain.states.get("map")
         while time.perf_counter() - clicked < 30:  # until the panel itself drew a row of a new map
             shown = explain.panels["map"].state
             if shown is not None and shown is not previous and shown.filled:

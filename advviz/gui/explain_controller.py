@@ -115,6 +115,8 @@ class ExplanationsController(QObject):
             if f"explain-{key}" not in dirty or key not in self.states:
                 continue
             if key == "map":
+                if self.states[key].filled == 0 and not self.states[key].complete:
+                    continue  # the previous map stays until the new one's first rows (a blank map repaints whole)
                 panel.set_cursor(self._eps())
             panel.show_state(self.states[key])
 
@@ -165,6 +167,9 @@ class ExplanationsController(QObject):
 
     def _run(self, key: str, func: Any, *args: Any, **kwargs: Any) -> None:
         slot = f"explain-{key}"
+        # the old result is not redrawn (a cursor move would) while the new job starts: the panel keeps
+        # its picture until the new result arrives, and the main thread stays free for that
+        self.states.pop(key, None)
         self.window.progress[slot] = Progress(f"{dict((k, t) for k, t, _ in PANELS)[key]}…")
         self.window.runner.start(slot, func, *args, on_step=lambda step: self._step(key, step),
                                  on_done=lambda _: self.window._mark(slot),
@@ -261,9 +266,9 @@ class ExplanationsController(QObject):
 
     def _start_paper(self) -> None:
         samples = self.panels["paper"].samples.value()
-        self.states["paper"] = ex.PaperState(samples)
-        self.window._mark("explain-paper")
         self._run("paper", ex.paper_job, samples)
+        self.states["paper"] = ex.PaperState(samples)  # before the job's first step, which arrives queued
+        self.window._mark("explain-paper")
 
     def _add_trained(self, step: ex.TrainedModel) -> None:
         """A trained model joins the models list, checked (the transfer matrix then includes it)."""

@@ -330,3 +330,44 @@ def test_a_window_that_is_never_painted_still_loads(qtbot):
         assert window.sweep is not None and window.sweep.complete
     finally:
         window.close()
+
+
+def test_the_job_of_the_tab_in_front_gets_the_head_start(window, idle, monkeypatch):
+    from advviz.gui.worker import FrontFirst
+
+    monkeypatch.setattr(FrontFirst, "FRONT_FIRST_MS", 2000)  # still running when asked, on a slow machine too
+    assert window._front_slot() == "sweep"  # the curves tab is in front at start-up
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    assert window._front_slot() == "transfer"
+    window.explain.show("map")
+    assert window._front_slot() == "explain-map"
+    idle(window)
+    window.samples.set_current(window.samples.current() + 1)  # starts the sweep and the map
+    assert window.runner.turns.waiting_on() == 1  # the map's, not the sweep's
+
+
+def test_the_old_map_stays_until_the_new_maps_first_rows(window, idle):
+    """A blank new map is not drawn: it repainted the whole view right as the first rows arrived."""
+    from advviz.core.decision_map import decision_map_steps
+    from advviz.gui.explanations import MapHeader, MapState
+
+    window.explain.panels["map"].resolution.setValue(11)
+    window.explain.show("map")
+    idle(window)
+    panel, explain = window.explain.panels["map"], window.explain
+    old = panel.state
+    assert old is not None and old.complete
+    model = window.sweep_model()
+    index = window.samples.current() + 1
+    x, y = window.data.x[index: index + 1], window.data.y[index: index + 1]
+    fresh = MapState(MapHeader(model.name, tuple(model.class_names), int(y[0]), 0.5, 11, True))
+    steps = decision_map_steps(model, x, y, extent=0.5, resolution=11)
+    fresh.apply(next(steps))  # MapStart: no rows yet
+    explain.states["map"] = fresh
+    window._mark("explain-map")
+    window.redraw_now()
+    assert panel.state is old
+    fresh.apply(next(steps))  # the first rows
+    window._mark("explain-map")
+    window.redraw_now()
+    assert panel.state is fresh and (panel.shown["predictions"][: fresh.filled] >= 0).all()

@@ -42,6 +42,9 @@ class ExplainPanel(QWidget):
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
+        # two lines reserved: a status that wraps to one line, then two, while a job streams would resize
+        # the plots below, and a resized view repaints whole (20 ms for the decision map, amid its first rows)
+        self.status.setMinimumHeight(2 * self.status.fontMetrics().lineSpacing() + 2)
         self.bar = QHBoxLayout()
         self.content = QWidget()
         self.content.setMinimumHeight(self.min_body_height)
