@@ -55,6 +55,7 @@ class ExplanationsController(QObject):
         super().__init__(window)
         self.window = window
         self._panels: dict[str, Any] = {}
+        self._training_eps: float | None = None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         window.tabs.addTab(self.tabs, TAB_TITLE)
@@ -86,7 +87,8 @@ class ExplanationsController(QObject):
     def _build_in_turns(self) -> None:
         if not self.built:
             self._build_next()
-            QTimer.singleShot(0, self, self._build_in_turns)
+            # 1 ms, not 0 (as in gui/redraw.py): Qt 6 runs a 0 ms single shot as a posted event, ahead of timers
+            QTimer.singleShot(1, self, self._build_in_turns)
 
     def _build_next(self) -> None:
         key, title, cls = PANELS[len(self._panels)]
@@ -98,16 +100,25 @@ class ExplanationsController(QObject):
             signal.connect(lambda key=key: self.invalidate(key))
         if key == "training":
             panel.trainRequested.connect(lambda _: self.start("training"))
+            if self._training_eps is not None:
+                panel.set_eps(self._training_eps)
         if key == "paper":
             panel.runRequested.connect(lambda _: self.start("paper"))
         if self.built:
             self.refresh()  # the tab a user may already have opened
 
     # -- hooks called by the window ---------------------------------------------------------------
+    def set_training_eps(self, eps: float) -> None:
+        """The data set's paper ε for adversarial training: set now, or when the panel is built (in turns,
+        after start-up: asking for the panel here built all eight in one turn)."""
+        self._training_eps = eps
+        if "training" in self._panels:
+            self._panels["training"].set_eps(eps)
+
     def models_ready(self) -> None:
         """The checked models (or the data set) changed."""
         if not self._panels:
-            QTimer.singleShot(0, self, self._build_in_turns)
+            QTimer.singleShot(1, self, self._build_in_turns)
         self.invalidate(*AUTOMATIC)
 
     def redraw(self, dirty: set[str]) -> None:

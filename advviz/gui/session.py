@@ -324,6 +324,8 @@ class SessionLoader(QObject):
                 widget.blockSignals(False)
         explain = getattr(window, "explain", None)
         explain_tab = int(payload.get("explain_tab", 0))
+        if explain is not None and explain_tab > 0:
+            explain.ensure_built()  # the panels are built in turns after start-up: the saved tab may not exist yet
         if explain is not None and 0 <= explain_tab < explain.tabs.count():
             explain.tabs.setCurrentIndex(explain_tab)
         tab = int(payload.get("tab", 0))

@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
         if not same_models:
             self._list_models(data)
             self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
-            self.explain.panels["training"].set_eps(PAPER_EPS.get(data.dataset, 0.25))
+            self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
         count = min(GRID_SIZE, len(data.x))
         self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names)
         self._grid_key = None

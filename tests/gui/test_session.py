@@ -31,6 +31,7 @@ def test_session_round_trip(window, qtbot, idle, tmp_path):
     window.samples.set_current(5)
     window.curves.set_cursor(0.12)
     window.curves.probabilities.setChecked(True)
+    window.explain.ensure_built()  # (built in turns after start-up)
     window.explain.tabs.setCurrentIndex(4)  # the explanation sub-tab is restored too
     idle(window)
     saved = session.capture(window, layout=False)
@@ -80,6 +81,19 @@ def test_session_with_missing_model_switches_data_set_and_keeps_the_rest(window,
     assert session.open_session(window, tmp_path / "junk.json") is None
     assert "not a readable session file" in window.error_label.text()
     assert window.sweep_model().name == "fashion-cnn"  # nothing else changed
+
+
+def test_a_session_opened_at_start_up_restores_its_explanation_tab(window, make_window, qtbot, idle, tmp_path):
+    """The explanation panels are built in turns after start-up; a session opened before they all exist
+    still lands on its saved panel."""
+    window.explain.show("rubbish")
+    idle(window)
+    path = session.save_session(window, tmp_path / "rubbish.json")
+    fresh = make_window()
+    fresh.start_loading()
+    qtbot.waitUntil(lambda: fresh.data is not None, timeout=60000)
+    open_and_wait(fresh, qtbot, idle, path)
+    assert fresh.explain.visible() == "rubbish"
 
 
 def test_presentation_mode(window, qtbot):
