@@ -153,6 +153,9 @@ class TransferHeader:
 def startup_job(dataset: str) -> Iterator[Any]:
     """Import torch, set the thread budget, list devices, then load the data set."""
     yield Progress("Loading PyTorch…")
+    from advviz.gui.preload import preload_torch_libraries
+
+    preload_torch_libraries()  # the libraries' loading without the GIL: the window stays responsive
     import torch  # noqa: F401  (the slow import, off the main thread)
 
     from advviz.core.device import available_devices, set_thread_budget

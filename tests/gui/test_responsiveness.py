@@ -371,3 +371,40 @@ def test_the_old_map_stays_until_the_new_maps_first_rows(window, idle):
     window._mark("explain-map")
     window.redraw_now()
     assert panel.state is fresh and (panel.shown["predictions"][: fresh.filled] >= 0).all()
+
+
+def test_the_explanation_panels_are_built_one_per_turn_after_start_up(make_window, qtbot):
+    """Built in one go (or all at once when the data arrived) they held the window 1.5 s after start-up."""
+    from PySide6.QtCore import QTimer
+
+    window = make_window()
+    seen: list[int] = []
+    probe = QTimer(window)
+    probe.setInterval(1)
+    probe.timeout.connect(lambda: seen.append(len(window.explain._panels)))
+    probe.start()
+    window.start_loading()
+    qtbot.waitUntil(lambda: window.explain.built and window.ready, timeout=60000)
+    probe.stop()
+    assert len(set(seen)) >= 5, seen  # the probe ran between the panels' constructions
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the preload is a Linux feature")
+def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works():
+    """The libraries are mapped by a foreign call (which releases the GIL), without importing torch."""
+    import subprocess
+
+    script = (
+        "import sys\n"
+        "from advviz.gui.preload import preload_torch_libraries\n"
+        "loaded = preload_torch_libraries()\n"
+        "maps = open('/proc/self/maps').read()\n"
+        "assert 'libtorch_cpu.so' in loaded and 'libtorch_cpu.so' in maps, loaded\n"
+        "assert 'torch' not in sys.modules\n"
+        "import torch\n"
+        "assert float(torch.ones(3).sum()) == 3.0\n"
+        "assert preload_torch_libraries() == []  # once torch is imported there is nothing to do\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
