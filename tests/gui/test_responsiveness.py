@@ -421,3 +421,27 @@ def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works(
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+
+
+def test_explanation_panels_wait_while_jobs_run_unless_their_tab_is_in_front(make_window, qtbot, monkeypatch):
+    """At start-up the panels are built after the first jobs (they competed for the GIL), not later than
+    a few seconds, and at once when the user opens their tab."""
+    from advviz.gui import explain_controller
+
+    monkeypatch.setattr(explain_controller, "BUILD_WAIT_MAX_S", 60.0)
+    window = make_window()
+    release = threading.Event()
+
+    def busy():
+        release.wait(30)
+        yield None
+
+    try:
+        window.runner.start("probe", busy)
+        window.explain.models_ready()
+        qtbot.wait(300)
+        assert not window.explain._panels
+        window.tabs.setCurrentWidget(window.explain.tabs)
+        qtbot.waitUntil(lambda: window.explain.built, timeout=10000)
+    finally:
+        release.set()
