@@ -46,44 +46,58 @@ def yield_cpu_to_gui() -> None:
 
 
 class FrontFirst:
-    """For FRONT_FIRST_MS after the job the user is looking at starts, other jobs wait between their steps.
+    """For FRONT_FIRST_MS after the job the user is looking at starts running, other jobs wait between
+    their steps.
 
     On two cores the decision map's first row took 40–50 ms with the new sample's sweep computing
-    beside it, 15 ms alone. The wait ends early when the front job ends or is cancelled, and never
-    holds a job that was asked to stop.
+    beside it, 15 ms alone. A head start begins when the front job's thread starts (not while it is
+    queued behind a full pool) and ends early when the front job ends or is cancelled. No job waits
+    more than FRONT_FIRST_MS at a time, and after a wait it runs at least as long before it waits
+    again, so a front job restarted by every key press cannot starve the others.
     """
 
     FRONT_FIRST_MS = 60
 
     def __init__(self) -> None:
-        self._until: dict[GeneratorWorker, float] = {}  # front workers → end of their head start
+        self._until: dict[GeneratorWorker, float] = {}  # running front workers → end of their head start
+        self._exempt_until: dict[GeneratorWorker, float] = {}  # workers that just waited → when they may again
         self._changed = threading.Condition()
 
     def begin(self, front: GeneratorWorker) -> None:
+        """On the front worker's thread, as it starts."""
         with self._changed:
             self._until[front] = time.monotonic() + self.FRONT_FIRST_MS / 1000
 
     def end(self, worker: GeneratorWorker) -> None:
         with self._changed:
             self._until.pop(worker, None)
+            self._exempt_until.pop(worker, None)
             self._changed.notify_all()  # also wakes ``worker`` itself, waiting on another, when it was asked to stop
 
     def wait(self, worker: GeneratorWorker) -> None:
         """Called on ``worker``'s thread before each of its steps."""
+        span = self.FRONT_FIRST_MS / 1000
         with self._changed:
-            while worker not in self._until and not worker.abort_requested:
+            started = time.monotonic()
+            if worker in self._until or started < self._exempt_until.get(worker, 0.0):
+                return
+            waited = False
+            while not worker.abort_requested:
                 now = time.monotonic()
                 for front in [front for front, until in self._until.items() if until <= now]:
                     del self._until[front]
-                if not self._until:
-                    return
-                self._changed.wait(max(self._until.values()) - now)
+                if not self._until or now >= started + span:
+                    break
+                waited = True
+                self._changed.wait(min(max(self._until.values()), started + span) - now)
+            if waited:
+                self._exempt_until[worker] = time.monotonic() + span
 
-    def waiting_on(self) -> int:
-        """How many front jobs have their head start now (for tests)."""
+    def waiting_on(self) -> list[GeneratorWorker]:
+        """The front workers whose head start runs now (for tests)."""
         with self._changed:
             now = time.monotonic()
-            return sum(until > now for until in self._until.values())
+            return [front for front, until in self._until.items() if until > now]
 
 
 class WorkerSignals(QObject):
@@ -106,6 +120,7 @@ class GeneratorWorker(QRunnable):
         self._abort = False
         self.running = False
         self.turns: FrontFirst | None = None  # set by the runner: who goes first
+        self.front = False  # the job of the tab in front: gets the head start when it starts running
 
     def quit(self) -> None:
         """Ask the job to stop at its next step."""
@@ -120,6 +135,8 @@ class GeneratorWorker(QRunnable):
     def run(self) -> None:  # called by the pool, on the worker thread
         self.running = True
         yield_cpu_to_gui()
+        if self.front and self.turns is not None and not self._abort:
+            self.turns.begin(self)
         generator = None
         try:
             if not self._abort:
@@ -128,6 +145,8 @@ class GeneratorWorker(QRunnable):
                 while not self._abort:
                     if self.turns is not None:
                         self.turns.wait(self)
+                        if self._abort:  # cancelled while it waited: not one more step
+                            break
                     try:
                         step = next(generator)
                     except StopIteration as stop:
@@ -207,11 +226,10 @@ class JobRunner(QObject):
         worker.signals.errored.connect(guarded(on_error))
         worker.signals.finished.connect(lambda: self._finished(job))
         worker.turns = self.turns
-        if slot == self.front():
-            self.turns.begin(worker)
+        worker.front = slot == self.front()
         self._current[slot] = job
         self._alive.add(job)
-        self.pool.start(worker)
+        self.pool.start(worker, 1 if worker.front else 0)  # a full pool runs the front job first
         self.jobsChanged.emit()
         return job
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 from PySide6.QtCore import QObject, Signal
@@ -66,21 +67,21 @@ def test_runner_drops_steps_of_replaced_job(qtbot):
     assert runner.shutdown(1000)
 
 
-def stamped_steps(stamps: list[float], count: int, pause: float):
-    """A job of ``count`` steps of ``pause`` seconds that records when each step finished."""
+def stamped_steps(starts: list[float], count: int, pause: float):
+    """A job of ``count`` steps of ``pause`` seconds that records when each step started."""
     for index in range(count):
+        starts.append(time.monotonic())
         time.sleep(pause)
-        stamps.append(time.monotonic())
         yield index
 
 
-def front_job_runner(monkeypatch, head_start_ms: int) -> tuple[JobRunner, list[float]]:
+def front_job_runner(monkeypatch, head_start_ms: int, threads: int = 4) -> tuple[JobRunner, list[float]]:
     """A runner whose front slot is "map", with a background "sweep" job already streaming."""
     monkeypatch.setattr(FrontFirst, "FRONT_FIRST_MS", head_start_ms)
-    runner = JobRunner()
+    runner = JobRunner(threads=threads)
     runner.front = lambda: "map"
     background: list[float] = []
-    runner.start("sweep", stamped_steps, background, 2000, 0.001)
+    runner.start("sweep", stamped_steps, background, 100_000, 0.001)
     return runner, background
 
 
@@ -89,10 +90,10 @@ def test_other_jobs_wait_while_the_front_job_starts_and_go_on_when_it_ends(qtbot
     qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
     front: list[float] = []
     began = time.monotonic()
-    runner.start("map", stamped_steps, front, 5, 0.008)
-    qtbot.waitUntil(lambda: len(front) == 5, timeout=5000)
-    # a background step under way when the map started may finish; none starts after it
-    assert [t for t in background if began + 0.015 < t < front[-1]] == []
+    runner.start("map", stamped_steps, front, 10, 0.01)
+    qtbot.waitUntil(lambda: len(front) == 10, timeout=5000)
+    # a background step may have passed its check just before the map started; none starts later
+    assert [t for t in background if began + 0.03 < t < front[-1]] == []
     qtbot.waitUntil(lambda: background[-1] > front[-1], timeout=1000)  # the map ended: no 3 s wait
     assert runner.shutdown(2000)
 
@@ -108,6 +109,46 @@ def test_the_head_start_is_bounded(qtbot, monkeypatch):
     assert runner.shutdown(2000)
 
 
+def test_no_job_waits_longer_than_a_head_start_at_a_time(monkeypatch):
+    """Front jobs restarted by every key press, overlapping, must not starve the others."""
+    monkeypatch.setattr(FrontFirst, "FRONT_FIRST_MS", 60)
+    turns = FrontFirst()
+    waiting = GeneratorWorker(lambda: iter(()))
+    stop = threading.Event()
+
+    def new_front_every_10_ms() -> None:  # none of them ever ends
+        while not stop.is_set():
+            turns.begin(GeneratorWorker(lambda: iter(())))
+            time.sleep(0.01)
+
+    threading.Thread(target=new_front_every_10_ms, daemon=True).start()
+    time.sleep(0.03)
+    try:
+        began = time.monotonic()
+        turns.wait(waiting)
+        first = time.monotonic() - began
+        began = time.monotonic()
+        turns.wait(waiting)  # having just waited, it runs a step before it waits again
+        second = time.monotonic() - began
+    finally:
+        stop.set()
+    assert 0.03 < first < 0.5 and second < 0.04, (first, second)
+
+
+def test_a_queued_front_job_holds_no_one_until_it_runs(qtbot, monkeypatch):
+    """With the pool full, the front job waits for a thread: the others must not idle meanwhile."""
+    runner, background = front_job_runner(monkeypatch, head_start_ms=3000, threads=1)
+    qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
+    front: list[float] = []
+    began = time.monotonic()
+    runner.start("map", stamped_steps, front, 5, 0.001)
+    qtbot.wait(200)
+    assert not front and any(t > began + 0.1 for t in background)
+    runner.cancel("sweep")
+    qtbot.waitUntil(lambda: len(front) == 5, timeout=5000)
+    assert runner.shutdown(2000)
+
+
 def test_a_waiting_job_that_is_cancelled_stops_at_once(qtbot, monkeypatch):
     runner, background = front_job_runner(monkeypatch, head_start_ms=5000)
     qtbot.waitUntil(lambda: len(background) >= 3, timeout=5000)
@@ -118,6 +159,7 @@ def test_a_waiting_job_that_is_cancelled_stops_at_once(qtbot, monkeypatch):
     runner.cancel("sweep")
     qtbot.waitUntil(lambda: not held.running, timeout=2000)  # not after the map's 5 s head start
     assert time.monotonic() - cancelled < 1.0
+    assert not [t for t in background if t > cancelled]  # and it did not run one more step
     assert runner.shutdown(2000)
 
 
