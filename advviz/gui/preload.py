@@ -5,6 +5,12 @@ on a 2-core VM during which the freshly painted window could not handle a single
 through ctypes releases the GIL, so calling the C library's ``dlopen`` first does that work while the
 window goes on; the import then finds the libraries loaded. Linux only (the libraries' names and
 ``dlopen`` differ elsewhere); any failure leaves the work to the import, as before.
+
+A CUDA build's libraries need NVIDIA's (cuDNN, cuBLAS, the CUDA runtime). torch loads the pip-installed
+copies before its own libraries so that they win over any system copy; a preload does the same only
+where those copies sit beside torch (``site-packages/nvidia``), which the libraries' RPATH — searched
+before ``LD_LIBRARY_PATH`` and the system's cache — then finds first. Elsewhere (a split install)
+nothing is preloaded, so a process never ends up with two CUDA runtimes.
 """
 
 from __future__ import annotations
@@ -29,12 +35,23 @@ def torch_library_folder() -> Path | None:
     return folder if folder.is_dir() else None
 
 
+def preloadable_folder() -> Path | None:
+    """torch's ``lib`` folder where a preload resolves every dependency as torch's own loading would."""
+    if not sys.platform.startswith("linux") or "torch" in sys.modules:
+        return None
+    folder = torch_library_folder()
+    if folder is None:
+        return None
+    cuda_build = (folder / "libtorch_cuda.so").is_file()
+    if cuda_build and not (folder.parent.parent / "nvidia").is_dir():
+        return None  # the NVIDIA libraries live elsewhere: leave their order to torch
+    return folder
+
+
 def preload_torch_libraries() -> list[str]:
     """Map torch's shared libraries (GIL released); returns the names loaded (empty where not done)."""
-    if not sys.platform.startswith("linux") or "torch" in sys.modules:
-        return []
     try:
-        folder = torch_library_folder()
+        folder = preloadable_folder()
         if folder is None:
             return []
         dlopen = ctypes.CDLL(None).dlopen  # a foreign function: ctypes releases the GIL around the call
