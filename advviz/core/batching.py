@@ -316,6 +316,14 @@ def chunk_size(model: nn.Module, sample_shape: tuple[int, ...], *, total: int = 
     return _policy(model, tuple(sample_shape), total=total).chunk
 
 
+def _remember_smaller_chunk(model: nn.Module, sample_shape: tuple[int, ...], chunk: int) -> None:
+    """A chunk size that ran out of memory is not tried again by later jobs of this model kind."""
+    key = (_model_key(model, tuple(sample_shape), model_device(model)), torch.get_num_threads())
+    for cache in (_policy_cache, _provisional):
+        if key in cache and cache[key].chunk > chunk:
+            cache[key] = ChunkPolicy(chunk, cache[key].threads)
+
+
 def _run_halving_on_oom(run: Callable[[int], _T], chunk: int) -> tuple[_T, int]:
     """Run ``run(chunk)``; on CUDA out-of-memory halve the chunk and try again."""
     while True:
@@ -359,12 +367,15 @@ def forward_chunks(
     start, steady = 0, size
     if first_chunk is not None and 0 < first_chunk < size:
         size = first_chunk
+    sizes_run: set[int] = set()
     while start < total:
         def run(size: int) -> torch.Tensor:
             # inference mode and the thread count only around the work: never across a yield.
-            # The first chunk of a job pays for warm-up (new shapes): not a fair sample of speed.
+            # A job's first chunk of each size pays for warm-up (new shapes): not a fair sample of speed.
             items = min(total, start + size) - start
-            with _timed_threads(threads, items, record=start > 0 and device.type == "cpu"), torch.inference_mode():
+            timed = items in sizes_run and device.type == "cpu"
+            sizes_run.add(items)
+            with _timed_threads(threads, items, record=timed), torch.inference_mode():
                 batch = make(start, start + items).to(device, non_blocking=True)
                 return runner(batch.contiguous(memory_format=memory_format)).float()
 
@@ -372,8 +383,9 @@ def forward_chunks(
         stop = min(total, start + used)
         yield start, stop, logits
         start = stop
-        if used < size:  # halved on out-of-memory: the rest goes in chunks no larger
+        if used < size:  # halved on out-of-memory: the rest goes in chunks no larger, and later jobs too
             steady = min(steady, used)
+            _remember_smaller_chunk(model, sample_shape, steady)
         size = steady
 
 

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from torch import nn
 
+from advviz.core import batching
 from advviz.core.batching import chunk_size, forward, forward_chunks, input_gradient
 from advviz.core.rows import forward_rows
+
+
+@pytest.fixture(autouse=True)
+def fresh_policies(monkeypatch):
+    """Each test measures its own chunk policy: policies are cached per model kind, and every test here
+    uses the same kind (run alone or in any order, a test sees the same)."""
+    for cache in ("_policy_cache", "_provisional", "_choosers"):
+        monkeypatch.setattr(batching, cache, {})
 
 
 class RunsOutOfMemory(nn.Module):
@@ -52,6 +62,14 @@ def test_out_of_memory_during_a_gradient_halves_the_chunk_too():
     assert model.failures == 2 and max(model.sizes) == 40
 
 
+def test_a_chunk_size_that_ran_out_of_memory_is_not_tried_again():
+    model = RunsOutOfMemory(limit=40).calibrated()
+    forward(model, torch.rand(300, 12))  # the measured policy's 64 → 32
+    model.failures = 0
+    forward(model, torch.rand(300, 12))
+    assert model.failures == 0 and chunk_size(model, (12,)) == 32
+
+
 def test_calibration_skips_chunk_sizes_that_run_out_of_memory():
     model = RunsOutOfMemory(limit=100)
     x = torch.rand(2000, 12)
@@ -69,7 +87,7 @@ def test_the_first_chunk_can_be_smaller_so_a_stream_starts_sooner():
 
 def test_rows_stream_their_first_row_alone():
     """A decision map's or sweep's first row is its first chunk: it reaches the screen first."""
-    model = RunsOutOfMemory(limit=10_000)
+    model = RunsOutOfMemory(limit=10_000).calibrated()
     grid = torch.rand(20 * 30, 12)
     yielded = [(first, stop) for first, stop, _ in forward_rows(model, 20, 30, lambda a, b: grid[a:b])]
     assert model.sizes[0] == 30 and yielded[0] == (0, 1)
