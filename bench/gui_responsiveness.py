@@ -165,7 +165,18 @@ def main(argv: list[str] | None = None) -> int:
     window.controls.set_checked(["mnist-cnn", "mnist-maxout", "mnist-mlp", "mnist-softmax"])
     run_until_idle(app, window)
     explain = window.explain
-    window.tabs.setCurrentWidget(explain.tabs)
+    probe.start()
+    clicked = time.perf_counter()
+    window.tabs.setCurrentWidget(explain.tabs)  # the first look builds the first panel now, the others in turns
+    opened = time.perf_counter() - clicked
+    while not explain.built and time.perf_counter() - clicked < 30:
+        app.processEvents()
+    built = time.perf_counter() - clicked
+    seconds = run_until_idle(app, window)
+    probe.stop()
+    print(f"the paper's arguments, first look: first panel built in {1000 * opened:.0f} ms, all eight in "
+          f"{1000 * built:.0f} ms")
+    print(probe.report("  the other panels built + the first's job", seconds))
     explain.tabs.setCurrentWidget(explain.panels["map"])
     explain.panels["map"].resolution.setValue(101)
     run_until_idle(app, window)

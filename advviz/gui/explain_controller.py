@@ -11,7 +11,6 @@ button); steps go into :mod:`advviz.gui.explanations` states, drawn by the windo
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
@@ -44,21 +43,21 @@ STATES = {ex.LinearHeader: ex.LinearState, ex.LinearityHeader: ex.LinearityState
           ex.RobustnessHeader: ex.RobustnessState, ex.RubbishHeader: ex.RubbishState,
           ex.TrainingHeader: ex.TrainingState}
 DIAGNOSTICS_SAMPLES = 64
-BUILD_RETRY_MS, BUILD_WAIT_MAX_S = 50, 3.0  # panels wait for idle at start-up: retried every 50 ms, 3 s at most
+IDLE_BUILD_MS = 1500  # panels are built ahead of use once no job has run for this long
 
 
 class ExplanationsController(QObject):
-    """Owns the second row of tabs. Its eight panels (about a second of pyqtgraph set-up, which
-    would delay the window's first paint and compete with torch's import) are built once the
-    start-up job has loaded the models, one per event-loop turn so the window stays responsive —
-    or all at once at first use if that comes sooner."""
+    """Owns the second row of tabs. Its eight panels (0.5 s of pyqtgraph set-up in all) are built one
+    per turn of the event loop, either once the window has been idle — no job running — for
+    IDLE_BUILD_MS, or when their tab is first shown (the first panel at once). Built at start-up or
+    between jobs, they held the event loop 0.15–1.5 s while the first sweeps streamed. Code that needs
+    a panel earlier uses :attr:`panels`."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
         self._panels: dict[str, Any] = {}
         self._training_eps: float | None = None
-        self._build_by = 0.0  # monotonic time after which the panels are built even while jobs run
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         window.tabs.addTab(self.tabs, TAB_TITLE)
@@ -66,7 +65,12 @@ class ExplanationsController(QObject):
         self.stale: set[str] = set(AUTOMATIC)
         self.keys = {f"explain-{key}" for key, _, _ in PANELS}
 
-        window.tabs.currentChanged.connect(lambda _: self.refresh())
+        window.tabs.currentChanged.connect(lambda _: self._shown())
+        self._idle = QTimer(self)  # restarted whenever a job starts or ends; fires after a quiet spell
+        self._idle.setSingleShot(True)
+        self._idle.setInterval(IDLE_BUILD_MS)
+        self._idle.timeout.connect(self._build_while_idle)
+        window.runner.jobsChanged.connect(self._jobs_changed)
         self.tabs.currentChanged.connect(lambda _: self.refresh())
         window.samples.sampleChanged.connect(lambda _: self.invalidate("linear", "map"))
         window.curves.cursorReleased.connect(lambda _: self.invalidate("linear", "diagnostics"))
@@ -87,14 +91,28 @@ class ExplanationsController(QObject):
         while not self.built:
             self._build_next()
 
+    def _shown(self) -> None:
+        """The window's tab changed: the first look at the panels builds them (the first one now)."""
+        if self.window.tabs.currentWidget() is self.tabs and not self._panels:
+            self._build_in_turns()
+        self.refresh()
+
+    def _jobs_changed(self) -> None:
+        if not self.built and not self.window.runner.running_slots() and self.window.ready:
+            self._idle.start()
+        else:
+            self._idle.stop()
+
+    def _build_while_idle(self) -> None:
+        """One panel, then the next a turn later, as long as no job runs (a job stops this; the
+        next quiet spell goes on)."""
+        if self.built or self.window.runner.running_slots():
+            return
+        self._build_next()
+        QTimer.singleShot(1, self, self._build_while_idle)
+
     def _build_in_turns(self) -> None:
         if self.built:
-            return
-        # while the first jobs stream (and the panels are not in front), wait: a panel's construction
-        # competes with them for the GIL, and the linear explanation's took 0.3 s instead of 0.14
-        if (self.window.runner.busy() and self.window.tabs.currentWidget() is not self.tabs
-                and time.monotonic() < self._build_by):
-            QTimer.singleShot(BUILD_RETRY_MS, self, self._build_in_turns)
             return
         self._build_next()
         # 1 ms, not 0 (as in gui/redraw.py): Qt 6 runs a 0 ms single shot as a posted event, ahead of timers
@@ -114,22 +132,19 @@ class ExplanationsController(QObject):
                 panel.set_eps(self._training_eps)
         if key == "paper":
             panel.runRequested.connect(lambda _: self.start("paper"))
-        if self.built:
-            self.refresh()  # the tab a user may already have opened
+        if self.visible() == key:
+            self.refresh()  # the panel in front is the one just built: it computes now
 
     # -- hooks called by the window ---------------------------------------------------------------
     def set_training_eps(self, eps: float) -> None:
-        """The data set's paper ε for adversarial training: set now, or when the panel is built (in turns,
-        after start-up: asking for the panel here built all eight in one turn)."""
+        """The data set's paper ε for adversarial training: set now, or when the panel is built (asking for
+        the panel here, at start-up, built all eight in one turn)."""
         self._training_eps = eps
         if "training" in self._panels:
             self._panels["training"].set_eps(eps)
 
     def models_ready(self) -> None:
         """The checked models (or the data set) changed."""
-        if not self._panels:
-            self._build_by = time.monotonic() + BUILD_WAIT_MAX_S
-            QTimer.singleShot(1, self, self._build_in_turns)
         self.invalidate(*AUTOMATIC)
 
     def redraw(self, dirty: set[str]) -> None:
@@ -144,9 +159,9 @@ class ExplanationsController(QObject):
 
     # -- what is computed when ---------------------------------------------------------------------
     def visible(self) -> str | None:
-        if self.window.tabs.currentWidget() is not self.tabs or not self.built:
+        if self.window.tabs.currentWidget() is not self.tabs or self.tabs.currentIndex() < 0:
             return None
-        return PANELS[self.tabs.currentIndex()][0]
+        return PANELS[self.tabs.currentIndex()][0]  # tabs are added in PANELS' order
 
     def show(self, key: str) -> None:
         """Bring panel ``key`` to the front (it computes if stale)."""
@@ -216,16 +231,16 @@ class ExplanationsController(QObject):
     def _nothing(self, key: str, message: str) -> None:
         self.window.runner.cancel(f"explain-{key}")
         self.states.pop(key, None)
-        self.panels[key].clear(message)
+        self._panels[key].clear(message)
 
-    # -- the jobs --------------------------------------------------------------------------------------
+    # -- the jobs (each starts from its own panel, built: ``_panels``, so starting one never builds the rest)
     def _start_linear(self) -> None:
         models, sample = self._models(), self._sample()
         if not models or sample is None:
             return self._nothing("linear", "Check a model in the left panel.")
         if self._eps() <= 0:
             return self._nothing("linear", "Move the ε cursor (Logits vs ε tab) away from 0.")
-        panel = self.panels["linear"]
+        panel = self._panels["linear"]
         self._run("linear", ex.linear_job, models[0], self.window.dataset, *sample, self._eps(),
                   clip=panel.clip.isChecked(), mode=panel.mode_key)
 
@@ -235,16 +250,16 @@ class ExplanationsController(QObject):
             return self._nothing("linearity", "Check one or more models in the left panel.")
         if bool((data.y < 0).any()):
             return self._nothing("linearity", "The linearity meter needs labelled images.")
-        count = min(self.panels["linearity"].samples.value(), len(data.x))
+        count = min(self._panels["linearity"].samples.value(), len(data.x))
         self._run("linearity", ex.linearity_job, models, [m.name for m in models], data.x[:count], data.y[:count],
-                  self._eps_max(), 41, clip=self.panels["linearity"].clip.isChecked())
+                  self._eps_max(), 41, clip=self._panels["linearity"].clip.isChecked())
 
     def _start_map(self) -> None:
         models, sample = self._models(), self._sample()
         if not models or sample is None:
             return self._nothing("map", "Check a model in the left panel.")
         x, y = sample
-        panel = self.panels["map"]
+        panel = self._panels["map"]
         extent = self._eps_max() if panel.follow.isChecked() else float(panel.extent.value())
         self._run("map", ex.decision_map_job, models[0], x, y, extent=extent, resolution=panel.resolution.value(),
                   clip=self._clip())
@@ -255,7 +270,7 @@ class ExplanationsController(QObject):
             return self._nothing("robustness", "Check one or more models in the left panel.")
         if bool((data.y < 0).any()):
             return self._nothing("robustness", "Robustness curves need labelled images.")
-        panel = self.panels["robustness"]
+        panel = self._panels["robustness"]
         count = min(panel.samples.value(), len(data.x))
         points = panel.points.value()
         eps = [self._eps_max() * i / (points - 1) for i in range(points)]
@@ -266,7 +281,7 @@ class ExplanationsController(QObject):
         models = self._models()
         if not models:
             return self._nothing("rubbish", "Check one or more models in the left panel.")
-        panel = self.panels["rubbish"]
+        panel = self._panels["rubbish"]
         self._run("rubbish", ex.rubbish_job, models, [m.name for m in models], count=panel.count.value(),
                   distribution=str(panel.distribution.currentData()))
 
@@ -283,11 +298,11 @@ class ExplanationsController(QObject):
     def _start_training(self) -> None:
         if self.window.dataset not in ("mnist", "fashion"):
             return self._nothing("training", "Training needs a shipped data set (MNIST or Fashion-MNIST).")
-        request = self.panels["training"].request(self.window.dataset)
+        request = self._panels["training"].request(self.window.dataset)
         self._run("training", ex.training_job, request)
 
     def _start_paper(self) -> None:
-        samples = self.panels["paper"].samples.value()
+        samples = self._panels["paper"].samples.value()
         self._run("paper", ex.paper_job, samples)
         self.states["paper"] = ex.PaperState(samples)  # before the job's first step, which arrives queued
         self.window._mark("explain-paper")
