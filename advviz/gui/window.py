@@ -29,6 +29,7 @@ from advviz.gui.panels.transfer import TransferPanel
 from advviz.gui.samples import SamplesPanel
 from advviz.gui.state import SweepState, TransferState
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
+from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.worker import JobRunner
 
 HEATMAP_DOCK = "Perturbation at the cursor ε"
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setWindowTitle("advviz — adversarial examples (Goodfellow, Shlens & Szegedy 2014)")
         self.resize(1400, 900)
+        collect_garbage_on_gui_thread()  # never on a worker: it would destroy Qt objects there
         self.runner = JobRunner(self)
         self.runner.jobsChanged.connect(self._update_status)
         self.runner.jobProducing.connect(self._job_producing)

@@ -175,3 +175,33 @@ def test_pyside_signal_emit_does_not_leak_references():
     for _ in range(5000):  # more than True's natural reference count
         probe.ping.emit()
     assert sys.getrefcount(True) >= before
+
+
+def test_garbage_is_collected_on_the_gui_thread_only(make_window, qtbot):
+    """A worker that collected a cycle of Qt wrappers destroyed QObjects off the GUI thread (a deadlock
+    seen in a test run); with the window's collector every collection runs on the GUI thread."""
+    import gc
+
+    make_window()  # installs the collector
+    threads: list[str] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            threads.append(threading.current_thread().name)
+
+    def cycles():
+        for _ in range(50):
+            for _ in range(2000):  # well past generation 0's threshold of allocations
+                node: list = []
+                node.append(node)
+            yield None
+
+    gc.callbacks.append(record)
+    try:
+        runner = JobRunner()
+        runner.start("garbage", cycles)
+        qtbot.waitUntil(lambda: not runner.busy(), timeout=30000)
+        qtbot.wait(600)  # the GUI thread's collector runs every 0.25 s
+    finally:
+        gc.callbacks.remove(record)
+    assert threads and set(threads) == {threading.main_thread().name}, set(threads)
