@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QTabWidget
 
 from advviz.gui import explanations as ex
+from advviz.gui.collector import freeze_survivors
 from advviz.gui.jobs import ModelSpec, Progress
 from advviz.gui.panels.explain_diagnostics import DiagnosticsPanel
 from advviz.gui.panels.explain_linear import LinearPanel
@@ -49,7 +50,8 @@ IDLE_BUILD_MS = 1500  # panels are built ahead of use once no job has run for th
 class ExplanationsController(QObject):
     """Owns the second row of tabs. Its eight panels (0.5 s of pyqtgraph set-up in all) are built one
     per turn of the event loop, either once the window has been idle — no job running — for
-    IDLE_BUILD_MS, or when their tab is first shown (the first panel at once). Built at start-up or
+    IDLE_BUILD_MS (then the garbage collector's survivors are frozen), or when their tab is first
+    shown (the first panel at once). Built at start-up or
     between jobs, they held the event loop 0.15–1.5 s while the first sweeps streamed. Code that needs
     a panel earlier uses :attr:`panels`."""
 
@@ -70,6 +72,7 @@ class ExplanationsController(QObject):
         self._idle.setSingleShot(True)
         self._idle.setInterval(IDLE_BUILD_MS)
         self._idle.timeout.connect(self._build_while_idle)
+        self._frozen = False  # the GC's survivors frozen once the panels were built
         window.runner.jobsChanged.connect(self._jobs_changed)
         self.tabs.currentChanged.connect(lambda _: self.refresh())
         window.samples.sampleChanged.connect(lambda _: self.invalidate("linear", "map"))
@@ -98,18 +101,23 @@ class ExplanationsController(QObject):
         self.refresh()
 
     def _jobs_changed(self) -> None:
-        if not self.built and not self.window.runner.running_slots() and self.window.ready:
+        if not self._frozen and not self.window.runner.running_slots() and self.window.ready:
             self._idle.start()
         else:
             self._idle.stop()
 
     def _build_while_idle(self) -> None:
         """One panel, then the next a turn later, as long as no job runs (a job stops this; the
-        next quiet spell goes on)."""
-        if self.built or self.window.runner.running_slots():
+        next quiet spell goes on). Once all are built, the survivors of a garbage collection are
+        frozen: later full collections no longer walk torch's and pyqtgraph's objects."""
+        if self.window.runner.running_slots():
             return
-        self._build_next()
-        QTimer.singleShot(1, self, self._build_while_idle)
+        if not self.built:
+            self._build_next()
+            QTimer.singleShot(1, self, self._build_while_idle)
+        elif not self._frozen:
+            self._frozen = True
+            freeze_survivors()
 
     def _build_in_turns(self) -> None:
         if self.built:
