@@ -73,6 +73,16 @@ class FirstPaint(QObject):
         return False
 
 
+def pump_until(app: QApplication, done, *, limit: float = 30.0, pause: float = 0.0) -> float:
+    """Process events until ``done()`` is true or ``limit`` seconds passed; the seconds it took."""
+    start = time.perf_counter()
+    while not done() and time.perf_counter() - start < limit:
+        app.processEvents()
+        if pause:
+            time.sleep(pause)
+    return time.perf_counter() - start
+
+
 def run_until_idle(app: QApplication, window, timeout: float = 600.0) -> float:
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
@@ -98,8 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     first_paint = FirstPaint()
     window.installEventFilter(first_paint)
     window.show()
-    while first_paint.at is None and time.perf_counter() - PROCESS_START < 30:
-        app.processEvents()
+    pump_until(app, lambda: first_paint.at is not None)
     window.removeEventFilter(first_paint)
     print(f"window painted {1000 * ((first_paint.at or time.perf_counter()) - PROCESS_START):.0f} ms after the "
           f"process started (target ≤ 1,500 ms; torch not yet imported: {'torch' not in sys.modules})")
@@ -112,10 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     # a user looks at the window for a few seconds: meanwhile the explanation panels are built ahead
     # and the garbage collector's survivors frozen (both only while no job runs)
     probe.start()
-    quiet = time.perf_counter()
-    while time.perf_counter() - quiet < 3.0:
-        app.processEvents()
-        time.sleep(0.001)
+    pump_until(app, lambda: False, limit=3.0, pause=0.001)
     probe.stop()
     print(probe.report("idle 3 s (panels built ahead, GC frozen)", 3.0))
 
@@ -134,8 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     for index in (5, 6, 7):  # first points on screen after a click, torch loaded
         clicked = time.perf_counter()
         window.samples.set_current(index)
-        while window.sweep.filled == 0 and time.perf_counter() - clicked < 30:
-            app.processEvents()
+        pump_until(app, lambda: window.sweep.filled > 0)
         window.redraw_now()
         print(f"first curve points {1000 * (time.perf_counter() - clicked):.0f} ms after clicking sample {index} "
               f"({window.controls.steps.value()} ε; target ≤ 150 ms)")
@@ -178,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     clicked = time.perf_counter()
     window.tabs.setCurrentWidget(explain.tabs)  # the first look builds the first panel now, the others in turns
     opened = time.perf_counter() - clicked
-    while not explain.built and time.perf_counter() - clicked < 30:
-        app.processEvents()
-    built = time.perf_counter() - clicked
+    built = opened + pump_until(app, lambda: explain.built)
     seconds = run_until_idle(app, window)
     probe.stop()
     print(f"the paper's arguments, first look: first panel shown in {1000 * opened:.0f} ms, all eight built "
@@ -194,12 +197,12 @@ def main(argv: list[str] | None = None) -> int:
         probe.start()
         clicked = time.perf_counter()
         window.samples.set_current(index)  # the map (and the sweep) of a new sample
-        while time.perf_counter() - clicked < 30:  # until the panel itself drew a row of a new map
+
+        def new_row_drawn(previous=previous) -> bool:  # the panel itself drew a row of a new map
             shown = explain.panels["map"].state
-            if shown is not None and shown is not previous and shown.filled:
-                break
-            app.processEvents()
-        first_row = time.perf_counter() - clicked
+            return shown is not None and shown is not previous and bool(shown.filled)
+
+        first_row = time.perf_counter() - clicked + pump_until(app, new_row_drawn)
         seconds = run_until_idle(app, window)
         probe.stop()
         print(f"decision map 101×101: first row on screen {1000 * first_row:.0f} ms after clicking sample {index} "
