@@ -142,3 +142,22 @@ def test_targeted_fgsm_uses_target_class(window, idle):
     x, _ = sample(window)
     expected = make_attack("fgsm", eps=0.3, targeted=True)(window.sweep_model(), x, torch.tensor([5]))
     np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected.numpy()[0, 0], atol=1e-6)
+
+
+def test_a_short_robustness_legend_keeps_its_height(qtbot):
+    """Stretched to the plots' height, a legend of two models spread its rows apart and drew each line
+    sample below its name."""
+    from advviz.gui.explanations import RobustnessHeader, RobustnessState
+    from advviz.gui.panels.explain_robustness import RobustnessPanel
+
+    panel = RobustnessPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1100, 600)
+    panel.show()
+    state = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
+    state.error[:] = 0.5
+    panel.show_state(state)
+    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)  # filled a turn later
+    qtbot.wait(50)
+    legend, plot = panel.legend.geometry(), panel.error_plot.geometry()
+    assert legend.height() < 0.5 * plot.height() and abs(legend.top() - plot.top()) < 20
