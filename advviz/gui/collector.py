@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import threading
 
+import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, QTimer
 
 INTERVAL_MS = 250
@@ -43,20 +44,33 @@ class GuiThreadCollector(QObject):
 
 
 _collector: GuiThreadCollector | None = None
+_frozen = False
 
 
 def collect_garbage_on_gui_thread() -> None:
-    """Start the GUI thread's collector, once per application; call it on the GUI thread."""
+    """Start the GUI thread's collector, once per application; call it on the GUI thread. When the
+    application (its parent) goes, automatic collection comes back."""
     global _collector
-    if _collector is not None:
+    if _collector is not None and shiboken6.isValid(_collector):
         return
     if threading.current_thread() is not threading.main_thread():
         raise RuntimeError("the garbage collector's timer must live on the GUI thread")
     _collector = GuiThreadCollector(QCoreApplication.instance())
+    _collector.destroyed.connect(_collector_gone)
+
+
+def _collector_gone() -> None:
+    global _collector
+    _collector = None
+    gc.enable()
 
 
 def freeze_survivors() -> None:
-    """Collect once, then exempt every surviving object from later collections (call when idle:
-    this one collection takes as long as a full one)."""
+    """Collect once, then exempt every surviving object from later collections — once per process
+    (call when idle: this one collection takes as long as a full one)."""
+    global _frozen
+    if _frozen:
+        return
+    _frozen = True
     gc.collect()
     gc.freeze()

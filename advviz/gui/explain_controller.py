@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QTabWidget
 
 from advviz.gui import explanations as ex
+from advviz.gui import export
 from advviz.gui.collector import freeze_survivors
 from advviz.gui.jobs import ModelSpec, Progress
 from advviz.gui.panels.explain_diagnostics import DiagnosticsPanel
@@ -71,8 +72,9 @@ class ExplanationsController(QObject):
         self._idle = QTimer(self)  # restarted whenever a job starts or ends; fires after a quiet spell
         self._idle.setSingleShot(True)
         self._idle.setInterval(IDLE_BUILD_MS)
-        self._idle.timeout.connect(self._build_while_idle)
+        self._idle.timeout.connect(self._start_building)
         self._frozen = False  # the GC's survivors frozen once the panels were built
+        self._building = False  # a turn of the build is scheduled
         window.runner.jobsChanged.connect(self._jobs_changed)
         self.tabs.currentChanged.connect(lambda _: self.refresh())
         window.samples.sampleChanged.connect(lambda _: self.invalidate("linear", "map"))
@@ -96,8 +98,8 @@ class ExplanationsController(QObject):
 
     def _shown(self) -> None:
         """The window's tab changed: the first look at the panels builds them (the first one now)."""
-        if self.window.tabs.currentWidget() is self.tabs and not self._panels:
-            self._build_in_turns()
+        if self.window.tabs.currentWidget() is self.tabs:
+            self._start_building()
         self.refresh()
 
     def _jobs_changed(self) -> None:
@@ -106,25 +108,28 @@ class ExplanationsController(QObject):
         else:
             self._idle.stop()
 
-    def _build_while_idle(self) -> None:
-        """One panel, then the next a turn later, as long as no job runs (a job stops this; the
-        next quiet spell goes on). Once all are built, the survivors of a garbage collection are
-        frozen: later full collections no longer walk torch's and pyqtgraph's objects."""
-        if self.window.runner.running_slots():
-            return
-        if not self.built:
-            self._build_next()
-            QTimer.singleShot(1, self, self._build_while_idle)
-        elif not self._frozen:
-            self._frozen = True
-            freeze_survivors()
+    def _start_building(self) -> None:
+        if not self._building:
+            self._build_step()
 
-    def _build_in_turns(self) -> None:
+    def _build_step(self) -> None:
+        """One panel, then the next a turn later — while their tab is in front or no job runs (a job
+        pauses an idle build; the next quiet spell goes on). Once all are built and no job runs, the
+        survivors of a garbage collection are frozen: later full collections skip torch's and
+        pyqtgraph's objects."""
+        self._building = False
+        busy = self.window.runner.busy()
         if self.built:
+            if not busy and not self._frozen:
+                self._frozen = True
+                freeze_survivors()
+            return
+        if busy and self.window.tabs.currentWidget() is not self.tabs:
             return
         self._build_next()
+        self._building = True
         # 1 ms, not 0 (as in gui/redraw.py): Qt 6 runs a 0 ms single shot as a posted event, ahead of timers
-        QTimer.singleShot(1, self, self._build_in_turns)
+        QTimer.singleShot(1, self, self._build_step)
 
     def _build_next(self) -> None:
         key, title, cls = PANELS[len(self._panels)]
@@ -140,6 +145,7 @@ class ExplanationsController(QObject):
                 panel.set_eps(self._training_eps)
         if key == "paper":
             panel.runRequested.connect(lambda _: self.start("paper"))
+        export.add_context_menus(self.window)  # "Export this panel…" in its right-click menu
         if self.visible() == key:
             self.refresh()  # the panel in front is the one just built: it computes now
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWi
                                QScrollArea, QTabWidget, QWidget)
 
 from advviz.gui import jobs
+from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
 from advviz.gui.explain_controller import ExplanationsController
@@ -28,8 +29,8 @@ from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
 from advviz.gui.samples import SamplesPanel
 from advviz.gui.state import SweepState, TransferState
+from advviz.gui.export import add_context_menus
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
-from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.worker import JobRunner
 
 HEATMAP_DOCK = "Perturbation at the cursor ε"
@@ -94,6 +95,7 @@ class MainWindow(QMainWindow):
             self._heatmaps = HeatmapsPanel()
             self.redraw.watch(self._heatmaps)
             self.findChild(QDockWidget, HEATMAP_DOCK).setWidget(self._heatmaps)
+            add_context_menus(self)  # "Export this panel…" for the panel built after the menus
             self._mark("heatmaps")
         return self._heatmaps
 

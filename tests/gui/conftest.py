@@ -21,6 +21,15 @@ _runners: list[weakref.ref] = []
 _windows: list[weakref.ref] = []
 
 
+@pytest.fixture(scope="session", autouse=True)
+def automatic_garbage_collection_afterwards():
+    """A window hands garbage collection to a timer of the GUI thread; later tests get it back."""
+    import gc
+
+    yield
+    gc.enable()
+
+
 @pytest.fixture(autouse=True)
 def no_dangling_threads(qapp, monkeypatch):
     """Fail a test that leaves a QThread running, a pool job active or a window's QTimer started.

@@ -166,3 +166,12 @@ def test_an_ffmpeg_failure_is_one_line_naming_its_cause(tmp_path):
     reason = animate.ffmpeg_reason(failed.stderr, failed.returncode)
     assert "divisible by 2" in reason and "\n" not in reason and not reason.startswith("[")
     assert animate.ffmpeg_reason(b"", 1) == "exit status 1"
+
+
+def test_panels_built_after_the_menus_get_the_export_context_menu(window):
+    """The heatmaps and the explanation panels are built after the menus were installed."""
+    window.explain.ensure_built()
+    assert getattr(window.heatmaps, "_advviz_export_action", None) is not None
+    for key, panel in window.explain.panels.items():
+        if hasattr(panel, "view"):
+            assert getattr(panel, "_advviz_export_action", None) is not None, key

@@ -3,7 +3,6 @@ probe in bench/gui_responsiveness.py measured (numbers there, not here)."""
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import threading
@@ -418,15 +417,32 @@ def test_the_explanation_panels_are_built_ahead_when_the_window_is_idle(make_win
     from advviz.gui import explain_controller
 
     monkeypatch.setattr(explain_controller, "IDLE_BUILD_MS", 200)
+    frozen: list[bool] = []
+    monkeypatch.setattr(explain_controller, "freeze_survivors", lambda: frozen.append(window.explain.built))
     window = make_window()
     window.start_loading()
     idle(window)
     qtbot.waitUntil(lambda: window.explain.built, timeout=10000)  # without its tab ever shown
     assert window.tabs.currentWidget() is window.curves
-    # then the survivors of a collection are frozen: later full collections skip torch's and
+    # then, once, the survivors of a collection are frozen: later full collections skip torch's and
     # pyqtgraph's objects (a full collection held the GUI thread 130–200 ms mid-job)
-    qtbot.waitUntil(lambda: window.explain._frozen, timeout=10000)
-    assert gc.get_freeze_count() > 100_000
+    qtbot.waitUntil(lambda: frozen == [True], timeout=10000)
+
+
+def test_freezing_survivors_exempts_them_from_collections_once_per_process():
+    import subprocess
+
+    script = (
+        "import gc\n"
+        "from advviz.gui.collector import freeze_survivors\n"
+        "freeze_survivors(); first = gc.get_freeze_count()\n"
+        "junk = [[] for _ in range(1000)]\n"
+        "freeze_survivors()\n"
+        "assert first > 1000 and gc.get_freeze_count() == first, (first, gc.get_freeze_count())\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
 
 def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works():
