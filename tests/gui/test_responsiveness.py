@@ -211,12 +211,18 @@ window.close()
 """
 
 
-def test_the_window_paints_before_torch_loads_and_before_its_heavy_panels_are_built():
+def fresh_python_prints(script: str, *, timeout: int = 300) -> str:
+    """Run ``script`` in a fresh interpreter (what a process does at start-up, or once per process);
+    its standard output. A failure shows the end of its standard error."""
     import subprocess
 
-    result = subprocess.run([sys.executable, "-c", STARTUP_ORDER], capture_output=True, text=True, timeout=180)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-2000:]
-    last = result.stdout.strip().splitlines()[-1]
+    return result.stdout.strip()
+
+
+def test_the_window_paints_before_torch_loads_and_before_its_heavy_panels_are_built():
+    last = fresh_python_prints(STARTUP_ORDER).splitlines()[-1]
     assert last == ("{'torch': False, 'jobs': False, 'heatmaps': False, 'cuda_interop': False} True True True"), last
 
 
@@ -430,8 +436,6 @@ def test_the_explanation_panels_are_built_ahead_when_the_window_is_idle(make_win
 
 
 def test_freezing_survivors_exempts_them_from_collections_once_per_process():
-    import subprocess
-
     script = (
         "import gc\n"
         "from advviz.gui.collector import freeze_survivors\n"
@@ -441,17 +445,13 @@ def test_freezing_survivors_exempts_them_from_collections_once_per_process():
         "assert first > 1000 and gc.get_freeze_count() == first, (first, gc.get_freeze_count())\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+    assert fresh_python_prints(script) == "ok"
 
 
 def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works():
     """The libraries are mapped by a foreign call (which releases the GIL), without importing torch."""
-    import subprocess
-
-    script = "from advviz.gui.preload import preloadable_folder; print(preloadable_folder() is not None)"
-    check = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    if check.stdout.strip() != "True":  # not Linux, or NVIDIA's libraries installed apart from torch
+    check = "from advviz.gui.preload import preloadable_folder; print(preloadable_folder() is not None)"
+    if fresh_python_prints(check) != "True":  # not Linux, or NVIDIA's libraries installed apart from torch
         pytest.skip("torch's libraries are not preloaded on this installation")
 
     script = (
@@ -466,5 +466,4 @@ def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works(
         "assert preload_torch_libraries() == []  # once torch is imported there is nothing to do\n"
         "print('ok')\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
+    assert fresh_python_prints(script) == "ok"
