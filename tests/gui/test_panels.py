@@ -161,3 +161,8 @@ def test_a_short_robustness_legend_keeps_its_height(qtbot):
     qtbot.wait(50)
     legend, plot = panel.legend.geometry(), panel.error_plot.geometry()
     assert legend.height() < 0.5 * plot.height() and abs(legend.top() - plot.top()) < 20
+
+
+def test_the_class_legend_sits_at_the_top_at_its_natural_height(window):
+    legend, plot = window.curves.legend.geometry(), window.curves.plot.geometry()
+    assert legend.height() < 0.8 * plot.height() and abs(legend.top() - plot.top()) < 20

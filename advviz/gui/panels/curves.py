@@ -12,7 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from advviz.gui.panels.explain_common import fit_label
+from advviz.gui.panels.explain_common import fit_label, legend_at_top
 from advviz.gui.panels.grid import add_grid
 from advviz.gui.state import SweepState, flip_runs
 from advviz.gui.style import FLIP_BRUSH, class_color, class_label
@@ -39,6 +39,7 @@ class CurvesPanel(QWidget):
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=1)
+        legend_at_top(self.view, self.legend)
         self.view.ci.layout.setColumnStretchFactor(0, 10)
         self.view.ci.layout.setColumnMinimumWidth(1, LEGEND_MIN_WIDTH)
         for axis in ("bottom", "left"):

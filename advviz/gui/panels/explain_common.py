@@ -217,6 +217,13 @@ def to_image(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return array.mean(axis=0)
 
 
+def legend_at_top(view: pg.GraphicsLayoutWidget, legend: pg.LegendItem) -> None:
+    """Keep ``legend`` (an item of ``view``'s layout) at its natural height, at the top of its cell:
+    stretched to the plot's height, its rows spread apart and each sample was drawn below its name."""
+    legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+    view.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+
+
 def class_legend(legend: pg.LegendItem, names: tuple[str, ...]) -> None:
     """Colour swatches for the classes (a legend of scatter samples)."""
     legend.clear()

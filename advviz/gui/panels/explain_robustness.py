@@ -11,10 +11,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush
-from PySide6.QtWidgets import QSizePolicy, QSpinBox
+from PySide6.QtWidgets import QSpinBox
 
 from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
-from advviz.gui.panels.explain_common import ExplainPanel, graphics, model_color, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, style_plot
 
 STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}
 
@@ -46,10 +46,7 @@ class RobustnessPanel(ExplainPanel):
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=2)
-        # its natural height, at the top: stretched to the plots' height, a legend of two or three models
-        # spread its rows apart and drew each line sample below its name
-        self.legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.view.ci.layout.setAlignment(self.legend, Qt.AlignmentFlag.AlignTop)
+        legend_at_top(self.view, self.legend)
         self.curves: dict[tuple[int, str, str], pg.PlotCurveItem] = {}
         # FGSM's measured points, every model's in one item per plot: a PlotDataItem with symbols per
         # curve cost ~5 ms to create, 16 of them a 60 ms stall when the first result arrived
