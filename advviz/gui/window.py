@@ -14,14 +14,14 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QProgressBar, QPushButton,
-                               QScrollArea, QTabWidget, QWidget)
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
 
 from advviz.gui import jobs
 from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
 from advviz.gui.dialogs import WeightsDialog
 from advviz.gui.explain_controller import ExplanationsController
+from advviz.gui.layout import HEATMAP_DOCK, arrange
 from advviz.gui.menus import install as install_menus
 from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
 from advviz.gui.panels.curves import CurvesPanel
@@ -33,10 +33,7 @@ from advviz.gui.export import add_context_menus
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
 
-HEATMAP_DOCK = "Perturbation at the cursor ε"
 REDRAW_ORDER = ("curves", "heatmaps", "transfer")  # then the explanation panels
-CONTROLS_DOCK_WIDTH = 290
-HEATMAP_DOCK_HEIGHT = 250
 USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
 
 
@@ -72,7 +69,7 @@ class MainWindow(QMainWindow):
         self.redraw_timer = self.redraw.timer
         for panel in (self.curves, self.transfer_panel):
             self.redraw.watch(panel)
-        self._build_layout()
+        arrange(self)  # tabs, docks and the status bar
         self._connect()
         self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
         self.controls.setEnabled(False)
@@ -98,49 +95,6 @@ class MainWindow(QMainWindow):
             add_context_menus(self)  # "Export this panel…" for the panel built after the menus
             self._mark("heatmaps")
         return self._heatmaps
-
-    # -- layout ----------------------------------------------------------------------------------
-    def _build_layout(self) -> None:
-        self.tabs = QTabWidget()
-        self.tabs.addTab(self.curves, "Logits vs ε")
-        self.tabs.addTab(self.transfer_panel, "Transfer matrix")
-        self.setCentralWidget(self.tabs)
-        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
-        controls = QScrollArea()  # scrolls on a short screen instead of squeezing the model list
-        controls.setWidget(self.controls)
-        controls.setWidgetResizable(True)
-        controls.setFrameShape(QFrame.Shape.NoFrame)
-        controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        controls.setMinimumWidth(self.controls.minimumSizeHint().width() + 16)
-        for title, widget, area in (("Controls", controls, Qt.DockWidgetArea.LeftDockWidgetArea),
-                                    ("Samples", self.samples, Qt.DockWidgetArea.LeftDockWidgetArea),
-                                    (HEATMAP_DOCK, QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea)):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(title)
-            dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
-                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(area, dock)
-        self.resizeDocks([self.findChild(QDockWidget, HEATMAP_DOCK)], [HEATMAP_DOCK_HEIGHT],
-                         Qt.Orientation.Vertical)
-        self.resizeDocks([self.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.findChild(QDockWidget, "Controls"), self.findChild(QDockWidget, "Samples")],
-                         [640, 260], Qt.Orientation.Vertical)
-
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(220)
-        self.progress_bar.setTextVisible(False)
-        self.status_label = QLabel()
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        bar = self.statusBar()
-        bar.addWidget(self.progress_bar)
-        bar.addWidget(self.status_label)
-        bar.addWidget(self.error_label, 1)
-        bar.addPermanentWidget(self.cancel_button)
 
     def _connect(self) -> None:
         # first: a change clears the old message before its handlers can report a new one

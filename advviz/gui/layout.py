@@ -1,0 +1,60 @@
+"""The main window's arrangement: the central tabs, the docks (controls, samples, heatmaps) and the
+status bar. Widget construction only; the window connects and fills them."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget, QWidget
+
+if TYPE_CHECKING:
+    from advviz.gui.window import MainWindow
+
+HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the first paint
+CONTROLS_DOCK_WIDTH = 290
+HEATMAP_DOCK_HEIGHT = 250
+
+
+def arrange(window: "MainWindow") -> None:
+    """Tabs (``window.tabs``), docks and the status bar's widgets (``progress_bar``, ``status_label``,
+    ``error_label``, ``cancel_button``) of ``window``, whose panels already exist."""
+    window.tabs = QTabWidget()
+    window.tabs.addTab(window.curves, "Logits vs ε")
+    window.tabs.addTab(window.transfer_panel, "Transfer matrix")
+    window.setCentralWidget(window.tabs)
+    window.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+    controls = QScrollArea()  # scrolls on a short screen instead of squeezing the model list
+    controls.setWidget(window.controls)
+    controls.setWidgetResizable(True)
+    controls.setFrameShape(QFrame.Shape.NoFrame)
+    controls.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    controls.setMinimumWidth(window.controls.minimumSizeHint().width() + 16)
+    for title, widget, area in (("Controls", controls, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                ("Samples", window.samples, Qt.DockWidgetArea.LeftDockWidgetArea),
+                                (HEATMAP_DOCK, QWidget(), Qt.DockWidgetArea.BottomDockWidgetArea)):
+        dock = QDockWidget(title, window)
+        dock.setObjectName(title)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        window.addDockWidget(area, dock)
+    window.resizeDocks([window.findChild(QDockWidget, HEATMAP_DOCK)], [HEATMAP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+    window.resizeDocks([window.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
+    window.resizeDocks([window.findChild(QDockWidget, "Controls"), window.findChild(QDockWidget, "Samples")],
+                       [640, 260], Qt.Orientation.Vertical)
+
+    window.progress_bar = QProgressBar()
+    window.progress_bar.setMaximumWidth(220)
+    window.progress_bar.setTextVisible(False)
+    window.status_label = QLabel()
+    window.error_label = QLabel()
+    window.error_label.setWordWrap(True)
+    window.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    window.cancel_button = QPushButton("Cancel")
+    window.cancel_button.setEnabled(False)
+    bar = window.statusBar()
+    bar.addWidget(window.progress_bar)
+    bar.addWidget(window.status_label)
+    bar.addWidget(window.error_label, 1)
+    bar.addPermanentWidget(window.cancel_button)
