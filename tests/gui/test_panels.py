@@ -166,3 +166,37 @@ def test_a_short_robustness_legend_keeps_its_height(qtbot):
 def test_the_class_legend_sits_at_the_top_at_its_natural_height(window):
     legend, plot = window.curves.legend.geometry(), window.curves.plot.geometry()
     assert legend.height() < 0.8 * plot.height() and abs(legend.top() - plot.top()) < 20
+
+
+def test_robustness_curves_follow_each_new_job_and_its_names(qtbot):
+    """Only changed curves get new data (the others keep their cached drawing), so a new job must
+    still replace every curve of the old one, and its models' names must reach the legend."""
+    from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessHeader, RobustnessState
+    from advviz.gui.panels.explain_robustness import RobustnessPanel
+
+    panel = RobustnessPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1100, 600)
+    panel.show()
+    first = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
+    first.error[:] = 0.5
+    first.confidence[:] = 0.7
+    panel.show_state(first)
+    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)
+    second = RobustnessState(RobustnessHeader(["c", "d"], [0.0, 0.1, 0.2], 10, True))
+    fgsm = [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")
+    second.error[1, fgsm] = [0.0, 0.1, 0.2]  # as many points as the first job's curves had
+    second.confidence[1, fgsm] = 0.9
+    panel.show_state(second)
+    qtbot.wait(5)
+    second.error[0, 1 - fgsm, 0] = second.confidence[0, 1 - fgsm, 0] = 0.3  # the stream goes on
+    panel.show_state(second)
+    qtbot.waitUntil(lambda: panel.legend.items[0][1].text == f"c, {ROBUSTNESS_ATTACKS[fgsm][1]}", timeout=2000)
+    for (index, attack, metric), curve in panel.curves.items():
+        x, y = curve.getData()
+        if index == 1 and attack == "fgsm":
+            np.testing.assert_allclose(y, [0.0, 0.1, 0.2] if metric == "error" else [0.9] * 3)
+        elif index == 0 and attack != "fgsm":
+            np.testing.assert_allclose(y, [0.3])
+        else:  # none of the first job's curves is left on screen
+            assert x is None or len(x) == 0

@@ -138,13 +138,20 @@ def test_a_new_sample_re_renders_only_the_colour_bar_whose_levels_changed(window
     assert given and set(given) == {"gradient"}  # x and x̃ span [0, 1], η spans ±ε max: only ∇ₓJ's range moved
 
 
-def test_grid_lines_sit_on_the_axis_ticks(window):
+@pytest.mark.parametrize("new_range", [False, True])
+def test_grid_lines_sit_on_the_axis_ticks(window, new_range):
     plot, grid = window.curves.plot, window.curves.grid
+    grid.lines()  # mapped once: a new range must map them again
+    if new_range:
+        plot.setYRange(-3.0, 7.0, padding=0)
+        plot.vb.prepareForPaint()
     (x0, x1), (y0, y1) = plot.vb.viewRange()
     ticks = plot.getAxis("left").tickValues(y0, y1, plot.vb.height())
-    major = sorted(line.y1() for line in grid.lines()[0] if line.y1() == line.y2())
-    np.testing.assert_allclose(major, sorted(ticks[0][1]))
-    vertical = [line for line in grid.lines()[0] if line.x1() == line.x2()]
+    to_data, _ = plot.vb.childGroup.transform().inverted()  # the grid's lines are in the box's coordinates
+    lines = [to_data.map(line) for line in grid.lines()[0]]
+    major = sorted(line.y1() for line in lines if abs(line.y1() - line.y2()) < 1e-9)
+    np.testing.assert_allclose(major, sorted(ticks[0][1]), atol=1e-9)
+    vertical = [line for line in lines if abs(line.x1() - line.x2()) < 1e-9]
     assert vertical and all(x0 <= line.x1() <= x1 for line in vertical)
 
 

@@ -3,7 +3,8 @@
 ``PlotItem.showGrid`` makes each axis draw its grid lines across the whole plot into a QPicture and
 replay it; while a sweep streams and the range grows, that re-generation dominated a frame (16 ms of
 a 56 ms paint). :class:`TickGrid` draws the same lines — at the axes' own tick positions, fainter for
-minor ticks — straight from the view range with a 1-pixel cosmetic pen, in ~1.5 ms.
+minor ticks — straight from the view range with a 1-pixel cosmetic pen, in ~1.5 ms (a repaint in an
+unchanged range reuses the lines it mapped).
 """
 
 from __future__ import annotations
@@ -41,11 +42,13 @@ class TickGrid(pg.GraphicsObject):
         return QRectF(self.plot.vb.rect())
 
     def lines(self) -> list[list[QLineF]]:
-        """The grid lines per tick level, in view (data) coordinates (recomputed only when the range
-        or the size changed: most repaints are of new data in an unchanged range)."""
+        """The grid lines per tick level, in this item's (the box's) coordinates — recomputed only when
+        the range, the size or the ticks changed: most repaints are of new data in an unchanged range."""
         (x0, x1), (y0, y1) = self.plot.vb.viewRange()
+        to_box = self.plot.vb.childGroup.transform()  # view coordinates → the box's
         custom = tuple(_custom_ticks(self.plot.getAxis(name)) for name in ("bottom", "left"))
-        key = (x0, x1, y0, y1, self.plot.vb.width(), self.plot.vb.height(), custom)
+        key = (x0, x1, y0, y1, self.plot.vb.width(), self.plot.vb.height(), custom,
+               to_box.m11(), to_box.m22(), to_box.dx(), to_box.dy())
         if key == self._lines_for:
             return self._lines
         levels: list[list[QLineF]] = [[] for _ in ALPHAS]
@@ -59,20 +62,17 @@ class TickGrid(pg.GraphicsObject):
                      else [(spacing, values) for spacing, values in axis.tickValues(low, high, pixels)])
             for level, (_, values) in enumerate(ticks[:len(ALPHAS)]):
                 for value in values:
-                    if name == "bottom":
-                        levels[level].append(QLineF(value, y0, value, y1))
-                    else:
-                        levels[level].append(QLineF(x0, value, x1, value))
+                    line = QLineF(value, y0, value, y1) if name == "bottom" else QLineF(x0, value, x1, value)
+                    levels[level].append(to_box.map(line))
         self._lines_for, self._lines = key, levels
         return levels
 
     def paint(self, painter: QPainter, *_: object) -> None:
-        to_box = self.plot.vb.childGroup.transform()  # view coordinates → this item's (the box's)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         for pen, lines in zip(self.pens, self.lines()):
             if lines:
                 painter.setPen(pen)
-                painter.drawLines([to_box.map(line) for line in lines])
+                painter.drawLines(lines)
 
 
 def _custom_ticks(axis: pg.AxisItem) -> tuple[tuple[float, ...], ...] | None:
