@@ -9,7 +9,9 @@ with the interpreter's own generational thresholds (as pyqtgraph's ``GarbageColl
 A full collection walks every tracked object — torch's and pyqtgraph's modules, ~250,000 of them
 once the window is up — and held the GUI thread 130–200 ms in the middle of a job. Once the window
 is built, :func:`freeze_survivors` moves the survivors to the permanent generation, so later full
-collections only walk what was created since.
+collections only walk what was created since. Before that, full collections are held back the way
+CPython holds them back: until the objects promoted to the oldest generation since the last full
+collection number a quarter of those it found then (its "long-lived" rule).
 """
 
 from __future__ import annotations
@@ -23,24 +25,52 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 INTERVAL_MS = 250
 
 
+def generation_to_collect(counts: tuple[int, int, int], thresholds: tuple[int, int, int], *,
+                          long_lived_pending: int, long_lived_total: int) -> int | None:
+    """The generation CPython would collect now (which collects the younger ones too), or None: the
+    oldest whose count passed its threshold — the oldest only once ``long_lived_pending`` objects
+    promoted since the last full collection reach a quarter of the ``long_lived_total`` it left."""
+    for generation in (2, 1, 0):
+        if counts[generation] > thresholds[generation]:
+            if generation == 2 and long_lived_pending < long_lived_total // 4:
+                continue
+            return generation
+    return None
+
+
 class GuiThreadCollector(QObject):
     """Collects on a timer of the GUI thread; automatic collection stays off while it lives."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thresholds = gc.get_threshold()
+        # counted when first needed, not here: counting 220,000 objects takes ~20 ms before the first paint
+        self.long_lived_total: int | None = None
+        self.long_lived_pending = 0
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
         self.timer.start(INTERVAL_MS)
         gc.disable()
 
     def check(self) -> None:
-        """Collect the generations whose allocation counts passed their thresholds, youngest first."""
+        """Collect what CPython's automatic collection would collect now (see :func:`generation_to_collect`)."""
         counts = gc.get_count()
-        for generation in range(3):
-            if counts[generation] <= self.thresholds[generation]:
-                return
-            gc.collect(generation)
+        if self.long_lived_total is None and counts[2] > self.thresholds[2]:
+            self.long_lived_total = len(gc.get_objects(generation=2))
+        generation = generation_to_collect(counts, self.thresholds, long_lived_pending=self.long_lived_pending,
+                                           long_lived_total=self.long_lived_total or 0)
+        if generation == 2:
+            gc.collect(2)
+            self.restart_long_lived_count()
+        elif generation == 1:  # the survivors of both young generations move to the oldest
+            young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
+            self.long_lived_pending += max(0, young - gc.collect(1))
+        elif generation == 0:
+            gc.collect(0)
+
+    def restart_long_lived_count(self) -> None:
+        """After a full collection (or a freeze): the oldest generation as it is now, none pending."""
+        self.long_lived_total, self.long_lived_pending = len(gc.get_objects(generation=2)), 0
 
 
 _collector: GuiThreadCollector | None = None
@@ -74,3 +104,5 @@ def freeze_survivors() -> None:
     _frozen = True
     gc.collect()
     gc.freeze()
+    if _collector is not None and shiboken6.isValid(_collector):
+        _collector.restart_long_lived_count()

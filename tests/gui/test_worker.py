@@ -6,6 +6,7 @@ import sys
 import threading
 import time
 
+import pytest
 from PySide6.QtCore import QObject, Signal
 
 from advviz.gui.worker import FrontFirst, GeneratorWorker, JobRunner
@@ -205,3 +206,18 @@ def test_garbage_is_collected_on_the_gui_thread_only(make_window, qtbot):
     finally:
         gc.callbacks.remove(record)
     assert threads and set(threads) == {threading.main_thread().name}, set(threads)
+
+
+@pytest.mark.parametrize(("counts", "pending", "total", "expected"), [
+    ((10, 0, 0), 0, 0, None),          # below every threshold
+    ((701, 0, 0), 0, 0, 0),            # allocations: the youngest
+    ((701, 11, 0), 0, 0, 1),           # the oldest generation past its threshold, with the younger ones
+    ((701, 11, 11), 10_000, 200_000, 1),  # a full collection waits for a quarter as many newcomers …
+    ((701, 11, 11), 50_000, 200_000, 2),  # … then comes
+    ((5, 3, 11), 0, 0, 2),             # nothing long-lived to protect (after a freeze)
+])
+def test_the_gui_collector_picks_the_generation_cpython_would(counts, pending, total, expected):
+    from advviz.gui.collector import generation_to_collect
+
+    assert generation_to_collect(counts, (700, 10, 10), long_lived_pending=pending,
+                                 long_lived_total=total) == expected
