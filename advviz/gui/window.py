@@ -3,7 +3,8 @@
 Nothing from torch or :mod:`advviz.core` is imported here: the window paints first, then the
 startup job imports torch on a worker thread. Each control change cancels the affected job and
 starts a new one (the :class:`~advviz.gui.worker.JobRunner` keeps one job per slot). Steps are
-accumulated into :mod:`advviz.gui.state` objects and drawn by a coalescing timer at ≤ 60 Hz.
+accumulated into :mod:`advviz.gui.state` objects and drawn by a coalescing timer at ≤ 60 Hz. Data
+sets, the model list and weights files are :mod:`advviz.gui.loading`'s part of the window.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ import sys
 import traceback
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QMainWindow, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from advviz.gui import jobs
 from advviz.gui.collector import collect_garbage_on_gui_thread
-from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS, ControlsPanel
-from advviz.gui.dialogs import WeightsDialog
+from advviz.gui.controls import ControlsPanel
 from advviz.gui.explain_controller import ExplanationsController
+from advviz.gui.loading import DataAndModels
 from advviz.gui.layout import HEATMAP_DOCK, arrange
 from advviz.gui.menus import install as install_menus
 from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
@@ -37,7 +38,7 @@ REDRAW_ORDER = ("curves", "heatmaps", "transfer")  # then the explanation panels
 USER_ERRORS = ("AdvvizError", "ModelLoadError", "DataError", "ValueError", "FileNotFoundError")
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DataAndModels, QMainWindow):
     def __init__(self, *, dataset: str = "mnist", autostart: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("advviz — adversarial examples (Goodfellow, Shlens & Szegedy 2014)")
@@ -173,164 +174,6 @@ class MainWindow(QMainWindow):
             self.progress.pop(slot or label, None)
             self._update_status()
         return handle
-
-    # -- loading ---------------------------------------------------------------------------------
-    def start_loading(self) -> None:
-        self.progress["data"] = jobs.Progress("Loading PyTorch…")
-        self.runner.start("data", jobs.startup_job, self.dataset, on_step=self._data_step,
-                          on_error=self._failed("loading", "data"))
-
-    def choose_dataset(self, key: str) -> None:
-        if key == "folder":
-            path = QFileDialog.getExistingDirectory(self, "Folder of images (one sub-folder per class, or flat)")
-            if not path:
-                self._restore_dataset_combo()
-                return
-            self.load_folder(path)
-            return
-        self.dataset = key
-        self.runner.start("data", jobs.dataset_job, key, on_step=self._data_step, on_error=self._failed("data"))
-
-    def load_folder(self, path: str) -> None:
-        self.byo.load_images([path])  # at the swept model's input shape, RGB or grey (advviz.gui.byo)
-
-    def _restore_dataset_combo(self) -> None:
-        combo = self.controls.dataset
-        combo.setCurrentIndex(max(0, combo.findData(self.dataset)))
-
-    def _data_step(self, step: Any) -> None:
-        if isinstance(step, jobs.Progress):
-            self._progress("data", step)
-        elif isinstance(step, jobs.DataLoaded):
-            self._set_data(step)
-
-    def _set_data(self, data: jobs.DataLoaded) -> None:
-        from advviz.gui.jobs import GRID_SIZE
-
-        if data.devices:
-            self.controls.set_devices(data.devices)
-        same_models = self.data is not None and self.data.dataset == data.dataset
-        self.data = data
-        self.dataset = data.dataset
-        self.clear_error()
-        self.controls.set_dataset(data.dataset, data.class_names, f"{data.title}: {len(data.x)} images, "
-                                  f"{len(data.class_names)} classes")
-        if not same_models:
-            self._list_models(data)
-            self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
-            self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
-        count = min(GRID_SIZE, len(data.x))
-        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names)
-        self._grid_key = None
-        self.samples.grid.blockSignals(True)
-        self.samples.set_current(0)
-        self.samples.grid.blockSignals(False)
-        self.controls.setEnabled(True)
-        self.samples.setEnabled(True)
-        self._models_changed()
-
-    def _list_models(self, data: jobs.DataLoaded) -> None:
-        kept = {key: spec for key, spec in self.specs.items() if spec.path and spec.dataset == data.dataset}
-        self.specs = dict(kept)
-        self.loaded = {key: model for key, model in self.loaded.items() if key in kept}
-        self.controls.clear_models()
-        default = DEFAULT_MODEL.format(dataset=data.dataset)
-        rows = sorted(data.zoo, key=lambda row: row["name"] != default)
-        for row in rows:
-            name = row["name"]
-            self.specs[name] = jobs.ModelSpec(name, name)
-            accuracy = row.get("clean_accuracy")
-            fgsm = row.get("fgsm_error")
-            text = name + (f"  · {accuracy:.1%} clean" if accuracy is not None else "")
-            tooltip = (f"{row.get('description', '')}\nclean test accuracy {accuracy}, FGSM error "
-                       f"{fgsm} at ε = {row.get('fgsm_eps')}")
-            self.controls.add_model(name, text, tooltip, checked=name == default)
-        for key, spec in kept.items():
-            self.controls.add_model(key, spec.label, spec.path or "", checked=False)
-        if not rows:
-            self.show_error(f"No shipped models for {data.title} (run `advviz train-zoo`), or load a weights file.")
-
-    def ask_weights(self) -> None:
-        dialog = WeightsDialog(self.dataset, self)
-        if dialog.exec() and (spec := dialog.spec()) is not None:
-            self.add_weights(spec)
-
-    def add_weights(self, spec: jobs.ModelSpec) -> None:
-        if spec.dataset != self.dataset:
-            self.show_error(f"{spec.label} was trained on {spec.dataset}; switch the data set to use it.")
-            return
-        self.specs[spec.key] = spec
-        self.loaded.pop(spec.key, None)
-        self.controls.add_model(spec.key, spec.label, spec.path or "", checked=True, first=True)
-        self._models_changed()
-
-    def _models_changed(self) -> None:
-        if self.data is None:
-            return
-        keys = self.controls.checked_keys()
-        missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
-        if missing:
-            self.runner.start("models", jobs.models_job, missing, self.controls.device_choice,
-                              on_step=self._model_step, on_done=lambda _: self._models_ready(),
-                              on_error=self._failed("models"))
-        else:
-            self._models_ready()
-
-    def _model_step(self, step: Any) -> None:
-        if isinstance(step, jobs.Progress):
-            self._progress("models", step)
-        elif isinstance(step, jobs.ModelLoaded):
-            self.loaded[step.key] = step.model
-            if step.message:
-                self.show_error(step.message, warning=True)
-        elif isinstance(step, jobs.ModelFailed):
-            self.show_error(step.message, source="models")
-            self.specs.pop(step.key, None) if step.key.startswith("file:") else None
-            self._uncheck(step.key)
-
-    def _uncheck(self, key: str) -> None:
-        models = self.controls.models
-        models.blockSignals(True)
-        for row in range(models.count() - 1, -1, -1):
-            if models.item(row).data(Qt.ItemDataRole.UserRole) == key:
-                if key.startswith("file:"):
-                    models.takeItem(row)
-                else:
-                    models.item(row).setCheckState(Qt.CheckState.Unchecked)
-        models.blockSignals(False)
-        self.controls._mark_first()
-
-    def _device_changed(self, _device: str) -> None:
-        self.runner.cancel()
-        self.loaded.clear()
-        self._grid_key = None
-        self._models_changed()
-
-    def _models_ready(self) -> None:
-        self.ready = True
-        self.explain.models_ready()
-        keys = [key for key in self.controls.checked_keys() if key in self.loaded]
-        if not keys:
-            self.runner.cancel("sweep")
-            self.curves.clear("Check a model in the left panel.")
-            self.heatmaps.clear()
-            self.transfer_panel.clear("Check two or more models to see how adversarial examples transfer.")
-            self._update_status()
-            return
-        if self._grid_key != keys[0] and self.data is not None:
-            self._grid_key = keys[0]
-            count = self.samples.grid.count()
-            self.runner.start("grid", jobs.grid_job, keys[0], self.loaded[keys[0]], self.data.x[:count],
-                              on_step=self._grid_step, on_error=self._failed("thumbnails", "grid"))
-        self.start_sweep()
-        self.start_transfer()
-        self._update_status()
-
-    def _grid_step(self, step: Any) -> None:
-        if isinstance(step, jobs.Progress):
-            self._progress("grid", step)
-        elif isinstance(step, jobs.GridPredictions) and step.model_key in self.loaded:
-            self.samples.set_predictions(step.predictions, step.confidences, self.loaded[step.model_key].name)
 
     # -- sweep -----------------------------------------------------------------------------------
     def sweep_model(self) -> Any | None:
