@@ -144,9 +144,9 @@ def test_targeted_fgsm_uses_target_class(window, idle):
     np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected.numpy()[0, 0], atol=1e-6)
 
 
-def test_a_short_robustness_legend_keeps_its_height(qtbot):
-    """Stretched to the plots' height, a legend of two models spread its rows apart and drew each line
-    sample below its name."""
+@pytest.fixture
+def robustness_panel(qtbot):
+    """A shown robustness panel with a finished job of two models, "a" and "b", legend filled."""
     from advviz.gui.explanations import RobustnessHeader, RobustnessState
     from advviz.gui.panels.explain_robustness import RobustnessPanel
 
@@ -156,8 +156,16 @@ def test_a_short_robustness_legend_keeps_its_height(qtbot):
     panel.show()
     state = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
     state.error[:] = 0.5
+    state.confidence[:] = 0.7
     panel.show_state(state)
     qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)  # filled a turn later
+    return panel
+
+
+def test_a_short_robustness_legend_keeps_its_height(robustness_panel, qtbot):
+    """Stretched to the plots' height, a legend of two models spread its rows apart and drew each line
+    sample below its name."""
+    panel = robustness_panel
     qtbot.wait(50)
     legend, plot = panel.legend.geometry(), panel.error_plot.geometry()
     assert legend.height() < 0.5 * plot.height() and abs(legend.top() - plot.top()) < 20
@@ -168,21 +176,12 @@ def test_the_class_legend_sits_at_the_top_at_its_natural_height(window):
     assert legend.height() < 0.8 * plot.height() and abs(legend.top() - plot.top()) < 20
 
 
-def test_robustness_curves_follow_each_new_job_and_its_names(qtbot):
+def test_robustness_curves_follow_each_new_job_and_its_names(robustness_panel, qtbot):
     """Only changed curves get new data (the others keep their cached drawing), so a new job must
     still replace every curve of the old one, and its models' names must reach the legend."""
     from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessHeader, RobustnessState
-    from advviz.gui.panels.explain_robustness import RobustnessPanel
 
-    panel = RobustnessPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1100, 600)
-    panel.show()
-    first = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
-    first.error[:] = 0.5
-    first.confidence[:] = 0.7
-    panel.show_state(first)
-    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)
+    panel = robustness_panel
     second = RobustnessState(RobustnessHeader(["c", "d"], [0.0, 0.1, 0.2], 10, True))
     fgsm = [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")
     second.error[1, fgsm] = [0.0, 0.1, 0.2]  # as many points as the first job's curves had
