@@ -135,9 +135,9 @@ class Presentation(QObject):
         curves_module.THIN, curves_module.THICK = thin * line_scale, thick * line_scale
         self._restore.append(lambda: setattr(curves_module, "THIN", thin))
         self._restore.append(lambda: setattr(curves_module, "THICK", thick))
-        cursor_pen = window.curves.cursor.pen
-        window.curves.cursor.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
-        self._restore.append(lambda: window.curves.cursor.setPen(cursor_pen))
+        cursor_pen = window.curves.cursor_line.pen
+        window.curves.cursor_line.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
+        self._restore.append(lambda: window.curves.cursor_line.setPen(cursor_pen))
         for panel in (getattr(window, name, None) for name in ("curves", "heatmaps", "transfer_panel")):
             view = getattr(panel, "view", None)
             if view is not None:

@@ -310,17 +310,17 @@ class SessionLoader(QObject):
             toggle.setChecked(bool(payload.get("per_channel", False)))
         transfer = payload.get("transfer") or {}
         panel = window.transfer_panel
-        for widget in (panel.follow, panel.eps, panel.samples, panel.metric):
+        for widget in (panel.follow, panel.eps, panel.samples, panel.metric_choice):
             widget.blockSignals(True)
         try:
             panel.follow.setChecked(bool(transfer.get("follow", True)))
             panel.eps.setEnabled(not panel.follow.isChecked())
             panel.eps.setValue(float(transfer.get("eps", panel.eps.value())))
             panel.samples.setValue(int(transfer.get("samples", panel.samples.value())))
-            metric = panel.metric.findData(transfer.get("metric", "error"))
-            panel.metric.setCurrentIndex(max(0, metric))
+            metric = panel.metric_choice.findData(transfer.get("metric", "error"))
+            panel.metric_choice.setCurrentIndex(max(0, metric))
         finally:
-            for widget in (panel.follow, panel.eps, panel.samples, panel.metric):
+            for widget in (panel.follow, panel.eps, panel.samples, panel.metric_choice):
                 widget.blockSignals(False)
         explain = getattr(window, "explain", None)
         explain_tab = int(payload.get("explain_tab", 0))

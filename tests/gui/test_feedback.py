@@ -150,3 +150,15 @@ def test_headless_animate_writes_and_exits_quietly(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert out.stat().st_size > 1000
     assert "propagateSizeHints" not in result.stderr
+
+
+def test_the_header_says_in_full_that_nothing_flips(window, idle):
+    """"0 < ε" unescaped in rich text started a tag: the line ended at "no flip for 0"."""
+    from PySide6.QtGui import QTextDocument
+
+    window.controls.eps_max.setValue(0.001)
+    idle(window)
+    assert window.sweep.complete and window.sweep.flip_eps()[0] is None
+    document = QTextDocument()
+    document.setHtml(window.curves.summary.text())
+    assert document.toPlainText().endswith("no flip for 0 < ε ≤ 0.001")

@@ -7,6 +7,8 @@ the ε cursor that the heatmaps follow. Items are created once and updated with 
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -55,14 +57,14 @@ class CurvesPanel(QWidget):
         self._set_axis_labels(probabilities=False, norm="L∞")
         self.zero = pg.InfiniteLine(0.0, angle=90, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.zero)
-        self.cursor = pg.InfiniteLine(
+        self.cursor_line = pg.InfiniteLine(
             0.25, angle=90, movable=True, pen=pg.mkPen("#111", width=2), hoverPen=pg.mkPen("#e65100", width=3),
             label="ε = {value:+.3f}", labelOpts={"position": 0.96, "color": "#111", "fill": (255, 255, 255, 220),
                                                  "movable": False})
-        self.cursor.setZValue(20)
-        self.plot.addItem(self.cursor)
-        self.cursor.sigPositionChanged.connect(lambda line: self.cursorMoved.emit(float(line.value())))
-        self.cursor.sigPositionChangeFinished.connect(self._snap)
+        self.cursor_line.setZValue(20)
+        self.plot.addItem(self.cursor_line)
+        self.cursor_line.sigPositionChanged.connect(lambda line: self.cursorMoved.emit(float(line.value())))
+        self.cursor_line.sigPositionChangeFinished.connect(self._snap)
         self.set_range(0.5)
         self.curves: list[pg.PlotCurveItem] = []
         self._names: tuple[str, ...] = ()
@@ -137,14 +139,14 @@ class CurvesPanel(QWidget):
         self.view.ci.layout.setColumnMinimumWidth(1, max(LEGEND_MIN_WIDTH, widest))
 
     def set_range(self, eps_max: float) -> None:
-        self.cursor.setBounds((-eps_max, eps_max))
+        self.cursor_line.setBounds((-eps_max, eps_max))
         self.plot.setXRange(-eps_max, eps_max, padding=0.02)
 
     def cursor_value(self) -> float:
-        return float(self.cursor.value())
+        return float(self.cursor_line.value())
 
     def set_cursor(self, value: float) -> None:
-        self.cursor.setValue(value)
+        self.cursor_line.setValue(value)
 
     def _snap(self, line: pg.InfiniteLine) -> None:
         value = float(line.value())
@@ -308,31 +310,35 @@ class CurvesPanel(QWidget):
 
 
 def summary_html(state: SweepState, cursor_index: int) -> str:
+    """The rich-text line above the curves (names escaped: a model or class may be called "<b>")."""
     header = state.header
-    names = header.class_names
+
+    def label(index: int) -> str:
+        return html.escape(class_label(header.class_names, index))
+
     clean, confidence = state.clean()
-    truth = (f"true class <b>{class_label(names, header.label)}</b>" if header.label_known
+    truth = (f"true class <b>{label(header.label)}</b>" if header.label_known
              else "label unknown (attacking the clean prediction)")
-    parts = [f"<b>{header.model_name}</b> · {header.attack.title}", truth,
-             f"clean prediction <b>{class_label(names, clean)}</b> ({confidence:.1%})"]
+    parts = [f"<b>{html.escape(header.model_name)}</b> · {html.escape(header.attack.title)}", truth,
+             f"clean prediction <b>{label(clean)}</b> ({confidence:.1%})"]
     up, down = state.flip_eps()
     if state.filled:
         if up is not None:
             flipped = state.logits[state.index_of(up)].argmax()  # type: ignore[index]
-            parts.append(f"<span style='color:#c62828'>flips to <b>{class_label(names, int(flipped))}</b> "
+            parts.append(f"<span style='color:#c62828'>flips to <b>{label(int(flipped))}</b> "
                          f"at ε = {up:+.3f}</span>")
         elif state.complete:
-            parts.append(f"no flip for 0 < ε ≤ {header.eps_max:g}")
+            parts.append(f"no flip for 0 &lt; ε ≤ {header.eps_max:g}")
         if down is not None:
             parts.append(f"(and at ε = {down:+.3f})")
         target = header.target
         if target is not None and target != clean:
             reached = state.first_eps_predicting(target)
             if reached is not None:
-                parts.append(f"<span style='color:#c62828'>reaches target <b>{class_label(names, target)}</b> "
+                parts.append(f"<span style='color:#c62828'>reaches target <b>{label(target)}</b> "
                              f"at ε = {reached:+.3f}</span>")
             elif state.complete:
-                parts.append(f"does not reach target {class_label(names, target)} for ε ≤ {header.eps_max:g}")
+                parts.append(f"does not reach target {label(target)} for ε ≤ {header.eps_max:g}")
     if state.zero_gradient_fraction > 0.5:
         parts.append("<span style='color:#b26a00'>the gradient is zero here: sign(0) = 0 does not move</span>")
     return " · ".join(parts)

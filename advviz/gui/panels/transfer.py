@@ -36,11 +36,11 @@ class TransferPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.metric = QComboBox()
-        self.metric.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.metric.setMinimumContentsLength(16)
+        self.metric_choice = QComboBox()
+        self.metric_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.metric_choice.setMinimumContentsLength(16)
         for key, title in METRICS:
-            self.metric.addItem(title, key)
+            self.metric_choice.addItem(title, key)
         self.follow = QCheckBox("ε at the cursor")
         self.follow.setChecked(True)
         self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it); "
@@ -54,10 +54,10 @@ class TransferPanel(QWidget):
         self.follow.toggled.connect(lambda on: (self.eps.setEnabled(not on), self.settingsChanged.emit()))
         self.eps.editingFinished.connect(self.settingsChanged.emit)
         self.samples.editingFinished.connect(self.settingsChanged.emit)
-        self.metric.currentIndexChanged.connect(lambda _: self.redraw())
+        self.metric_choice.currentIndexChanged.connect(lambda _: self.redraw())
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show:"))
-        bar.addWidget(self.metric, 1)
+        bar.addWidget(self.metric_choice, 1)
         bar.addWidget(self.follow)
         bar.addWidget(self.eps)
         bar.addWidget(self.samples)
@@ -89,10 +89,10 @@ class TransferPanel(QWidget):
 
     @property
     def metric_key(self) -> str:
-        return str(self.metric.currentData())
+        return str(self.metric_choice.currentData())
 
     def set_metric(self, key: str) -> None:
-        self.metric.setCurrentIndex([k for k, _ in METRICS].index(key))
+        self.metric_choice.setCurrentIndex([k for k, _ in METRICS].index(key))
 
     def clear(self, message: str) -> None:
         self.state = None
