@@ -89,6 +89,11 @@ class ExplanationsController(QObject):
         return self._panels
 
     @property
+    def built_panels(self) -> dict[str, Any]:
+        """The panels built so far (building none)."""
+        return dict(self._panels)
+
+    @property
     def built(self) -> bool:
         return len(self._panels) == len(PANELS)
 

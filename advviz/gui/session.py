@@ -3,7 +3,7 @@
 A session holds the data (a shipped data set, or the paths of the user's images and the shape they
 were loaded at), the model list (weights files and user models with everything needed to rebuild
 them), which models are checked and in what order, the sample, the attack, the ε settings and cursor,
-clip, device, the panels' options and the layout (``saveState``/``saveGeometry`` as base64). Files are
+clip, device, the panels' options (the explanation panels' too, once built) and the layout (``saveState``/``saveGeometry`` as base64). Files are
 written atomically (a temporary file, then ``os.replace``).
 
 Opening is asynchronous: when the data differ, the data job runs first and the rest is applied once
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -62,9 +63,54 @@ def read_session(path: str | os.PathLike) -> dict[str, Any]:
         raise SessionError(f"{path.name} is not a readable session file ({error})") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise SessionError(f"{path.name} is not an advviz session (no \"format\": \"{FORMAT}\")")
-    if int(payload.get("version", 0)) > VERSION:
-        raise SessionError(f"{path.name} was written by a newer advviz (session version {payload['version']})")
+    version = payload.get("version", 0)
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SessionError(f"{path.name} has no session version number (\"version\": {version!r})")
+    if version > VERSION:
+        raise SessionError(f"{path.name} was written by a newer advviz (session version {version})")
     return payload
+
+
+class FieldReader:
+    """Reads a session's fields by type: a value of the wrong type (a hand-edited file) is named in
+    ``problems`` and the default used instead — one bad field must not stop the rest from opening."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+
+    def _wrong(self, key: str, value: Any, wanted: str, default: Any) -> Any:
+        self.problems.append(f"{key} = {value!r} is not {wanted}; kept {default!r}")
+        return default
+
+    def section(self, source: dict[str, Any], key: str) -> dict[str, Any]:
+        value = source.get(key)
+        if value is None:
+            return {}
+        return value if isinstance(value, dict) else self._wrong(key, value, "a group of settings", {})
+
+    def number(self, source: dict[str, Any], key: str, default: float) -> float:
+        value = source.get(key, default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        return self._wrong(key, value, "a number", default)
+
+    def integer(self, source: dict[str, Any], key: str, default: int) -> int:
+        value = source.get(key, default)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            return int(value)
+        return self._wrong(key, value, "a whole number", default)
+
+    def flag(self, source: dict[str, Any], key: str, default: bool) -> bool:
+        value = source.get(key, default)
+        return value if isinstance(value, bool) else self._wrong(key, value, "true or false", default)
+
+    def text(self, source: dict[str, Any], key: str, default: str) -> str:
+        value = source.get(key, default)
+        return value if isinstance(value, str) else self._wrong(key, value, "a text", default)
+
+    def items(self, source: dict[str, Any], key: str) -> list[Any]:
+        value = source.get(key, [])
+        return value if isinstance(value, list) else self._wrong(key, value, "a list", [])
 
 
 def _b64(data: QByteArray) -> str:
@@ -76,7 +122,7 @@ def _unb64(text: str | None) -> QByteArray | None:
         return None
     try:
         return QByteArray(base64.b64decode(text))
-    except ValueError:
+    except (TypeError, ValueError):
         return None
 
 
@@ -124,6 +170,9 @@ def capture(window: "MainWindow", *, layout: bool = True) -> dict[str, Any]:
                      "samples": int(transfer.samples.value()), "metric": transfer.metric_key},
         "tab": window.tabs.currentIndex(),
         "explain_tab": window.explain.tabs.currentIndex() if hasattr(window, "explain") else 0,
+        # panels not built yet have only their defaults: nothing to keep
+        "explain_options": {key: panel.options() for key, panel in window.explain.built_panels.items()}
+        if hasattr(window, "explain") else {},
         "presentation": bool(presentation is not None and presentation.active),
     }
     if layout:
@@ -153,6 +202,7 @@ class SessionLoader(QObject):
         self.payload = payload
         self.name = name
         self.problems: list[str] = []
+        self.fields = FieldReader(self.problems)
         self.finished = False
         self._before: Any = None
 
@@ -166,10 +216,10 @@ class SessionLoader(QObject):
         from advviz.gui.byo import ImagesLoaded
         from advviz.gui.controls import DATASET_CHOICES
 
-        window = self.window
-        source = self.payload.get("data") or {}
-        if source.get("kind", "dataset") == "images":
-            paths = [str(path) for path in source.get("paths", [])]
+        window, fields = self.window, self.fields
+        source = fields.section(self.payload, "data")
+        if fields.text(source, "kind", "dataset") == "images":
+            paths = [str(path) for path in fields.items(source, "paths")]
             missing = [path for path in paths if not Path(path).exists()]
             if missing or not paths:
                 self.problems.append(f"the images {', '.join(missing) or '(none named)'} are missing; "
@@ -181,7 +231,7 @@ class SessionLoader(QObject):
             self._wait_for_data(self._apply, lambda: window.byo.load_images(
                 paths, shape=source.get("shape"), class_names=source.get("class_names")))
             return
-        dataset = str(source.get("dataset", window.dataset))
+        dataset = fields.text(source, "dataset", window.dataset)
         if dataset not in {key for key, _ in DATASET_CHOICES if key != "folder"}:
             self.problems.append(f"unknown data set {dataset!r}")
             self._apply()
@@ -229,35 +279,33 @@ class SessionLoader(QObject):
         from advviz.gui.byo import UserModelSpec
         from advviz.gui.dialogs import weights_spec
 
-        window, controls, payload = self.window, self.window.controls, self.payload
+        window, controls, payload, fields = self.window, self.window.controls, self.payload, self.fields
         # the sweep settings, without starting a job per widget
         controls.blockSignals(True)
         for widget in (controls.attack, controls.target, controls.eps_max, controls.steps, controls.clip):
             widget.blockSignals(True)
         try:
-            attack = payload.get("attack") or {}
-            index = controls.attack.findData(attack.get("key", "fgsm"))
+            attack = fields.section(payload, "attack")
+            index = controls.attack.findData(fields.text(attack, "key", "fgsm"))
             if index < 0:
                 self.problems.append(f"unknown attack {attack.get('key')!r}")
             else:
                 controls.attack.setCurrentIndex(index)
                 controls._attack_changed()
-            target = int(attack.get("target", 0))
+            target = fields.integer(attack, "target", 0)
             if 0 <= target < controls.target.count():
                 controls.target.setCurrentIndex(target)
             controls._set_target_visible(controls.attack_choice.targeted)
-            if "eps_max" in payload:
-                controls.eps_max.setValue(float(payload["eps_max"]))
-            if "steps" in payload:
-                controls.steps.setValue(int(payload["steps"]))
-            controls.clip.setChecked(bool(payload.get("clip", True)))
+            controls.eps_max.setValue(fields.number(payload, "eps_max", controls.eps_max.value()))
+            controls.steps.setValue(fields.integer(payload, "steps", controls.steps.value()))
+            controls.clip.setChecked(fields.flag(payload, "clip", True))
         finally:
             for widget in (controls.attack, controls.target, controls.eps_max, controls.steps, controls.clip):
                 widget.blockSignals(False)
             controls.blockSignals(False)
 
         # the model list: weights files and user models are re-added (unchecked for now)
-        for entry in payload.get("models", []):
+        for entry in fields.items(payload, "models"):
             try:
                 if entry.get("kind") == "user":
                     spec = UserModelSpec.from_dict(entry["spec"])
@@ -265,7 +313,7 @@ class SessionLoader(QObject):
                 else:
                     spec = weights_spec(str(entry["path"]), str(entry["architecture"]), str(entry["dataset"]))
                     missing = [] if Path(spec.path or "").exists() else [str(spec.path)]
-            except (KeyError, TypeError, ValueError) as error:
+            except (AttributeError, KeyError, TypeError, ValueError) as error:
                 self.problems.append(f"a model entry could not be read ({error})")
                 continue
             if missing:
@@ -275,7 +323,7 @@ class SessionLoader(QObject):
                 window.specs[spec.key] = spec
                 tooltip = spec.tooltip() if isinstance(spec, UserModelSpec) else (spec.path or "")
                 controls.add_model(spec.key, spec.label, tooltip, checked=False)
-        checked = [str(key) for key in payload.get("checked", [])]
+        checked = [str(key) for key in fields.items(payload, "checked")]
         missing_models = [key for key in checked if key not in window.specs]
         for key in missing_models:
             if not any(key in problem for problem in self.problems):
@@ -283,7 +331,7 @@ class SessionLoader(QObject):
         checked = [key for key in checked if key in window.specs]
 
         # device, sample, cursor and panel options
-        device = str(payload.get("device", "auto"))
+        device = fields.text(payload, "device", "auto")
         combo = controls.device
         device_index = combo.findData(device)
         if device_index < 0:
@@ -293,7 +341,7 @@ class SessionLoader(QObject):
             window.runner.cancel()
             window.loaded.clear()
             window._grid_key = None
-        sample = int(payload.get("sample", 0))
+        sample = fields.integer(payload, "sample", 0)
         grid = window.samples.grid
         if grid.count():
             if not 0 <= sample < grid.count():
@@ -303,44 +351,51 @@ class SessionLoader(QObject):
             window.samples.set_current(sample)
             grid.blockSignals(False)
         window.curves.set_range(float(controls.eps_max.value()))
-        window.curves.set_cursor(float(payload.get("cursor", window.curves.cursor_value())))
-        window.curves.probabilities.setChecked(bool(payload.get("probabilities", False)))
+        window.curves.set_cursor(fields.number(payload, "cursor", window.curves.cursor_value()))
+        window.curves.probabilities.setChecked(fields.flag(payload, "probabilities", False))
         toggle = getattr(window.heatmaps, "per_channel", None)
         if toggle is not None:
-            toggle.setChecked(bool(payload.get("per_channel", False)))
-        transfer = payload.get("transfer") or {}
+            toggle.setChecked(fields.flag(payload, "per_channel", False))
+        transfer = fields.section(payload, "transfer")
         panel = window.transfer_panel
         for widget in (panel.follow, panel.eps, panel.samples, panel.metric_choice):
             widget.blockSignals(True)
         try:
-            panel.follow.setChecked(bool(transfer.get("follow", True)))
+            panel.follow.setChecked(fields.flag(transfer, "follow", True))
             panel.eps.setEnabled(not panel.follow.isChecked())
-            panel.eps.setValue(float(transfer.get("eps", panel.eps.value())))
-            panel.samples.setValue(int(transfer.get("samples", panel.samples.value())))
-            metric = panel.metric_choice.findData(transfer.get("metric", "error"))
+            panel.eps.setValue(fields.number(transfer, "eps", panel.eps.value()))
+            panel.samples.setValue(fields.integer(transfer, "samples", panel.samples.value()))
+            metric = panel.metric_choice.findData(fields.text(transfer, "metric", "error"))
             panel.metric_choice.setCurrentIndex(max(0, metric))
         finally:
             for widget in (panel.follow, panel.eps, panel.samples, panel.metric_choice):
                 widget.blockSignals(False)
         explain = getattr(window, "explain", None)
-        explain_tab = int(payload.get("explain_tab", 0))
-        if explain is not None and explain_tab > 0:
+        explain_tab = fields.integer(payload, "explain_tab", 0)
+        options = fields.section(payload, "explain_options")
+        if explain is not None and (explain_tab > 0 or options):
             explain.ensure_built()  # the panels are built in turns after start-up: the saved tab may not exist yet
+        for key, values in options.items():
+            panel = explain.panels.get(key) if explain is not None else None
+            if panel is None or not isinstance(values, dict):
+                self.problems.append(f"options of an unknown panel {key!r}")
+                continue
+            self.problems.extend(f"{key} panel: {problem}" for problem in panel.set_options(values))
         if explain is not None and 0 <= explain_tab < explain.tabs.count():
             explain.tabs.setCurrentIndex(explain_tab)
-        tab = int(payload.get("tab", 0))
+        tab = fields.integer(payload, "tab", 0)
         if 0 <= tab < window.tabs.count():
             window.tabs.setCurrentIndex(tab)
 
         # layout, then the jobs: checking the models starts loading, sweep and transfer
-        layout = payload.get("layout") or {}
+        layout = fields.section(payload, "layout")
         geometry, state = _unb64(layout.get("geometry")), _unb64(layout.get("state"))
         if geometry is not None:
             window.restoreGeometry(geometry)
         if state is not None and not window.restoreState(state):
             self.problems.append("the saved layout could not be restored")
         presentation = getattr(window, "presentation", None)
-        if presentation is not None and bool(payload.get("presentation", False)) != presentation.active:
+        if presentation is not None and fields.flag(payload, "presentation", False) != presentation.active:
             presentation.toggle()
         controls.set_checked(checked)
         self._finish()

@@ -33,9 +33,15 @@ def test_session_round_trip(window, qtbot, idle, tmp_path):
     window.curves.probabilities.setChecked(True)
     window.explain.ensure_built()  # (built in turns after start-up)
     window.explain.tabs.setCurrentIndex(4)  # the explanation sub-tab is restored too
+    panels = window.explain.panels
+    panels["map"].resolution.setValue(51)  # and the explanation panels' own settings
+    panels["robustness"].points.setValue(5)
+    panels["rubbish"].distribution.setCurrentIndex(1)
     idle(window)
     saved = session.capture(window, layout=False)
     assert saved["explain_tab"] == 4
+    assert saved["explain_options"]["map"]["resolution"] == 51
+    assert saved["explain_options"]["rubbish"]["distribution"] == "uniform"
     path = session.save_session(window, tmp_path / "state.json")
     assert json.loads(path.read_text())["checked"] == ["mnist-mlp", "mnist-cnn"]
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]  # written via a temporary file + os.replace
@@ -50,6 +56,9 @@ def test_session_round_trip(window, qtbot, idle, tmp_path):
     window.curves.probabilities.setChecked(False)
     window.curves.set_cursor(-0.2)
     window.explain.tabs.setCurrentIndex(0)
+    panels["map"].resolution.setValue(101)
+    panels["robustness"].points.setValue(11)
+    panels["rubbish"].distribution.setCurrentIndex(0)
     idle(window)
     assert session.capture(window, layout=False) != saved
 
@@ -121,3 +130,24 @@ def test_presentation_mode(window, qtbot):
     assert not presentation.active and docks["Controls"].isVisible() and docks["Samples"].isVisible()
     assert window.curves.summary.font().pointSizeF() == font and curves_module.THICK == thick
     assert not any(action.isEnabled() for action in presentation.key_actions)
+
+
+def test_a_hand_edited_session_with_wrong_values_opens_the_rest(window, qtbot, idle, tmp_path):
+    """A value of the wrong type raised a traceback and left the session half applied."""
+    payload = session.capture(window)
+    payload.update(eps_max="x", steps=11, attack={"key": "fgsm", "target": "q"}, layout=5, models="oops",
+                   transfer={"samples": "many"}, clip="no", explain_options={"map": {"resolution": "big"}, "nope": {}})
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(payload))
+    before = window.controls.eps_max.value()
+    open_and_wait(window, qtbot, idle, path)
+    message = window.error_label.text()
+    for part in ("eps_max = 'x' is not a number", "target = 'q'", "samples = 'many'", "clip = 'no'",
+                 "map panel: resolution = 'big'", "'nope'", "The rest of the session was opened"):
+        assert part in message, (part, message)
+    assert window.controls.eps_max.value() == before and window.sweep.total == 11 and window.sweep.complete
+
+    payload["version"] = "x"
+    path.write_text(json.dumps(payload))
+    assert session.open_session(window, path) is None
+    assert "no session version number" in window.error_label.text()

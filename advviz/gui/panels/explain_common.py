@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import (QComboBox, QFrame, QGraphicsGridLayout, QHBoxLayout, QLabel, QScrollArea, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGraphicsGridLayout, QHBoxLayout, QLabel,
+                               QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from advviz.gui.panels.grid import add_grid
 from advviz.gui.style import class_color
 
+OPTION_WIDGETS = (QCheckBox, QComboBox, QSpinBox, QDoubleSpinBox)  # a panel's settings, kept by sessions
 GREY = pg.colormap.get("CET-L1")
 DIVERGING = pg.colormap.get("CET-D1A")
 # Models share one palette across the robustness, linearity and rubbish panels.
@@ -66,6 +70,43 @@ class ExplainPanel(QWidget):
 
     def clear(self, message: str) -> None:
         self.status.setText(message)
+
+    # -- the panel's own settings, for sessions -----------------------------------------------------
+    session_skips: tuple[str, ...] = ()  # option widgets whose choices come from results, not the user
+
+    def _option_widgets(self) -> dict[str, QWidget]:
+        return {name: widget for name, widget in vars(self).items()
+                if isinstance(widget, OPTION_WIDGETS) and name not in self.session_skips}
+
+    def options(self) -> dict[str, Any]:
+        """The panel's settings by attribute name (its spin boxes, check boxes and choices)."""
+        values: dict[str, Any] = {}
+        for name, widget in self._option_widgets().items():
+            if isinstance(widget, QCheckBox):
+                values[name] = widget.isChecked()
+            elif isinstance(widget, QComboBox):
+                values[name] = widget.currentData()
+            else:
+                values[name] = widget.value()
+        return values
+
+    def set_options(self, values: dict[str, Any]) -> list[str]:
+        """Set what :meth:`options` gave (each change as if the user made it); returns what was not set."""
+        widgets, problems = self._option_widgets(), []
+        for name, value in values.items():
+            widget = widgets.get(name)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            if isinstance(widget, QCheckBox) and isinstance(value, bool):
+                widget.setChecked(value)
+            elif isinstance(widget, QComboBox) and widget.findData(value) >= 0:
+                widget.setCurrentIndex(widget.findData(value))
+            elif isinstance(widget, QSpinBox) and number and float(value).is_integer():
+                widget.setValue(int(value))
+            elif isinstance(widget, QDoubleSpinBox) and number:
+                widget.setValue(float(value))
+            else:
+                problems.append(f"{name} = {value!r} cannot be set")
+        return problems
 
 
 def compact(combo: QComboBox, chars: int = 14) -> QComboBox:

@@ -26,6 +26,7 @@ class RubbishPanel(ExplainPanel):
                     "label with confidence > 0.5?")
     paper_note = " (The paper, on MNIST: maxout 98%, softmax 60%, RBF 0%.)"
     settingsChanged = Signal()
+    session_skips = ("gallery_model",)  # lists the models of the last result
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
