@@ -1,9 +1,12 @@
 """Export a panel as an image (PNG, SVG) or its data (CSV, NPZ).
 
-The format follows the file's suffix. Images use pyqtgraph's exporters on the panel's scene (a panel
-without a pyqtgraph ``view`` is grabbed as a PNG). Data are what the panel shows: the curves panel's
-ε and logits (and probabilities), the heatmaps' arrays, the transfer matrices. A panel of another
-kind can offer ``export_data() -> dict[str, np.ndarray]``.
+The format follows the file's suffix. Images use pyqtgraph's exporters on the panel's scene; a panel
+whose plots lie in several pyqtgraph views offers ``export_views()`` and is drawn as those views one
+above the other (SVG through Qt's own generator); any other panel is grabbed as a PNG. Data are what
+the panel shows: the curves panel's ε and logits (and probabilities), the heatmaps' arrays, the
+transfer matrices. A panel of another kind can offer ``export_data() -> dict[str, np.ndarray]``
+(empty while it shows nothing) and, for its CSV, ``export_rows(data)``: the table's rows, header
+first (otherwise the CSV is long: one value per row).
 
 :func:`export_panel` raises :class:`ExportError` (a ``ValueError``: the window shows its message).
 """
@@ -199,18 +202,32 @@ def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
     yield ["array", "index", "value"]
     for key, value in data.items():
         array = np.asarray(value)
-        if array.dtype.kind in "US":
-            yield [key, "", str(array)]
-            continue
         for index in np.ndindex(array.shape):
-            yield [key, "-".join(map(str, index)), f"{float(array[index]):.6g}"]
+            item = array[index]
+            text = (str(item) if array.dtype.kind in "US" else str(bool(item)) if array.dtype.kind == "b"
+                    else f"{float(item):.6g}")
+            yield [key, "-".join(map(str, index)), text]
+
+
+def csv_rows(panel: QWidget, data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
+    """The CSV rows of ``data``: the panel's own table (``export_rows``) if it has one."""
+    rows = getattr(panel, "export_rows", None)
+    return iter(rows(data)) if callable(rows) else _csv_rows(data)
 
 
 # -- writing ------------------------------------------------------------------------------------------
-def _atomic(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename over ``path``.
+def _read_umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it is to set it: once, at import, on the main thread
+    os.umask(mask)
+    return mask
 
-    A missing or read-only folder raises :class:`ExportError` with a one-line message."""
+
+NEW_FILE_MODE = 0o666 & ~_read_umask()  # what open() would give: mkstemp's files are private (0600)
+
+
+def write_atomically(path: Path, write: Any) -> None:
+    """Call ``write(temporary name)`` for a file in the same folder, then rename it over ``path``, with
+    the permissions a new file gets. A missing or read-only folder raises :class:`ExportError`."""
     folder = path.parent
     if not folder.is_dir():
         raise ExportError(f"folder not found: {folder}")
@@ -221,6 +238,7 @@ def _atomic(path: Path, write: Any) -> None:
     os.close(handle)
     try:
         write(temporary)
+        os.chmod(temporary, NEW_FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -239,20 +257,24 @@ def export_panel(window: "MainWindow", panel: QWidget, path: str | os.PathLike) 
     if suffix in DATA_SUFFIXES:
         data = panel_data(window, panel)
         if suffix == ".npz":
-            _atomic(path, lambda name: np.savez(name, **data))
+            write_atomically(path, lambda name: np.savez(name, **data))
         else:
             def write_csv(name: str) -> None:
                 with open(name, "w", newline="", encoding="utf-8") as handle:
-                    csv.writer(handle).writerows(_csv_rows(data))
-            _atomic(path, write_csv)
+                    csv.writer(handle).writerows(csv_rows(panel, data))
+            write_atomically(path, write_csv)
         return path
-    _atomic(path, lambda name: export_image(panel, name, suffix))
+    write_atomically(path, lambda name: export_image(panel, name, suffix))
     return path
 
 
 def export_image(panel: QWidget, path: str, suffix: str) -> None:
     import pyqtgraph.exporters as exporters
 
+    views = getattr(panel, "export_views", None)
+    if callable(views):
+        render_views(list(views()), path, suffix)
+        return
     view = getattr(panel, "view", None)
     if view is None or not hasattr(view, "scene"):
         if suffix == ".svg":
@@ -278,23 +300,65 @@ def export_image(panel: QWidget, path: str, suffix: str) -> None:
 
 def render_svg(view: Any, path: str) -> None:
     """The view as vector SVG through Qt's own generator (the fallback for pyqtgraph's exporter)."""
-    from PySide6.QtCore import QRect, QSize
-    from PySide6.QtGui import QPainter
+    render_views([view], path, ".svg", unshown=(1200, 800))
+
+
+def render_views(views: list[Any], path: str, suffix: str, unshown: tuple[int, int] = (1200, 400)) -> None:
+    """Pyqtgraph views, one above the other, as one SVG (vector, through Qt's generator) or one PNG (at
+    least 1200 pixels wide). A view never shown (a hidden tab) is drawn ``unshown`` (width, height).
+
+    The items paint in pyqtgraph's export mode, as its own exporters have them: a scatter plot then draws
+    each symbol instead of pieces of its symbol atlas (Qt's SVG generator would embed the whole atlas per
+    point)."""
+    from PySide6.QtCore import QRect, QRectF, QSize, Qt
+    from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgGenerator
 
-    size = view.viewport().size()
-    if size.width() < 50 or size.height() < 50:
-        size = QSize(1200, 800)
-    generator = QSvgGenerator()
-    generator.setFileName(path)
-    generator.setSize(size)
-    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
-    generator.setTitle("advviz panel")
-    painter = QPainter(generator)
+    sizes = []
+    for view in views:
+        size = view.viewport().size()
+        sizes.append(size if size.width() >= 50 and size.height() >= 50 else QSize(*unshown))
+    width, height = max(size.width() for size in sizes), sum(size.height() for size in sizes)
+    scale = 1.0 if suffix == ".svg" else max(1.0, 1200 / width)
+
+    def draw(painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.scale(scale, scale)
+        top = 0
+        for view, size in zip(views, sizes):
+            items = [item for item in view.scene().items() if hasattr(item, "setExportMode")]
+            options = {"antialias": True, "background": view.backgroundBrush().color(), "painter": painter,
+                       "resolutionScale": scale}
+            for item in items:
+                item.setExportMode(True, options)
+            try:
+                view.render(painter, QRectF(0, top, size.width(), size.height()), QRect(),
+                            Qt.AspectRatioMode.IgnoreAspectRatio)
+            finally:
+                for item in items:
+                    item.setExportMode(False)
+            top += size.height()
+
+    if suffix == ".svg":
+        device: Any = QSvgGenerator()
+        device.setFileName(path)
+        device.setSize(QSize(width, height))
+        device.setViewBox(QRect(0, 0, width, height))
+        device.setTitle("advviz panel")
+        # the screen's resolution: pyqtgraph replays cached QPictures (its axes), which a 72-dpi device shrinks
+        device.setResolution(int(round(views[0].logicalDpiX())))
+    else:
+        device = QImage(int(round(width * scale)), int(round(height * scale)), QImage.Format.Format_ARGB32)
+        device.fill(Qt.GlobalColor.white)
+    painter = QPainter(device)
     try:
-        view.render(painter)
+        draw(painter)
     finally:
         painter.end()
+    if suffix != ".svg" and not device.save(path, "PNG"):
+        raise ExportError(f"cannot write {path}")
+    if not Path(path).exists() or Path(path).stat().st_size == 0:
+        raise ExportError(f"cannot write {path}")
 
 
 def export_view(window: "MainWindow", path: str | os.PathLike) -> Path:
@@ -327,10 +391,13 @@ def add_context_menus(window: "MainWindow") -> None:
     from PySide6.QtGui import QAction
 
     for title, panel in panels(window):
-        view = getattr(panel, "view", None)
-        if view is None or not hasattr(view, "scene") or getattr(panel, "_advviz_export_action", None):
+        views = getattr(panel, "export_views", None)
+        views = list(views()) if callable(views) else [getattr(panel, "view", None)]
+        views = [view for view in views if view is not None and hasattr(view, "scene")]
+        if not views or getattr(panel, "_advviz_export_action", None):
             continue
-        action = QAction(f"Export {title} as PNG, SVG, CSV or NPZ…", view)
-        action.triggered.connect(lambda _=False, p=panel: ask_export(window, p))
-        view.scene().contextMenu.append(action)
+        for view in views:
+            action = QAction(f"Export {title} as PNG, SVG, CSV or NPZ…", view)
+            action.triggered.connect(lambda _=False, p=panel: ask_export(window, p))
+            view.scene().contextMenu.append(action)
         panel._advviz_export_action = action  # type: ignore[attr-defined]

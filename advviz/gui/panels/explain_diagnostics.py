@@ -7,6 +7,8 @@ effective ‖η‖∞ after clipping next to the requested ε. Green is fine, or
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -69,6 +71,20 @@ class DiagnosticsPanel(ExplainPanel):
         self.view.setMinimumHeight(200)
         self.body.addWidget(self.view, 1)
         self.result: DiagnosticsResult | None = None
+
+    def export_data(self) -> dict[str, np.ndarray]:
+        """Every check of the diagnosis by its core name (``requested_eps``, ``effective_linf``,
+        ``zero_gradient_fraction``, ``clipped_fraction``, …, ``warnings``), the model, the number of
+        test images and whether x̃ was clipped; empty before the first diagnosis."""
+        result = self.result
+        if result is None:
+            return {}
+        data: dict[str, np.ndarray] = {"model": np.array(result.model_name), "samples": np.array(result.samples),
+                                       "clip": np.array(result.clip)}
+        for item in fields(result.diagnostics):
+            value = getattr(result.diagnostics, item.name)
+            data[item.name] = np.array([str(v) for v in value], dtype=str) if isinstance(value, list) else np.array(value)
+        return data
 
     @staticmethod
     def _style(card: QLabel, ok: bool | None) -> None:

@@ -111,6 +111,51 @@ class LinearPanel(ExplainPanel):
     def mode_key(self) -> str:
         return str(self.mode.currentData())
 
+    # -- export -----------------------------------------------------------------------------------
+    def export_views(self) -> list[pg.GraphicsLayoutWidget]:
+        """The panel's two pyqtgraph views, top to bottom: the weight images, then the plots."""
+        return [self.images, self.plots]
+
+    def export_data(self) -> dict[str, np.ndarray]:
+        """The numbers the panel shows (empty until the explanation arrived).
+
+        Per class c (K,): ``predicted`` = ε·w_cᵀsign(∇ₓJ) (w_cᵀη before any clip), ``measured`` =
+        logit_c(x̃) − logit_c(x), ``bound`` = ε‖w_c‖₁, and ``wx`` = w_cᵀx. Images (C, H, W): ``weights``
+        (K, C, H, W) the pixel-space w_c (sign(w_c) is their sign), ``x``, ``eta_fgsm`` = x̃ − x of the
+        bars, and ``eta``: the η image, the attack with ``eta_n`` free input dimensions (the slider).
+        The dimension plot, for the true class ``label``: ``dim_counts`` (n), ``dim_measured``,
+        ``dim_predicted`` and ``dim_bound`` = ε·Σ|w| over the n dimensions (drawn negated; NaN where
+        the model has none)."""
+        state = self.state
+        if state is None or state.explanation is None:
+            return {}
+        header, explanation = state.header, state.explanation
+        weights = np.asarray(explanation.weights, dtype=np.float32)
+        x = np.asarray(header.x, dtype=np.float32)
+        data: dict[str, np.ndarray] = {
+            "class_names": np.array(header.class_names),
+            "predicted": np.asarray(explanation.predicted[0], dtype=np.float32),
+            "measured": np.asarray(explanation.measured[0], dtype=np.float32),
+            "bound": np.asarray(explanation.bound, dtype=np.float32),
+            "wx": weights @ x.ravel(),
+            "model": np.array(header.model_name),
+            "local": np.array(header.local),
+            "label": np.array(header.label),
+            "eps": np.array(header.eps, dtype=np.float32),
+            "clip": np.array(header.clip),
+            "mode": np.array(header.mode),
+            "weights": weights.reshape(len(weights), *header.image_shape),
+            "x": x,
+            "eta_fgsm": np.asarray(explanation.eta[0], dtype=np.float32).reshape(header.image_shape),
+        }
+        if state.points:
+            point = state.points[min(self.slider.value(), len(state.points) - 1)]
+            data.update(eta=(header.eps * np.asarray(point.direction[0], dtype=np.float32)),
+                        eta_n=np.array(point.n), dim_counts=state.counts(),
+                        **{f"dim_{name}": state.series(name, header.label)
+                           for name in ("measured", "predicted", "bound")})
+        return data
+
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None

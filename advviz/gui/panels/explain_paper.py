@@ -60,6 +60,30 @@ class PaperPanel(ExplainPanel):
         self.state: PaperState | None = None
         self.status.setText("Press <b>Measure</b> to run every experiment of the table.")
 
+    def export_data(self) -> dict[str, np.ndarray]:
+        """The table's columns (``experiment``, ``model``, ``metric``: text; ``paper``, ``advviz``,
+        ``difference``: percent, not rounded as in the table), one entry per row received so far, and ``samples``, the
+        number of test images; empty before the first row."""
+        rows = self.state.rows if self.state is not None else []
+        if not rows:
+            return {}
+        return {"experiment": np.array([row.experiment for row in rows]),
+                "model": np.array([row.model for row in rows]),
+                "metric": np.array([row.metric for row in rows]),
+                "paper": np.array([row.paper for row in rows], dtype=np.float64),
+                "advviz": np.array([row.ours for row in rows], dtype=np.float64),
+                "difference": np.array([row.difference for row in rows], dtype=np.float64),
+                "samples": np.array(self.state.samples)}
+
+    @staticmethod
+    def export_rows(data: dict[str, np.ndarray]) -> list[list[str]]:
+        """The CSV: the table, header first, numbers to 6 significant digits (the table shows 1 decimal)."""
+        table: list[list[str]] = [list(COLUMNS)]
+        for index in range(len(data["experiment"])):
+            table.append([str(data[column][index]) if column in ("experiment", "model", "metric")
+                          else f"{float(data[column][index]):.6g}" for column in COLUMNS])
+        return table
+
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
