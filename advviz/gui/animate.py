@@ -23,7 +23,7 @@ from PySide6.QtCore import QEvent, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from advviz.gui.export import ExportError, _atomic
+from advviz.gui.export import ExportError, write_atomically
 from advviz.gui.state import SweepState
 
 if TYPE_CHECKING:
@@ -144,7 +144,7 @@ def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_
         # disposal 1 and no optimisation keep every frame a frame (Pillow merges identical ones otherwise)
         indexed[0].save(name, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
                         optimize=False, disposal=1)
-    _atomic(path, write)
+    write_atomically(path, write)
     return path
 
 
@@ -213,7 +213,7 @@ def save_mp4(frames: Sequence["Image.Image"], path: str | os.PathLike, *, fps: f
             raise ExportError("ffmpeg took more than 5 minutes to encode the MP4; save a GIF instead") from None
         if result.returncode != 0:
             raise ExportError(f"ffmpeg failed: {ffmpeg_reason(result.stderr, result.returncode)}")
-    _atomic(path, write)
+    write_atomically(path, write)
     return path
 
 

@@ -151,7 +151,11 @@ class ControlsPanel(QWidget):
         self.eps_max.blockSignals(False)
 
     def add_model(self, key: str, text: str, tooltip: str, *, checked: bool, first: bool = False) -> None:
+        """List a model; a key already listed (the same weights file loaded again) is replaced, not repeated."""
         self.models.blockSignals(True)
+        for row in range(self.models.count() - 1, -1, -1):
+            if self.models.item(row).data(KEY_ROLE) == key:
+                self.models.takeItem(row)
         item = QListWidgetItem(text)
         item.setData(KEY_ROLE, key)
         item.setToolTip(tooltip)

@@ -16,6 +16,7 @@ import numpy as np
 
 from advviz.core.twin_training import TrainedModel, TrainingHeader, TrainingRequest, TrainProgress
 from advviz.gui.jobs import Progress
+from advviz.gui.state import JobState
 
 ROBUSTNESS_ATTACKS = (("fgsm", "FGSM"), ("random-sign", "random sign"))
 TRAIN_ARCHITECTURES = ("mlp", "softmax", "maxout", "cnn", "rbf")
@@ -120,7 +121,7 @@ def linearity_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, e
         yield LinearityResult(index, name, logit_linearity(logits.numpy(), eps))
 
 
-class LinearityState:
+class LinearityState(JobState):
     def __init__(self, header: LinearityHeader) -> None:
         self.header = header
         self.r2: dict[int, np.ndarray] = {}
@@ -155,7 +156,7 @@ def decision_map_job(model: Any, x: Any, y: Any, *, extent: float, resolution: i
     yield from decision_map_steps(model, x, y, extent=extent, resolution=resolution, clip=clip, seed=seed)
 
 
-class MapState:
+class MapState(JobState):
     def __init__(self, header: MapHeader) -> None:
         self.header = header
         self.start: Any = None
@@ -212,7 +213,7 @@ def robustness_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, 
                 yield CurvePoint(index, key, point)
 
 
-class RobustnessState:
+class RobustnessState(JobState):
     def __init__(self, header: RobustnessHeader) -> None:
         self.header = header
         shape = (len(header.names), len(ROBUSTNESS_ATTACKS), len(header.eps))
@@ -254,7 +255,7 @@ def rubbish_job(models: Sequence[Any], names: Sequence[str], *, count: int, dist
         yield RubbishStep(index, name, tuple(model.class_names), result)
 
 
-class RubbishState:
+class RubbishState(JobState):
     def __init__(self, header: RubbishHeader) -> None:
         self.header = header
         self.results: dict[int, RubbishStep] = {}
@@ -278,7 +279,7 @@ def training_job(request: TrainingRequest, *, folder: str | None = None) -> Iter
     yield from twin_training_steps(request, folder=folder, suffix=f"-{_trained_count}")
 
 
-class TrainingState:
+class TrainingState(JobState):
     def __init__(self, header: TrainingHeader) -> None:
         self.header = header
         self.loss: list[list[tuple[float, float]]] = [[], []]  # per run: (epoch progress, loss)

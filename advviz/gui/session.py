@@ -17,7 +17,6 @@ import base64
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,17 +38,16 @@ class SessionError(ValueError):
 # -- files ----------------------------------------------------------------------------------------------
 def write_json_atomic(path: str | os.PathLike, payload: dict[str, Any]) -> Path:
     """Write ``payload`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+    from advviz.gui.export import write_atomically
+
+    def write(name: str) -> None:
+        with open(name, "w", encoding="utf-8") as file:
             json.dump(payload, file, indent=2, ensure_ascii=False)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+
+    path = Path(path)
+    write_atomically(path, write)
     return path
 
 
@@ -425,9 +423,11 @@ def ask_save(window: "MainWindow") -> Path | None:
     path, _ = QFileDialog.getSaveFileName(window, "Save session", "session.json", FILTER)
     if not path:
         return None
+    from advviz.gui.export import ExportError
+
     try:
         written = save_session(window, path)
-    except (SessionError, OSError) as error:
+    except (SessionError, ExportError, OSError) as error:
         window.show_error(f"session: {error}")
         return None
     window.set_status(f"Saved session {written}")

@@ -13,6 +13,20 @@ import numpy as np
 from advviz.gui.jobs import SweepHeader, TransferHeader
 
 
+class JobState:
+    """What a job has produced so far; ``stopped`` once the job ended early (cancelled or failed), so
+    that its panel says so instead of "computing…"."""
+
+    stopped = False
+
+    def unfinished(self, done: int, total: int, unit: str) -> str:
+        """" · computing 3/8 models…" while the job runs, " · stopped after 3/8 models" once it ended early,
+        nothing once complete."""
+        if done >= total:
+            return ""
+        return f" · stopped after {done}/{total} {unit}" if self.stopped else f" · computing {done}/{total} {unit}…"
+
+
 @dataclass(frozen=True)
 class Band:
     """A run of ε where the prediction differs from the clean one."""
@@ -34,7 +48,7 @@ def flip_runs(bands: list[Band]) -> list[list[Band]]:
     return [run[::-1] if run[-1].stop <= 1e-9 else run for run in runs]
 
 
-class SweepState:
+class SweepState(JobState):
     """One sample's sweep: header, then the core's SweepStart and SweepChunks."""
 
     def __init__(self, header: SweepHeader) -> None:
@@ -173,7 +187,7 @@ class SweepState:
         return summary.flip_eps, summary.flip_eps_negative
 
 
-class TransferState:
+class TransferState(JobState):
     """The N×N matrices, filled cell by cell."""
 
     def __init__(self, header: TransferHeader) -> None:

@@ -29,7 +29,7 @@ from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
 from advviz.gui.samples import SamplesPanel
-from advviz.gui.state import SweepState, TransferState
+from advviz.gui.state import JobState, SweepState, TransferState
 from advviz.gui.export import add_context_menus
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
@@ -171,9 +171,21 @@ class MainWindow(DataAndModels, QMainWindow):
                 message = f"{type(error).__name__}: {error}"
                 traceback.print_exception(error, file=sys.stderr)
             self.show_error(f"{label}: {message}", source=slot or label)
+            self._stopped(slot or label)
             self.progress.pop(slot or label, None)
             self._update_status()
         return handle
+
+    def _stopped(self, slot: str) -> None:
+        """The job in ``slot`` ended early (cancelled or failed): its panel says so, not "computing…"."""
+        if slot.startswith("explain-"):
+            state, panels = self.explain.states.get(slot.removeprefix("explain-")), (slot,)
+        else:
+            state, panels = {"sweep": (self.sweep, ("curves", "heatmaps")),
+                             "transfer": (self.transfer, ("transfer",))}.get(slot, (None, ()))
+        if isinstance(state, JobState):  # (a finished result, such as the diagnostics', has nothing to stop)
+            state.stopped = True
+            self._mark(*panels)
 
     # -- sweep -----------------------------------------------------------------------------------
     def sweep_model(self) -> Any | None:
@@ -294,6 +306,8 @@ class MainWindow(DataAndModels, QMainWindow):
 
     # -- lifetime --------------------------------------------------------------------------------
     def cancel_jobs(self) -> None:
+        for slot in self.runner.running_slots():
+            self._stopped(slot)
         self.runner.cancel()
         self.progress.clear()
         self._idle_text = "Cancelled."

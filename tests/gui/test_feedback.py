@@ -119,7 +119,7 @@ def test_idle_progress_bar_is_empty(window):
 
 def test_atomic_write_to_a_missing_folder_is_an_export_error(tmp_path):
     with pytest.raises(export.ExportError, match="folder not found"):
-        export._atomic(tmp_path / "missing" / "x.png", lambda name: Path(name).write_bytes(b""))
+        export.write_atomically(tmp_path / "missing" / "x.png", lambda name: Path(name).write_bytes(b""))
 
 
 def test_animate_refuses_a_missing_folder_before_rendering(tmp_path, monkeypatch):
@@ -162,3 +162,20 @@ def test_the_header_says_in_full_that_nothing_flips(window, idle):
     document = QTextDocument()
     document.setHtml(window.curves.summary.text())
     assert document.toPlainText().endswith("no flip for 0 < ε ≤ 0.001")
+
+
+def test_written_files_get_the_permissions_of_a_new_file(tmp_path):
+    """mkstemp's temporary files are private (0600); os.replace kept that for every export and session."""
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    expected = 0o666 & ~mask
+    target = tmp_path / "data.csv"
+    export.write_atomically(target, lambda name: Path(name).write_text("a,b\n"))
+    from advviz.gui.session import write_json_atomic
+
+    session_file = write_json_atomic(tmp_path / "s.json", {"format": "advviz-session"})
+    for path in (target, session_file):
+        assert stat.S_IMODE(path.stat().st_mode) == expected, oct(path.stat().st_mode)

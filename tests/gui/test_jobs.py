@@ -34,6 +34,26 @@ def test_cancel_stops_running_job(window, qtbot):
     assert window.sweep.filled == filled  # no step of the cancelled job arrives later
     assert window.status_label.text() == "Cancelled."
     assert not window.cancel_button.isEnabled()
+    # the panels say the sweep stopped; no image of the previous sample or attack under its titles
+    window.curves.set_cursor(0.49)  # an ε the BIM sweep had not reached
+    window.redraw_now()
+    assert "stopped" in window.heatmaps.cells["adversarial"].caption.text
+    assert (window.heatmaps.shown["adversarial"] == 1.0).all()  # an empty (white) cell
+
+
+def test_a_cancelled_transfer_says_it_stopped(window, qtbot, idle):
+    window.controls.set_checked(["mnist-cnn", "mnist-mlp", "mnist-maxout"])
+    idle(window)
+    window.transfer_panel.follow.setChecked(False)
+    window.transfer_panel.samples.setValue(2000)
+    window.transfer_panel.settingsChanged.emit()  # (as when the user leaves the box)
+    qtbot.waitUntil(lambda: window.transfer.header.samples == 2000 and window.runner.is_running("transfer"),
+                    timeout=30000)
+    window.cancel_jobs()
+    qtbot.waitUntil(lambda: not window.runner.busy(), timeout=30000)
+    window.redraw_now()
+    caption = window.transfer_panel.caption.text()
+    assert "computing" not in caption and "stopped after" in caption, caption
 
 
 def test_changing_sample_mid_job_replaces_it(window, qtbot, idle):
@@ -90,6 +110,11 @@ def test_weights_of_other_architecture_are_reported(window, tmp_path, idle):
     idle(window)
     assert window.sweep_model().name == "mlp (mlp, file)"
     assert window.sweep.header.model_name == "mlp (mlp, file)" and window.sweep.complete
+    window.add_weights(weights_spec(str(path), "mlp", "mnist"))  # the same file again: one row, not two
+    idle(window)
+    keys = [window.controls.models.item(row).data(Qt.ItemDataRole.UserRole)
+            for row in range(window.controls.models.count())]
+    assert len(keys) == len(set(keys)) and window.controls.checked_keys().count(keys[0]) == 1
 
 
 def test_missing_weights_file_is_reported(window, tmp_path, idle):

@@ -93,6 +93,5 @@ class LinearityPanel(ExplainPanel):
         status = (f"{header.samples} test images × {len(eps)} values of ε in {eps[0]:+.2f}…{eps[-1]:+.2f} "
                   f"(ε max of the controls), {'clipped' if header.clip else 'unclipped'}; every logit of every image "
                   f"counts once")
-        if done < len(header.names):
-            status += f" · computing {done}/{len(header.names)} models…"
+        status += state.unfinished(done, len(header.names), "models")
         self.status.setText(status)

@@ -85,6 +85,40 @@ class DecisionMapPanel(ExplainPanel):
         self.cursor_eps = 0.25
         self._names: tuple[str, ...] = ()
 
+    def export_data(self) -> dict[str, np.ndarray]:
+        """The map's data, not its colours, for the rows computed so far: ``predictions`` (rows, W) the
+        class at each point, ``confidence`` its probability and ``logits`` (rows, W, K); point [i, j]
+        is x + ``a``[j]·d₁ + ``b``[i]·d₂, ``a`` (W,) the step along FGSM's direction d₁ = sign(∇ₓJ)
+        (``direction_a``) and ``b`` (rows,) along the random orthogonal one (``direction_b``), in
+        pixel units (ε). Also the class names, x's clean prediction and label, the model, the extent,
+        the clip and ``cursor_eps`` (the marked x + ε·sign(∇ₓJ)); empty before the first rows."""
+        state = self.state
+        if state is None or state.start is None or state.filled == 0:
+            return {}
+        header, start, rows = state.header, state.start, state.filled
+        a = np.asarray(start.a)
+        return {"a": a, "b": np.asarray(start.b)[:rows],
+                "predictions": state.predictions[:rows].copy(), "confidence": state.confidence[:rows].copy(),
+                "logits": state.logits[:rows].copy(), "class_names": np.array(header.class_names),
+                "clean_prediction": np.array(start.clean_prediction), "label": np.array(header.label),
+                "model": np.array(header.model_name), "extent": np.array(header.extent),
+                "clip": np.array(header.clip), "resolution": np.array(header.resolution),
+                "cursor_eps": np.array(max(min(self.cursor_eps, float(a[-1])), float(a[0]))),
+                "direction_a": np.asarray(start.fgsm_direction, dtype=np.float32),
+                "direction_b": np.asarray(start.other_direction, dtype=np.float32)}
+
+    @staticmethod
+    def export_rows(data: dict[str, np.ndarray]) -> list[list[str]]:
+        """The CSV: one row per computed point, b (rows) outer, a inner."""
+        names = [str(name) for name in data["class_names"]]
+        table: list[list[str]] = [["a", "b", "prediction", "prediction index", "confidence"]]
+        for i, b in enumerate(data["b"]):
+            for j, a in enumerate(data["a"]):
+                predicted = int(data["predictions"][i, j])
+                table.append([f"{a:.6g}", f"{b:.6g}", class_label(names, predicted), str(predicted),
+                              f"{float(data['confidence'][i, j]):.6g}"])
+        return table
+
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
@@ -137,6 +171,4 @@ class DecisionMapPanel(ExplainPanel):
                              f"→ {class_label(names, int(row[flipped[0]]))}")
             share = float((state.predictions[: state.filled] != state.start.clean_prediction).mean())
             parts.append(f"{share:.0%} of the plane gets another class than x")
-        if not state.complete:
-            parts.append(f"rows {state.filled}/{header.resolution}…")
-        self.status.setText(" · ".join(parts))
+        self.status.setText(" · ".join(parts) + state.unfinished(state.filled, header.resolution, "rows"))

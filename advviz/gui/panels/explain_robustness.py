@@ -152,6 +152,5 @@ class RobustnessPanel(ExplainPanel):
         total = state.error.size
         text = (f"{header.samples} test images · ε from 0 to {eps[-1]:.3f} · "
                 f"{'clipped to [0, 1]' if header.clip else 'unclipped'}")
-        if done < total:
-            text += f" · computing {done}/{total} points…"
+        text += state.unfinished(done, total, "points")
         self.status.setText(text)

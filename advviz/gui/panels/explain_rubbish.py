@@ -145,8 +145,7 @@ class RubbishPanel(ExplainPanel):
         self._draw_gallery()
         done = len(state.results)
         text = f"{header.count} {header.distribution} noise images (same for every model, seed 0)"
-        if done < len(names):
-            text += f" · computing {done}/{len(names)} models…"
+        text += state.unfinished(done, len(names), "models")
         self.status.setText(text)
 
     def _draw_gallery(self) -> None:

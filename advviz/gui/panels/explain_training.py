@@ -125,5 +125,8 @@ class TrainingPanel(ExplainPanel):
         else:
             done = sum(len(runs) for runs in state.loss)
             batches = state.loss[0] and state.loss[0][-1] or None
-            parts.append(f"training… ({done} minibatches)" if batches else "training…")
+            if state.stopped:
+                parts.append(f"stopped after {done} minibatches: no model added")
+            else:
+                parts.append(f"training… ({done} minibatches)" if batches else "training…")
         self.status.setText(" · ".join(parts))

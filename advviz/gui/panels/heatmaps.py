@@ -29,6 +29,7 @@ TITLES = {
     "adversarial": "adversarial x̃ = x + η",
     "gradient": "gradient ∇ₓJ(θ, x, y)",
 }
+NOT_YET = {False: "computing…", True: "not computed: stopped"}  # by SweepState.stopped
 SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
 
 
@@ -227,15 +228,18 @@ class HeatmapsPanel(QWidget):
                           + (" · R | G | B" if per_channel else ""))
             prediction = state.prediction_at(index)
             if prediction is None:
-                self._caption("adversarial", "computing…")
+                self._caption("adversarial", NOT_YET[state.stopped])
             else:
                 cls, conf = prediction
                 color = ERROR_COLOR if cls != clean else OK_COLOR
                 self._caption("adversarial",
                     f"predicted <b><span style='color:{color}'>{class_label(names, cls)}</span></b> ({conf:.1%})")
-        else:
-            self._caption("perturbation", f"ε = {eps:+.3f} · computing…")
-            self._caption("adversarial", "computing…")
+        else:  # an iterative attack that has not reached this ε: no image of another attack or sample
+            blank = np.zeros_like(display(x, signed=False))  # white on both colour maps: an empty cell
+            self._set("perturbation", blank, (-span, span), colormap=DIVERGING)
+            self._set("adversarial", blank + high, (low, high))
+            self._caption("perturbation", f"ε = {eps:+.3f} · {NOT_YET[state.stopped]}")
+            self._caption("adversarial", NOT_YET[state.stopped])
         gradient = state.gradient
         scale = float(np.abs(gradient).max()) or 1.0
         if per_channel:

@@ -144,7 +144,7 @@ class TransferPanel(QWidget):
             text.setPos(column, row)
             text.show()
         title = dict(METRICS)[self.metric_key]
-        status = "" if state.done >= state.total else f" · computing {state.done}/{state.total} cells…"
+        status = state.unfinished(state.done, state.total, "cells")
         prefix = names[0].split("-", 1)[0] if short_names(names) != list(names) else ""
         self.caption.setText(
             (f"{prefix} models (axes drop the “{prefix}-”) · " if prefix else "") +
