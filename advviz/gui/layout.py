@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget, QWidget
 
 if TYPE_CHECKING:
@@ -14,6 +15,33 @@ if TYPE_CHECKING:
 HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the first paint
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250
+
+
+class MessageLine(QLabel):
+    """The status bar's message line: as many lines as its text needs at the width it has. A word-
+    wrapped QLabel asks for the height of a narrow guess: one line of error took the bar from 27 to
+    89 pixels, and the plots above shrank by 60."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return False  # the status bar's layout asked with a narrow width; the hints below use the real one
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        if self.width() > 50 and self.text():
+            return QSize(hint.width(), self.heightForWidth(self.width()))
+        return hint
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.minimumSizeHint()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self.updateGeometry()  # another width: another number of lines
 
 
 def arrange(window: "MainWindow") -> None:
@@ -48,9 +76,7 @@ def arrange(window: "MainWindow") -> None:
     window.progress_bar.setMaximumWidth(220)
     window.progress_bar.setTextVisible(False)
     window.status_label = QLabel()
-    window.error_label = QLabel()
-    window.error_label.setWordWrap(True)
-    window.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    window.error_label = MessageLine()
     window.cancel_button = QPushButton("Cancel")
     window.cancel_button.setEnabled(False)
     bar = window.statusBar()

@@ -179,3 +179,15 @@ def test_written_files_get_the_permissions_of_a_new_file(tmp_path):
     session_file = write_json_atomic(tmp_path / "s.json", {"format": "advviz-session"})
     for path in (target, session_file):
         assert stat.S_IMODE(path.stat().st_mode) == expected, oct(path.stat().st_mode)
+
+
+def test_a_one_line_message_leaves_the_plots_their_height(window, qtbot):
+    """A word-wrapped label asked the status bar for the height of a narrow guess (27 → 89 pixels)."""
+    before = window.statusBar().height()
+    window.show_error("broken.pt is not a readable PyTorch weights file (invalid load key, 't').")
+    qtbot.wait(50)
+    assert window.statusBar().height() <= before + 2
+    window.show_error("; ".join(f"model 'mnist-thing-{i}' is not available here" for i in range(12)))
+    qtbot.waitUntil(lambda: window.statusBar().height() > before + 10, timeout=2000)  # long: it wraps
+    window.clear_error()
+    qtbot.waitUntil(lambda: window.statusBar().height() <= before + 2, timeout=2000)
