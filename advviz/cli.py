@@ -24,12 +24,16 @@ import time
 from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
-    EXIT_BAD_INPUT, CommandError, add_attack_options, add_device_option, add_model_options, attack, device, emit,
-    eps_list, eps_value, load_models, load_one_model, model_names, one_sample, positive_int, progress, table,
-    test_samples,
+    EXIT_BAD_INPUT, CommandError, add_attack_options, add_device_option, add_model_options, attack, capped, device,
+    emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps,
+    positive_int, progress, table, test_samples,
 )
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
+# Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
+# 480 is the first width where every heatmap and tick label is readable).
+MIN_ANIMATION_WIDTH = 480
+TEST_SAMPLES_HELP = "test images (capped, with a note, at the size of the test split)"
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -65,18 +69,41 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     logits = collect_sweep(iter(steps))[:, 0].numpy()
     summary = summarize(eps, logits, start.clean_logits[0])
     r2 = logit_linearity(logits[:, None], eps)[0]
+    target = args.target
+    # smallest ε > 0 predicting the target (the grid ascends), as the window's summary reports it
+    target_eps = None if target is None else next(
+        (e for e, p in zip(eps.tolist(), summary.predictions.tolist()) if e > 0 and p == target), None)
     payload = {
         "model": args.model, "dataset": dataset, "index": args.index, "label": int(label),
         "label_name": classes[int(label)], "clean_prediction": summary.clean_prediction,
-        "attack": args.attack, "clip": not args.no_clip, "eps": eps.tolist(), "logits": logits.tolist(),
+        "attack": args.attack, "targeted": target is not None, "target": target,
+        "target_name": None if target is None else classes[target], "target_eps": target_eps,
+        "clip": not args.no_clip, "eps_max": args.eps_max, "eps": eps.tolist(), "logits": logits.tolist(),
         "predictions": summary.predictions.tolist(), "flip_eps": summary.flip_eps,
         "flip_eps_negative": summary.flip_eps_negative, "r2_per_class": r2.tolist(), "classes": list(classes),
         "zero_gradient_fraction": start.zero_gradient_fraction,
     }
-    flip = "never" if summary.flip_eps is None else (
-        f"ε = {summary.flip_eps:.4g} → {classes[int(summary.predictions[np.argmax(eps >= summary.flip_eps)])]}")
+    if summary.flip_eps is None:
+        flip = f"does not flip for 0 < ε ≤ {args.eps_max:g}"
+    else:
+        flipped = classes[int(summary.predictions[np.argmax(eps >= summary.flip_eps)])]
+        flip = f"flips to {flipped} at ε = {summary.flip_eps:.4g}"
+    if target is None:
+        attack_text = f"{args.attack} {flip}"
+    else:  # the window's summary says both: where the prediction flips, and where it reaches the target
+        lead, upto = f"targeted {args.attack} towards {classes[target]}", f"0 < ε ≤ {args.eps_max:g}"
+        if target == summary.clean_prediction:
+            attack_text = f"{lead} (already the clean prediction) {flip}"
+        elif target_eps is None and summary.flip_eps is None:
+            attack_text = f"{lead} does not flip, nor reach the target, for {upto}"
+        elif target_eps is None:
+            attack_text = f"{lead} {flip}, but does not reach the target for {upto}"
+        elif target_eps == summary.flip_eps:
+            attack_text = f"{lead} flips to the target at ε = {target_eps:.4g}"
+        else:
+            attack_text = f"{lead} {flip}, reaches the target at ε = {target_eps:.4g}"
     header = (f"{args.model} on {dataset} test #{args.index}: true {classes[int(label)]}, "
-              f"clean prediction {classes[summary.clean_prediction]}; {args.attack} flips at {flip}; "
+              f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; "
               f"mean R² of the logits along ε: {r2.mean():.4f}")
     rows = [[float(e), classes[int(p)], *map(float, row)] for e, p, row in zip(eps, summary.predictions, logits)]
     emit(args, payload, header + "\n" + table(["ε", "prediction", *[f"logit {c}" for c in classes]], rows))
@@ -85,11 +112,9 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 def cmd_transfer(args: argparse.Namespace) -> None:
     from advviz.core.transfer import transfer_matrix
 
-    names = model_names(args)
-    if len(names) < 2:
-        raise CommandError("--models needs at least two comma-separated model names")
+    names = model_names(args)  # at least two: counted while parsing
     models, dataset = load_models(args, names)
-    x, y = test_samples(dataset, args.samples)
+    x, y = test_samples(args, dataset)
     result = transfer_matrix(models, x, y, args.eps, attack=attack(args), names=names)
     payload = {"models": names, "eps": args.eps, "samples": len(x), "attack": args.attack,
                "error": result.error.tolist(), "confidence": result.confidence.tolist(),
@@ -108,7 +133,7 @@ def cmd_robustness(args: argparse.Namespace) -> None:
     from advviz.core.robustness import robustness
 
     model, dataset = load_one_model(args)
-    x, y = test_samples(dataset, args.samples)
+    x, y = test_samples(args, dataset)
     curve = robustness(model, x, y, args.eps, attack=attack(args))
     payload = {"model": args.model, "attack": args.attack, "samples": len(x), "eps": curve.eps.tolist(),
                "error": curve.error.tolist(), "confidence": curve.confidence.tolist()}
@@ -134,18 +159,20 @@ def cmd_rubbish(args: argparse.Namespace) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
+    from advviz.core.data import load_dataset
     from advviz.core.paper import reproduce_steps
 
+    samples = capped(args, "--samples", args.samples, len(load_dataset("mnist", "test")[1]), "the mnist test split")
     rows = []
-    for index, total, row in reproduce_steps(samples=args.samples, device=device(args)):
+    for index, total, row in reproduce_steps(samples=samples, device=device(args)):
         rows.append(row)
         progress(f"[{index}/{total}] {row.experiment} ({row.model})")
     progress("", done=True)
     text = table(["experiment", "model", "metric", "paper", "advviz", "difference"],
                  [[r.experiment, r.model, r.metric, f"{r.paper:.1f}", f"{r.ours:.1f}", f"{r.difference:+.1f}"]
                   for r in rows])
-    payload = {"samples": args.samples, "rows": [r.__dict__ for r in rows]}
-    emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {args.samples} test samples\n" + text)
+    payload = {"samples": samples, "rows": [r.__dict__ for r in rows]}
+    emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test samples\n" + text)
 
 
 def _zoo_output(args: argparse.Namespace):
@@ -225,6 +252,17 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 # -- parser -------------------------------------------------------------------------------------
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Each default once: a hand-written "(default: …)" (which can say more than the value) wins, and an
+    unset option (None) or an off switch (False) adds nothing."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if "(default:" in text or action.default is None or action.default is False:
+            return text
+        return super()._get_help_string(action)
+
+
 class _Parser(argparse.ArgumentParser):
     """Bad arguments give one line on stderr (and exit 2), not a usage dump."""
 
@@ -235,53 +273,58 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="advviz", description=f"See adversarial examples — {PAPER}, 'Explaining and "
                                                  "Harnessing Adversarial Examples'. With no command, open the window.",
-                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                     formatter_class=_HelpFormatter)
     parser.add_argument("--session", metavar="FILE", help="open a saved session (JSON) in the window")
     commands = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
 
     def command(name: str, handler: Callable, help_text: str, *, json_output: bool = True) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help_text, description=help_text,
-                                  formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        sub = commands.add_parser(name, help=help_text, description=help_text, formatter_class=_HelpFormatter)
         sub.set_defaults(handler=handler, json=False)
         if json_output:
             sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
 
-    def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str) -> None:
+    def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str) -> None:
         sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
-        sub.add_argument("--eps-max", type=eps_value, default=0.5, help="largest |ε|, pixel units on [0, 1]")
-        sub.add_argument("--steps", type=positive_int, default=steps, help=steps_help)
-        sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it")
+        sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
+        sub.add_argument("--steps", type=int_at_least(2, steps_why), default=steps, help=steps_help)
+        sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
 
     command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
     sub = command("models", cmd_models, "list the shipped models")
-    sub.add_argument("--dataset", choices=["mnist", "fashion"], help="only this data set's models")
+    sub.add_argument("--dataset", choices=["mnist", "fashion"], help="only this data set's models (default: all)")
 
     sub = command("sweep", cmd_sweep, "logits along x + ε·d for ε in −ε_max…+ε_max")
     add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=201, steps_help="number of ε values from −ε_max to +ε_max")
+    sample_options(sub, steps=201, steps_help="number of ε values from −ε_max to +ε_max, at least 2",
+                   steps_why="the sweep runs from −ε_max to +ε_max")
     add_attack_options(sub)
 
     sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg or imageio-ffmpeg) of the curves and heatmaps as "
                                           "ε goes 0 → ε_max")
     add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=26, steps_help="frames, ε = 0 … ε_max")
+    sample_options(sub, steps=26, steps_help="frames, ε = 0 … ε_max, at least 2",
+                   steps_why="frames from ε = 0 to ε_max")
     sub.add_argument("--out", default="sweep.gif",
                      help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
-    sub.add_argument("--width", type=positive_int, default=640, help="frame width in pixels")
+    sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
+                                                                      "unreadable specks"),
+                     default=640, help=f"frame width in pixels, at least {MIN_ANIMATION_WIDTH}")
     sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     add_attack_options(sub)
 
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")
-    add_model_options(sub, default="mnist-softmax,mnist-mlp,mnist-cnn", several=True)
+    add_model_options(sub, default="mnist-softmax,mnist-mlp,mnist-cnn", several=True, minimum=2,
+                      why="a transfer goes from one model to another")
     sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of the attack, pixel units on [0, 1]")
-    sub.add_argument("--samples", type=positive_int, default=2000, help="test images")
+    sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 
     sub = command("robustness", cmd_robustness, "error rate and confidence on wrong answers per ε")
     add_model_options(sub, default="mnist-cnn")
-    sub.add_argument("--eps", type=eps_list, default=[0.0, 0.05, 0.1, 0.25], help="comma-separated values of ε")
-    sub.add_argument("--samples", type=positive_int, default=2000, help="test images")
+    # a string default goes through eps_list too, and --help shows it as it is typed
+    sub.add_argument("--eps", type=eps_list, default="0,0.05,0.1,0.25", help="comma-separated values of ε")
+    sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 
     sub = command("rubbish", cmd_rubbish, "share of rubbish inputs (N(0, I) or uniform) classified with confidence > .5")
@@ -292,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, default=0, help="seed of the rubbish inputs")
 
     sub = command("reproduce", cmd_reproduce, "the paper's headline MNIST numbers next to ours")
-    sub.add_argument("--samples", type=positive_int, default=2000, help="test images")
+    sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_device_option(sub)
 
     sub = command("install-desktop", cmd_install_desktop, "add advviz to the desktop's application menu")

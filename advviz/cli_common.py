@@ -13,7 +13,7 @@ import math
 import re
 import shutil
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 EXIT_BAD_INPUT = 2
@@ -36,18 +36,53 @@ def eps_value(text: str) -> float:
     return value
 
 
+def positive_eps(text: str) -> float:
+    """An ε that spans a range (ε_max, a half-width): 0 would leave only x itself."""
+    value = eps_value(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0 (0 would leave only x itself), got {text!r}")
+    return value
+
+
 def eps_list(text: str) -> list[float]:
     return [eps_value(part) for part in text.split(",") if part.strip()] or [eps_value(text)]
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, got {value}")
-    return value
+def int_at_least(minimum: int, why: str = "") -> Callable[[str], int]:
+    """An argparse type for whole numbers ≥ ``minimum``; ``why`` says what a smaller one would break.
+
+    The real bound is checked here, while parsing: a value that passes must not be refused later,
+    after seconds of loading torch and the model."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}{reason}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1)
+
+
+def model_list(minimum: int = 1, why: str = "") -> Callable[[str], list[str]]:
+    """An argparse type for ``--models``: comma-separated names, at least ``minimum`` of them, counted
+    before torch loads (about 4 s)."""
+    def parse(text: str) -> list[str]:
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        if len(names) < minimum:
+            count = {1: "one", 2: "two", 3: "three"}.get(minimum, str(minimum))
+            wanted = "one model name" if minimum == 1 else f"{count} comma-separated model names"
+            reason = f" ({why})" if why else ""
+            raise argparse.ArgumentTypeError(f"needs at least {wanted}{reason}, got {len(names) or 'none'}"
+                                             + (f": {', '.join(names)}" if names else ""))
+        return names
+
+    return parse
 
 
 def device_name(text: str) -> str:
@@ -92,11 +127,16 @@ def add_device_option(sub: argparse.ArgumentParser) -> None:
                      help="auto, cpu or cuda:N (default: auto; absent CUDA falls back to the CPU with a note)")
 
 
-def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bool = False) -> None:
-    """``--model`` (or ``--models``), and for a weights file its ``--architecture`` and ``--dataset``."""
+def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bool = False, minimum: int = 1,
+                      why: str = "") -> None:
+    """``--model`` (or ``--models``, at least ``minimum`` of them), and for a weights file its ``--architecture``
+    and ``--dataset``."""
     if several:
-        sub.add_argument("--models", default=default, help=f"comma-separated zoo names or weights files "
-                                                           f"(default: {default}; see advviz models)")
+        # a string default goes through the type too: args.models is always a list of names
+        at_least = f", at least {minimum}" if minimum > 1 else ""
+        sub.add_argument("--models", type=model_list(minimum, why), default=default,
+                         help=f"comma-separated zoo names or weights files{at_least} (default: {default}; "
+                              "see advviz models)")
     else:
         sub.add_argument("--model", default=default,
                          help=f"a zoo name or a weights file (default: {default}; see advviz models)")
@@ -135,10 +175,7 @@ def attack(args: argparse.Namespace, **overrides: Any):
 
 
 def model_names(args: argparse.Namespace) -> list[str]:
-    names = [name.strip() for name in args.models.split(",") if name.strip()]
-    if not names:
-        raise CommandError("--models needs at least one model name")
-    return names
+    return list(args.models)  # split and counted by model_list while parsing
 
 
 def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, str]:
@@ -163,15 +200,29 @@ def load_one_model(args: argparse.Namespace):
     return model, dataset
 
 
-def test_samples(dataset: str, count: int):
+def capped(args: argparse.Namespace, option: str, requested: int, available: int, what: str) -> int:
+    """``requested``, or all ``available`` with a note on stderr: more than the data holds is not an error,
+    but the numbers must not silently rest on fewer images than asked for."""
+    if requested <= available:
+        return requested
+    print(f"advviz {args.command}: note: {option} {requested} is more than {what} holds ({available} images); "
+          f"using all {available}", file=sys.stderr)
+    return available
+
+
+def test_samples(args: argparse.Namespace, dataset: str):
+    """The first ``--samples`` images of the test split (all of them, with a note, when it has fewer)."""
     from advviz.core.data import load_dataset
 
     x, y = load_dataset(dataset, "test")
+    count = capped(args, "--samples", args.samples, len(x), f"the {dataset} test split")
     return x[:count], y[:count]
 
 
 def one_sample(args: argparse.Namespace, dataset: str):
-    x, y = test_samples(dataset, 10**9)
+    from advviz.core.data import load_dataset
+
+    x, y = load_dataset(dataset, "test")
     if not 0 <= args.index < len(x):
         raise CommandError(f"--index must be in 0…{len(x) - 1} (the {dataset} test split), got {args.index}")
     return x[args.index: args.index + 1], y[args.index: args.index + 1]

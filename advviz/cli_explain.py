@@ -1,6 +1,6 @@
 """Headless versions of the window's explanation panels (registered by :func:`advviz.cli.build_parser`).
 
-    advviz linear ...           predicted vs measured logit change of softmax regression; change vs dimension
+    advviz linear ...           predicted vs measured logit change under FGSM (any model); change vs dimension
     advviz linearity ...        R² of the logits along the FGSM direction, per model
     advviz decision-map ...     predicted class on the plane (FGSM direction, random orthogonal direction)
     advviz diagnose ...         logits or probabilities, input range, zero gradients, effective ε
@@ -16,8 +16,8 @@ import argparse
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    CommandError, add_model_options, emit, eps_value, load_models, load_one_model, model_names,
-    one_sample, positive_int, progress, table, test_samples,
+    CommandError, add_model_options, capped, emit, eps_value, int_at_least, load_models, load_one_model, model_names,
+    one_sample, positive_eps, positive_int, progress, table, test_samples,
 )
 
 
@@ -64,7 +64,7 @@ def cmd_linearity(args: argparse.Namespace) -> None:
 
     names = model_names(args)
     models, dataset = load_models(args, names)
-    x, y = test_samples(dataset, args.samples)
+    x, y = test_samples(args, dataset)
     eps = eps_grid(args.eps_max, args.steps)
     rows, payload = [], []
     for name, model in zip(names, models):
@@ -72,9 +72,9 @@ def cmd_linearity(args: argparse.Namespace) -> None:
         rows.append([name, float(np.median(r2)), float(r2.mean()), f"{100 * float((r2 > 0.99).mean()):.1f}%"])
         payload.append({"model": name, "median_r2": float(np.median(r2)), "mean_r2": float(r2.mean()),
                         "r2": r2.tolist()})
-    emit(args, {"samples": args.samples, "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
+    emit(args, {"samples": len(x), "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
                  "models": payload},
-          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {args.samples} test "
+          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {len(x)} test "
           f"images, {'clipped' if args.clip else 'unclipped'}\n"
           + table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
 
@@ -113,7 +113,7 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
     from advviz.core.diagnostics import diagnose
 
     model, dataset = load_one_model(args)
-    x, y = test_samples(dataset, args.samples)
+    x, y = test_samples(args, dataset)
     d = diagnose(model, x, y, eps=args.eps, clip=not args.no_clip)
     rows = [["outputs", "probabilities (a softmax is applied)" if d.outputs_look_like_probabilities else "logits"],
             ["mean output row sum", f"{d.output_row_sums:.4g}"],
@@ -138,15 +138,19 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
 
 
 def cmd_adv_train(args: argparse.Namespace) -> None:
+    from advviz.core.data import load_dataset
     from advviz.core.twin_training import TrainedModel, TrainingRequest, TrainProgress, twin_training_steps
-
     from advviz.core.zoo import PAPER_EPS
 
     eps = args.eps if args.eps is not None else PAPER_EPS[args.dataset]
     if not 0 <= args.alpha <= 1:
         raise CommandError(f"--alpha must be in [0, 1], got {args.alpha}")
-    request = TrainingRequest(dataset=args.dataset, architecture=args.architecture, samples=args.samples,
-                              epochs=args.epochs, alpha=args.alpha, eps=eps, validation=args.validation,
+    samples = capped(args, "--samples", args.samples, len(load_dataset(args.dataset, "train")[1]),
+                     f"the {args.dataset} training split")
+    validation = capped(args, "--validation", args.validation, len(load_dataset(args.dataset, "test")[1]),
+                        f"the {args.dataset} test split")
+    request = TrainingRequest(dataset=args.dataset, architecture=args.architecture, samples=samples,
+                              epochs=args.epochs, alpha=args.alpha, eps=eps, validation=validation,
                               learning_rate=args.learning_rate, seed=args.seed)
     rows, files = [], {}
     titles = ("plain", "adversarial")
@@ -164,15 +168,17 @@ def cmd_adv_train(args: argparse.Namespace) -> None:
         {"run": r[0], "epoch": r[1], "loss": r[2], "clean_error": float(r[3][:-1]) / 100,
          "fgsm_error": float(r[4][:-1]) / 100} for r in rows], "files": files}
     emit(args, payload,
-          f"{args.architecture} on {args.samples} {args.dataset} training images, α = {args.alpha}, ε = {eps}; "
-          f"errors on {args.validation} test images\n"
+          f"{args.architecture} on {samples} {args.dataset} training images, α = {args.alpha}, ε = {eps}; "
+          f"errors on {validation} test images\n"
           + table(["model", "epoch", "last loss", "clean error", "FGSM error"], rows)
           + "".join(f"\n{run}: {path}" for run, path in files.items()))
 
 
 def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     """Register the explanation commands with ``build_parser``'s ``command`` helper."""
-    sub = command("linear", cmd_linear, "linear explanation: predicted vs measured logit change of softmax regression")
+    sub = command("linear", cmd_linear, "linear explanation: predicted (ε·wᵀsign∇) vs measured logit change "
+                  "under FGSM, for any model: exact for softmax regression, a deep model through its linearization "
+                  "at x")
     add_model_options(sub, default="mnist-softmax")
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
     sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
@@ -181,16 +187,18 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
     add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
-    sub.add_argument("--eps-max", type=eps_value, default=0.5, help="largest |ε|, pixel units on [0, 1]")
-    sub.add_argument("--steps", type=positive_int, default=41, help="number of ε values")
+    sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
+    sub.add_argument("--steps", type=int_at_least(3, "a line through 2 points always has R² = 1"), default=41,
+                     help="number of ε values, at least 3")
     sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: clipping bends even a linear model)")
 
     sub = command("decision-map", cmd_decision_map, "predicted class on the plane of the FGSM direction and a "
                   "random orthogonal sign direction")
     add_model_options(sub, default="mnist-cnn")
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
-    sub.add_argument("--extent", type=eps_value, default=0.5, help="half-width of the plane, pixel units")
-    sub.add_argument("--resolution", type=positive_int, default=41, help="points per axis")
+    sub.add_argument("--extent", type=positive_eps, default=0.5, help="half-width of the plane (> 0), pixel units")
+    sub.add_argument("--resolution", type=int_at_least(2, "the plane needs both of its edges"), default=41,
+                     help="points per axis, at least 2")
     sub.add_argument("--seed", type=int, default=0, help="seed of the random direction")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 

@@ -24,11 +24,11 @@ def run(*args, timeout=180):
 def test_animate_writes_a_gif_with_one_frame_per_step(tmp_path):
     out = tmp_path / "sweep.gif"
     result = run("animate", "--model", "mnist-cnn", "--index", "7", "--eps-max", "0.5", "--steps", "9",
-                 "--width", "400", "--out", str(out))
+                 "--width", "480", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}: 9 frames" in result.stdout
     with Image.open(out) as gif:
-        assert gif.n_frames == 9 and gif.width == 400
+        assert gif.n_frames == 9 and gif.width == 480
         frames = []
         for index in (0, 8):
             gif.seek(index)
@@ -39,8 +39,9 @@ def test_animate_writes_a_gif_with_one_frame_per_step(tmp_path):
 def test_animate_refuses_bad_requests(tmp_path, capsys):
     assert main(["animate", "--out", str(tmp_path / "x.txt")]) == 2
     assert "an animation is a .gif or an .mp4 file" in capsys.readouterr().err
-    assert main(["animate", "--steps", "1", "--out", str(tmp_path / "x.gif")]) == 2
-    assert "--steps must be at least 2" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # refused while parsing, with the real bound
+        main(["animate", "--steps", "1", "--out", str(tmp_path / "x.gif")])
+    assert exit_.value.code == 2 and "argument --steps: must be at least 2" in capsys.readouterr().err
     assert main(["--session", str(tmp_path / "none.json")]) == 2
     assert "session file not found" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
@@ -50,11 +51,11 @@ def test_animate_writes_a_decodable_mp4_with_one_frame_per_step(tmp_path):
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) provides ffmpeg")
     out = tmp_path / "sweep.mp4"
     result = run("animate", "--model", "mnist-cnn", "--index", "7", "--eps-max", "0.5", "--steps", "9",
-                 "--width", "401", "--out", str(out), "--json")
+                 "--width", "481", "--out", str(out), "--json")
     assert result.returncode == 0, result.stderr
     reported = json.loads(result.stdout)
     assert reported["frames"] == 9 and reported["out"] == str(out)
-    assert reported["width"] == 402 and reported["height"] % 2 == 0  # an odd width is padded for H.264
+    assert reported["width"] == 482 and reported["height"] % 2 == 0  # an odd width is padded for H.264
     reader = imageio_ffmpeg.read_frames(str(out))
     meta = next(reader)
     assert meta["codec"] == "h264" and meta["size"] == (reported["width"], reported["height"])
@@ -91,13 +92,13 @@ def test_animate_loads_a_weights_file_once(tmp_path, zoo):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", COUNT_MODEL_LOADS, "animate", "--model", str(weights),
                              "--architecture", "mlp", "--dataset", "mnist", "--index", "7", "--steps", "3",
-                             "--width", "320", "--out", str(out)],
+                             "--width", "480", "--out", str(out)],
                             capture_output=True, text=True, env=env, timeout=180)
     # a weights file needs its architecture: loading it a second time by name alone failed
     assert result.returncode == 0, result.stderr[-2000:]
     assert "model loads: 1" in result.stdout
     with Image.open(out) as gif:
-        assert gif.n_frames == 3 and gif.width == 320
+        assert gif.n_frames == 3 and gif.width == 480
 
 
 def test_animate_refuses_mp4_without_any_ffmpeg_before_loading(tmp_path, capsys, monkeypatch):
@@ -110,3 +111,27 @@ def test_animate_refuses_mp4_without_any_ffmpeg_before_loading(tmp_path, capsys,
     # refused for ffmpeg, not for the unknown model: nothing was loaded
     assert "MP4 needs ffmpeg" in err and "unknown model" not in err and err.count("\n") == 1
     assert not (tmp_path / "x.mp4").exists()
+
+
+@pytest.mark.parametrize("width", ["10", "400", "479"])
+def test_animate_refuses_illegible_widths_before_loading(tmp_path, capsys, monkeypatch, width):
+    import advviz.core.zoo as zoo
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded for a request argparse should refuse")
+
+    monkeypatch.setattr(zoo, "load_model", no_loading)
+    # below 480 px the heatmaps shrink to specks (10 gave a 10×23 GIF, 400 dots): refused while parsing
+    with pytest.raises(SystemExit) as exit_:
+        main(["animate", "--width", width, "--out", str(tmp_path / "x.gif")])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1
+    assert "argument --width: must be at least 480" in err and f"got {width}" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_animate_help_states_the_minimum_width(capsys):
+    with pytest.raises(SystemExit):
+        main(["animate", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "frame width in pixels, at least 480 (default: 640)" in help_text

@@ -103,3 +103,14 @@ def test_diagnose_reports_reduced_precision_drift(capsys):
                        "--json")
     report = json.loads(out)["precision"]
     assert code == 0 and report["dtype"] == "bfloat16" and 0 <= report["max_logit_difference"] < 1
+
+
+def test_linear_help_covers_any_model(capsys):
+    code, out, _ = run(capsys, "linear", "--help")
+    text = " ".join(out.split())
+    # it said "…of softmax regression", though the command explains any model (default mnist-softmax, README
+    # shows mnist-cnn) through its linearization
+    assert code == 0 and "change of softmax regression" not in text
+    assert "for any model" in text and "linearization at x" in text
+    code, out, _ = run(capsys, "--help")
+    assert "for any model" in " ".join(out.split())
