@@ -365,6 +365,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     set_thread_budget()
     try:
         result = args.handler(args)
+    except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
     except (CommandError, AdvvizError, ValueError, OSError) as error:
         print(f"advviz {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT

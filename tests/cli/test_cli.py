@@ -302,3 +302,13 @@ def test_robustness_default_eps_as_documented(capsys):
 
     args = build_parser().parse_args(["robustness"])
     assert args.eps == [0.0, 0.05, 0.1, 0.25]  # the string default goes through the same type as a typed value
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    """`advviz sweep … | head -1` ended with "error: [Errno 32] Broken pipe" and status 2."""
+    process = subprocess.Popen([sys.executable, "-m", "advviz", "sweep", "--index", "0", "--steps", "5001"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout.readline().startswith(b"mnist-cnn")
+    process.stdout.close()  # as head does after its line
+    _, errors = process.communicate(timeout=120)
+    assert process.returncode == 0 and b"Broken pipe" not in errors, errors
