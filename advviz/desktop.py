@@ -7,12 +7,11 @@ import shlex
 import sys
 from pathlib import Path
 
-from advviz.core.resources import resources_dir
+from advviz.core.resources import resources_dir, user_data_dir
 
 
 def applications_dir() -> Path:
-    data_home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data_home) / "applications"
+    return user_data_dir() / "applications"
 
 
 def desktop_entry(python: str = sys.executable) -> str:

@@ -10,6 +10,20 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory):
+    """What the app keeps for the user (models trained in the window, the desktop entry) goes to a
+    scratch folder in tests, not to ~/.local/share."""
+    folder = tmp_path_factory.mktemp("xdg-data-home")
+    previous = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = previous
+
+
 @pytest.fixture(scope="session")
 def mnist_test():
     from advviz.core.data import load_dataset

@@ -57,14 +57,17 @@ def twin_training_steps(request: TrainingRequest, *, folder: str | None = None,
 
     Yields a :class:`TrainingHeader`, then :class:`TrainProgress` per minibatch (clean and FGSM
     validation error at each epoch's end), then one :class:`TrainedModel` per run once saved to
-    ``folder`` (a new temporary folder by default). ``suffix`` tells repeated runs' names apart.
+    ``folder`` (by default a new folder under :func:`~advviz.core.resources.trained_models_dir`, kept: the
+    models list and sessions name these files). ``suffix`` tells repeated runs' names apart.
     """
     import tempfile
+    import time
     from pathlib import Path
 
     import torch
 
     from advviz.core.data import load_dataset
+    from advviz.core.resources import trained_models_dir
     from advviz.core.training import TrainingSettings, train_steps
     from advviz.core.zoo import new_model, prepare
 
@@ -92,7 +95,10 @@ def twin_training_steps(request: TrainingRequest, *, folder: str | None = None,
                 yield TrainProgress(run, step)
                 if step.batch == step.batches:
                     break
-    out = Path(folder or tempfile.mkdtemp(prefix="advviz-trained-"))
+    if folder is None:  # one folder per training, kept (see trained_models_dir)
+        trained_models_dir().mkdir(parents=True, exist_ok=True)
+        folder = tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=trained_models_dir())
+    out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     for run, (model, steps) in enumerate(runs):
         steps.close()

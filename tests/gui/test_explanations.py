@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -181,6 +184,11 @@ def test_adversarial_training_from_the_window_beats_its_twin(window, idle, qtbot
     spec = window.specs[key]
     reloaded = load_model(spec.path, architecture=spec.architecture, dataset=spec.dataset)
     torch.testing.assert_close(reloaded(window.data.x[:5]), window.loaded[key](window.data.x[:5]))
+    # kept in the user's data folder, where a session finds them after a reboot (not in /tmp)
+    from advviz.core.resources import trained_models_dir
+
+    assert Path(spec.path).parent.parent == trained_models_dir()
+    assert str(trained_models_dir()).startswith(os.environ["XDG_DATA_HOME"])
 
 
 def test_paper_table_streams_the_core_rows(window, idle, qtbot):
