@@ -83,6 +83,7 @@ class SweepFilm(QWidget):
             self.curves.set_cursor(float(state.eps[index]))
             self.curves.show_state(state, index)
             self.heatmaps.show_state(state, index)
+            QApplication.processEvents()  # the layout requests of the new texts, or a cell lies past the edge
             yield self.grab().toImage()
 
     def dispose(self) -> None:

@@ -175,3 +175,37 @@ def test_panels_built_after_the_menus_get_the_export_context_menu(window):
     for key, panel in window.explain.panels.items():
         if hasattr(panel, "view"):
             assert getattr(panel, "_advviz_export_action", None) is not None, key
+
+
+def test_a_film_of_long_class_names_keeps_every_heatmap_and_caption_in_the_frame(qtbot):
+    """Fashion's "Ankle boot" captions: the gradient cell lay past the right edge (grabbed before the
+    layout caught up) and the captions of neighbouring cells overlapped."""
+    from advviz.core.data import load_dataset
+    from advviz.core.zoo import load_model
+    from advviz.gui.jobs import AttackChoice
+
+    x, y = load_dataset("fashion", "test")
+    state = animate.compute_sweep(load_model("fashion-cnn"), x[3:4], int(y[3]), 0.5, 9,
+                                  AttackChoice("fgsm-targeted", 9, True))
+    film = animate.SweepFilm(width=round(animate.DEFAULT_WIDTH * animate.RENDER_SCALE))
+    try:
+        list(film.frames(state, [0.25]))
+        heatmaps = film.heatmaps
+        assert heatmaps.compact
+        width = heatmaps.view.width()
+        right = 0.0
+        for cell in heatmaps.cells.values():
+            plot = cell.plot.mapRectToScene(cell.plot.boundingRect())
+            text = cell.caption.item.mapRectToScene(cell.caption.item.boundingRect())
+            assert plot.right() <= width and text.left() >= right - 1, (plot, text, right)
+            right = text.right()
+        assert right <= width
+    finally:
+        film.dispose()
+
+
+def test_compact_captions_wrap_at_spaces_outside_tags():
+    from advviz.gui.panels.heatmaps import wrap_caption
+
+    assert wrap_caption("predicted <b><span style='color:red'>Ankle boot</span></b> (100.0%) · true 9", 20) == \
+        "predicted <b><span style='color:red'>Ankle boot</span></b><br>(100.0%)<br>true 9"

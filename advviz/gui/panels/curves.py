@@ -329,8 +329,10 @@ def summary_html(state: SweepState, cursor_index: int) -> str:
                          f"at ε = {up:+.3f}</span>")
         elif state.complete:
             parts.append(f"no flip for 0 &lt; ε ≤ {header.eps_max:g}")
-        if down is not None:
-            parts.append(f"(and at ε = {down:+.3f})")
+        if down is not None:  # moving against the gradient flips it too
+            other = label(int(state.logits[state.index_of(down)].argmax()))  # type: ignore[index]
+            parts.append(f"(and to <b>{other}</b> at ε = {down:+.3f})" if up is not None
+                         else f"flips to <b>{other}</b> only against the gradient, at ε = {down:+.3f}")
         target = header.target
         if target is not None and target != clean:
             reached = state.first_eps_predicting(target)

@@ -8,6 +8,8 @@ Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 wit
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ TITLES = {
     "adversarial": "adversarial x̃ = x + η",
     "gradient": "gradient ∇ₓJ(θ, x, y)",
 }
+CAPTION_CHAR_PX = 7.0  # the mean width of a 10 pt caption character
 NOT_YET = {False: "computing…", True: "not computed: stopped"}  # by SweepState.stopped
 SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
 
@@ -58,6 +61,23 @@ def tile_channels(array: np.ndarray, gap: int = 1) -> np.ndarray:
         start = channel * (width + gap)
         tiled[:, start:start + width] = array[channel]
     return tiled
+
+
+def wrap_caption(html: str, chars: int) -> str:
+    """A caption for a narrow column: a line per " · " part, each wrapped at spaces to about ``chars``
+    visible characters (the spaces inside tags are not break points)."""
+    lines = []
+    for part in html.split(" · "):
+        line, width = "", 0
+        for word in re.split(r" (?![^<]*>)", part):
+            visible = len(re.sub(r"<[^>]*>", "", word))
+            if line and width + 1 + visible > chars:
+                lines.append(line)
+                line, width = word, visible
+            else:
+                line, width = (f"{line} {word}" if line else word), width + (1 if line else 0) + visible
+        lines.append(line)
+    return "<br>".join(lines)
 
 
 def shrinkable(label: pg.LabelItem) -> pg.LabelItem:
@@ -152,7 +172,8 @@ class HeatmapsPanel(QWidget):
             title = SHORT_TITLES[key] if self.compact else TITLES[key]
             if force or cell.plot.titleLabel.text != title:
                 cell.plot.setTitle(title, color="#222", size=cell.plot.titleLabel.opts.get("size", "11pt"))
-            caption = self._captions[key].replace(" · ", "<br>") if self.compact else self._captions[key]
+            caption = (wrap_caption(self._captions[key], self._caption_chars()) if self.compact
+                       else self._captions[key])
             if force or cell.caption.text != caption:
                 cell.caption.setText(caption)  # (re)sets the label's minimum width to its text
             for label in (cell.caption, cell.plot.titleLabel):  # compact: cells may shrink past their texts
@@ -160,6 +181,10 @@ class HeatmapsPanel(QWidget):
                     label.released = self.compact
                     label.updateMin()
         self._released = self.compact
+
+    def _caption_chars(self) -> int:
+        """Characters of caption text a column holds (a quarter of the view, less its colour bar)."""
+        return max(12, int((self.view.width() / len(KEYS) - 40) / CAPTION_CHAR_PX))
 
     def fit(self, *, force: bool = True) -> None:
         """Choose full or compact texts for the current width (measured: fonts differ in presentation mode).
