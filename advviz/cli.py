@@ -33,6 +33,7 @@ PAPER = "Goodfellow, Shlens & Szegedy (2014)"
 # Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
 # 480 is the first width where every heatmap and tick label is readable).
 MIN_ANIMATION_WIDTH = 480
+MAX_ANIMATION_WIDTH = 3840  # 4K: 3,840 pixels took 1.4 GB for two frames; a typo of 40,000 would not fit
 TEST_SAMPLES_HELP = "test images (capped, with a note, at the size of the test split)"
 
 
@@ -308,8 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--out", default="sweep.gif",
                      help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
     sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
-                                                                      "unreadable specks"),
-                     default=640, help=f"frame width in pixels, at least {MIN_ANIMATION_WIDTH}")
+                                                                      "unreadable specks", maximum=MAX_ANIMATION_WIDTH,
+                                                  why_not_more="each frame is drawn 1.5× larger in memory"),
+                     default=640, help=f"frame width in pixels, {MIN_ANIMATION_WIDTH} to {MAX_ANIMATION_WIDTH}")
     sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     add_attack_options(sub)
 

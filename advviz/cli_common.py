@@ -48,8 +48,10 @@ def eps_list(text: str) -> list[float]:
     return [eps_value(part) for part in text.split(",") if part.strip()] or [eps_value(text)]
 
 
-def int_at_least(minimum: int, why: str = "") -> Callable[[str], int]:
-    """An argparse type for whole numbers ≥ ``minimum``; ``why`` says what a smaller one would break.
+def int_at_least(minimum: int, why: str = "", *, maximum: int | None = None, why_not_more: str = ""
+                 ) -> Callable[[str], int]:
+    """An argparse type for whole numbers ≥ ``minimum`` (and ≤ ``maximum``); ``why`` says what a smaller
+    one would break, ``why_not_more`` what a larger one would.
 
     The real bound is checked here, while parsing: a value that passes must not be refused later,
     after seconds of loading torch and the model."""
@@ -61,6 +63,9 @@ def int_at_least(minimum: int, why: str = "") -> Callable[[str], int]:
         if value < minimum:
             reason = f" ({why})" if why else ""
             raise argparse.ArgumentTypeError(f"must be at least {minimum}{reason}, got {value}")
+        if maximum is not None and value > maximum:
+            reason = f" ({why_not_more})" if why_not_more else ""
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}{reason}, got {value}")
         return value
 
     return parse

@@ -113,20 +113,22 @@ def test_animate_refuses_mp4_without_any_ffmpeg_before_loading(tmp_path, capsys,
     assert not (tmp_path / "x.mp4").exists()
 
 
-@pytest.mark.parametrize("width", ["10", "400", "479"])
-def test_animate_refuses_illegible_widths_before_loading(tmp_path, capsys, monkeypatch, width):
+@pytest.mark.parametrize(("width", "message"), [("10", "at least 480"), ("400", "at least 480"), ("479", "at least 480"),
+                                               ("40000", "at most 3840")])
+def test_animate_refuses_illegible_widths_before_loading(tmp_path, capsys, monkeypatch, width, message):
     import advviz.core.zoo as zoo
 
     def no_loading(*args, **kwargs):
         raise AssertionError("the model was loaded for a request argparse should refuse")
 
     monkeypatch.setattr(zoo, "load_model", no_loading)
-    # below 480 px the heatmaps shrink to specks (10 gave a 10×23 GIF, 400 dots): refused while parsing
+    # below 480 px the heatmaps shrink to specks (10 gave a 10×23 GIF, 400 dots), above 4K memory runs out:
+    # refused while parsing
     with pytest.raises(SystemExit) as exit_:
         main(["animate", "--width", width, "--out", str(tmp_path / "x.gif")])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and err.count("\n") == 1
-    assert "argument --width: must be at least 480" in err and f"got {width}" in err
+    assert f"argument --width: must be {message}" in err and f"got {width}" in err
     assert not list(tmp_path.iterdir())
 
 
@@ -134,4 +136,4 @@ def test_animate_help_states_the_minimum_width(capsys):
     with pytest.raises(SystemExit):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "frame width in pixels, at least 480 (default: 640)" in help_text
+    assert "frame width in pixels, 480 to 3840 (default: 640)" in help_text
