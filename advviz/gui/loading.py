@@ -161,15 +161,17 @@ class DataAndModels:
 
     def _models_ready(self) -> None:
         self.ready = True
-        self.explain.models_ready()
         keys = [key for key in self.controls.checked_keys() if key in self.loaded]
         if not keys:
             self.runner.cancel("sweep")
+            self.sweep = self.transfer = None  # a pending redraw would bring them back
             self.curves.clear("Check a model in the left panel.")
             self.heatmaps.clear()
             self.transfer_panel.clear("Check two or more models to see how adversarial examples transfer.")
+            self.explain.models_ready()
             self._update_status()
             return
+        self.explain.models_ready()
         if self._grid_key != keys[0] and self.data is not None:
             self._grid_key = keys[0]
             count = self.samples.grid.count()

@@ -226,3 +226,21 @@ def test_cancel_stops_training_and_closing_mid_job_is_clean(window, qtbot):
     window.explain.show("map")  # a streaming job, then close the window while it runs
     window.close()
     assert window.runner.pool.activeThreadCount() == 0
+
+
+def test_unchecking_every_model_clears_every_panel(window, idle):
+    """The linear panel's clear raised (its bars' old offsets did not broadcast) and the window's own
+    panels kept the last sweep with no model checked."""
+    from advviz.gui.explain_controller import AUTOMATIC
+
+    window.controls.set_checked(["mnist-softmax", "mnist-cnn"])
+    idle(window)
+    for key in AUTOMATIC:
+        show(window, idle, key)  # each panel with a result on it
+    window.controls.set_checked([])
+    idle(window)
+    assert "Check a model" in window.curves.summary.text() and not window.heatmaps.shown
+    for key in AUTOMATIC:
+        show(window, idle, key)
+        assert key not in window.explain.states, key
+    window.tabs.setCurrentIndex(0)

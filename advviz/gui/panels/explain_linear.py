@@ -159,7 +159,8 @@ class LinearPanel(ExplainPanel):
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
-        for item in (self.bound_bars, self.predicted_bars, self.measured_bars):
+        self.bound_bars.setOpts(x=[], y0=[], height=[])  # y0 too: an old (10,) y0 does not broadcast with (0,)
+        for item in (self.predicted_bars, self.measured_bars):
             item.setOpts(x=[], height=[])
         for item in (self.dim_bound, self.dim_predicted, self.dim_measured):
             item.setData([], [])
