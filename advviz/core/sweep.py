@@ -19,6 +19,7 @@ from torch import nn
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
+from advviz.core.errors import AdvvizError
 from advviz.core.rows import forward_rows
 
 
@@ -111,6 +112,9 @@ def sweep_steps(
             _, gradient = source.direction(model, x_dev, y_dev)
             attack.last_zero_gradient_fraction = source.last_zero_gradient_fraction
             direction = None
+        if not torch.isfinite(gradient).all():
+            raise AdvvizError(f"the gradient of {getattr(model, 'name', 'the model')} at this input is NaN or "
+                              "infinite: its loss is not differentiable here, and sign(NaN) gives no direction")
         # the gradient's forward already gave the clean logits (not for a gradient-free direction)
         clean = source.last_logits if source.last_logits is not None else forward(model, x_dev)
         clean_logits = clean.float().cpu().numpy()

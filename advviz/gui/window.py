@@ -295,6 +295,13 @@ class MainWindow(DataAndModels, QMainWindow):
                 self.curves.show_state(self.sweep, index)
             else:
                 self.heatmaps.show_state(self.sweep, index)
+        elif panel in ("curves", "heatmaps") and self.sweep is not None and self.sweep.stopped:
+            # stopped before its first result: nothing of the previous sample or model stays up
+            if panel == "curves":
+                self.curves.clear(f"No sweep for {self.sweep.header.model_name}: it stopped before its first "
+                                  "result (the reason is on the message line).")
+            else:
+                self.heatmaps.clear()
         elif panel == "transfer" and self.transfer is not None:
             self.transfer_panel.show_state(self.transfer)
         elif panel == GROUP:

@@ -182,3 +182,24 @@ def test_the_model_dialog_builds_a_spec(qtbot, tmp_path):
     dialog.std.setText("0, 1")
     with pytest.raises(ValueError, match="std"):
         dialog.request()
+
+
+class NaNGradient(nn.Module):
+    """Finite logits, a NaN input gradient: sqrt at 0 (its derivative is infinite, times 0)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        z = x.flatten(1)[:, :10]
+        return torch.sqrt(z * 0.0) + z
+
+
+def test_a_model_without_a_gradient_says_so_and_leaves_no_other_models_pictures(window, idle, tmp_path):
+    """A NaN gradient raised a colour-bar error on every redraw, and the heatmaps kept mnist-cnn's images
+    under the new model's header."""
+    path = script(tmp_path, "nan_gradient", NaNGradient(), torch.rand(1, 1, 28, 28))
+    window.byo.add_model(UserModelSpec.create(path=path, kind="torchscript", dataset="mnist", channels=1, size=28,
+                                              class_count=10, mean=(0.0,), std=(1.0,)))
+    idle(window)
+    window.redraw_now()
+    assert "gradient" in window.error_label.text() and "NaN or infinite" in window.error_label.text()
+    assert "stopped before its first result" in window.curves.summary.text()
+    assert not window.heatmaps.shown  # cleared, not the previous model's images

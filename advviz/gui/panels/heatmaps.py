@@ -265,7 +265,7 @@ class HeatmapsPanel(QWidget):
             self._set("adversarial", blank + high, (low, high))
             self._caption("perturbation", f"ε = {eps:+.3f} · {NOT_YET[state.stopped]}")
             self._caption("adversarial", NOT_YET[state.stopped])
-        gradient = state.gradient
+        gradient = np.nan_to_num(state.gradient, nan=0.0, posinf=0.0, neginf=0.0)  # a colour bar needs finite levels
         scale = float(np.abs(gradient).max()) or 1.0
         if per_channel:
             self._set("gradient", tile_channels(gradient), (-scale, scale), colormap=DIVERGING)
