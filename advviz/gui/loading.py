@@ -80,10 +80,27 @@ class DataAndModels:
         self.samples.grid.blockSignals(False)
         self.controls.setEnabled(True)
         self.samples.setEnabled(True)
+        misfits = [key for key in self.controls.checked_keys() if not self.byo.fits(key, data)]
+        for key in misfits:  # a user's model of other images stays listed, unchecked
+            self._uncheck(key)
+        default = DEFAULT_MODEL.format(dataset=data.dataset)
+        if misfits and not self.controls.checked_keys() and default in self.specs:
+            self.controls.blockSignals(True)  # _models_changed runs below, once
+            self.controls.set_checked([default])
+            self.controls.blockSignals(False)
+        if misfits:
+            names = ", ".join(self.specs[key].label if key in self.specs else key for key in misfits)
+            self.show_error(f"Unchecked {names}: it does not take the {data.title} images "
+                            f"({'×'.join(map(str, data.x.shape[1:]))}) or their classes.", warning=True)
         self._models_changed()
 
     def _list_models(self, data: jobs.DataLoaded) -> None:
-        kept = {key: spec for key, spec in self.specs.items() if spec.path and spec.dataset == data.dataset}
+        from advviz.gui.byo import UserModelSpec
+
+        # weights files of this data set, and the user's own models (their inputs are their own, whatever
+        # the data set): listed unchecked, checked again by the user where they fit
+        kept = {key: spec for key, spec in self.specs.items()
+                if isinstance(spec, UserModelSpec) or (spec.path and spec.dataset == data.dataset)}
         self.specs = dict(kept)
         self.loaded = {key: model for key, model in self.loaded.items() if key in kept}
         self.controls.clear_models()
@@ -99,7 +116,8 @@ class DataAndModels:
                        f"{fgsm} at ε = {row.get('fgsm_eps')}")
             self.controls.add_model(name, text, tooltip, checked=name == default)
         for key, spec in kept.items():
-            self.controls.add_model(key, spec.label, spec.path or "", checked=False)
+            tooltip = spec.tooltip() if isinstance(spec, UserModelSpec) else spec.path or ""
+            self.controls.add_model(key, spec.label, tooltip, checked=False)
         if not rows:
             self.show_error(f"No shipped models for {data.title} (run `advviz train-zoo`), or load a weights file.")
 

@@ -71,6 +71,20 @@ def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_im
     idle(window)
     assert window.sweep.complete and (window.sweep.x == window.data.x[4].numpy()).all()
 
+    # back to MNIST: the RGB model is unchecked with a word (it stayed checked: failing jobs, the old sweep
+    # on screen), and stays listed through a round trip to Fashion-MNIST (it was dropped)
+    window.choose_dataset("mnist")
+    idle(window)
+    assert spec.key not in window.controls.checked_keys() and "Unchecked" in window.error_label.text()
+    assert window.sweep_model().name == "mnist-cnn" and window.sweep.complete
+    assert window.sweep.x.shape == (1, 28, 28)
+    for dataset in ("fashion", "mnist"):
+        window.choose_dataset(dataset)
+        idle(window)
+    listed = [window.controls.models.item(row).data(Qt.ItemDataRole.UserRole)
+              for row in range(window.controls.models.count())]
+    assert spec.key in listed
+
 
 def test_torchvision_state_dict_loads_and_sweeps(window, idle, tmp_path, rgb_images):
     import torchvision
