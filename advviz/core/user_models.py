@@ -98,23 +98,53 @@ def torchscript_model(
     try:
         net = torch.jit.load(str(path), map_location="cpu")
     except Exception as error:  # torch raises several types for a foreign file
-        raise ModelLoadError(f"{path.name} is not a TorchScript file ({str(error).splitlines()[0] if str(error) else error!r})") from error
+        raise ModelLoadError(f"{path.name} is not a TorchScript file: {_what_it_is(path)}. Save a model as "
+                             "TorchScript with torch.jit.script(model).save(path), or choose its torchvision "
+                             "architecture and give this file as its weights") from error
     model = PixelSpaceModel(net, input_shape=input_shape, class_names=tuple(class_names), mean=mean, std=std,
                             name=path.stem)
     return prepare(model, device)  # type: ignore[return-value]
+
+
+class InputMismatch(ModelLoadError):
+    """The model does not take the data's images (their shape): other images might fit it."""
+
+
+def _what_it_is(path: Path) -> str:
+    """A guess at what a file that is not TorchScript is, for the message."""
+    if path.suffix == ".py":
+        return "it is Python source (advviz does not run source files)"
+    try:
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return "it is not a PyTorch archive"
+    if any(name.endswith("data.pkl") for name in names) and not any("/code/" in name for name in names):
+        return "it holds pickled tensors (torch.save: a state_dict or a whole model), not a scripted model"
+    return "its archive has no TorchScript code"
+
+
+def _reason(error: Exception) -> str:
+    """The line of a forward's error that says what went wrong: TorchScript puts it last, after its stack."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if not lines:
+        return repr(error)
+    return lines[-1].removeprefix("RuntimeError: ") if "TorchScript interpreter" in lines[0] else lines[0]
 
 
 def check_model_fits(model: PixelSpaceModel, x: torch.Tensor) -> None:
     """Refuse a model that disagrees with the data, saying what it expected and what it got."""
     expected = tuple(model.input_shape)
     if tuple(x.shape[1:]) != expected:
-        raise ModelLoadError(f"{model.name} expects images of shape {expected} (C, H, W), the data has "
-                             f"{tuple(x.shape[1:])}")
+        raise InputMismatch(f"{model.name} expects images of shape {expected} (C, H, W), the data has "
+                            f"{tuple(x.shape[1:])}")
     try:
         with torch.inference_mode():
             logits = model(x[:1].to(next(iter(model.buffers())).device))
     except RuntimeError as error:
-        raise ModelLoadError(f"{model.name} fails on inputs of shape {expected}: {str(error).splitlines()[0]}") from error
+        raise InputMismatch(f"{model.name} fails on inputs of shape {expected}: {_reason(error)}") from error
     if logits.dim() != 2 or logits.shape[1] != len(model.class_names):
         raise ModelLoadError(f"{model.name} returns outputs of shape {tuple(logits.shape)}; expected "
                              f"(N, {len(model.class_names)}) logits, one per class name")

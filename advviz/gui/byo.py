@@ -206,7 +206,7 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     from advviz.core import zoo
     from advviz.core.device import resolve_device
     from advviz.core.errors import ModelLoadError
-    from advviz.core.user_models import check_model_fits
+    from advviz.core.user_models import InputMismatch, check_model_fits
 
     resolved, message = resolve_device(device)
     yield Progress(f"Loading model {spec.label}…")
@@ -225,7 +225,7 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     yield Progress(f"Checking {spec.label} on the images…")
     try:
         check_model_fits(model, data_x[:2])
-    except ModelLoadError as error:
+    except InputMismatch as error:  # other images may fit it
         hint = "" if images else " — load images for it (the dialog's images field, or drop a folder on the window)"
         raise ModelLoadError(f"{error}{hint}") from error
     check_class_count(model, data_y, data_classes)

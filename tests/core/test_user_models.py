@@ -70,8 +70,10 @@ def test_models_that_disagree_with_the_data_are_refused(tmp_path, rgb_images):
     with pytest.raises(ModelLoadError, match=r"expects images of shape \(1, 24, 24\).*\(3, 24, 24\)"):
         check_model_fits(grey, x)
     wrong_size = torchscript_model(tmp_path / "grey.ts", input_shape=(3, 24, 24), class_names=("a", "b", "c"))
-    with pytest.raises(ModelLoadError, match="fails on inputs"):
+    with pytest.raises(ModelLoadError, match="fails on inputs") as refused:
         check_model_fits(wrong_size, x)
+    # the line that says why (TorchScript puts it last, after its stack), not "The following operation failed"
+    assert "but got 3 channels" in str(refused.value) and "following operation" not in str(refused.value)
     four = nn.Sequential(nn.Flatten(), nn.Linear(3 * 24 * 24, 4))
     torch.jit.script(four).save(str(tmp_path / "four.ts"))
     wrong_classes = torchscript_model(tmp_path / "four.ts", input_shape=(3, 24, 24), class_names=("a", "b", "c"))
@@ -85,6 +87,13 @@ def test_bad_files_and_names(tmp_path):
     (tmp_path / "junk.ts").write_bytes(b"junk")
     with pytest.raises(ModelLoadError, match="not a TorchScript file"):
         torchscript_model(tmp_path / "junk.ts", input_shape=(3, 8, 8), class_names=("a",))
+    # the usual wrong files, named for what they are ("your checkpoint is likely corrupted" misled)
+    (tmp_path / "net.py").write_text("class Net(nn.Module:\n")
+    torch.save(nn.Linear(4, 2).state_dict(), tmp_path / "weights.pt")
+    for name, what in (("net.py", "Python source"), ("weights.pt", "pickled tensors")):
+        with pytest.raises(ModelLoadError, match=what) as refused:
+            torchscript_model(tmp_path / name, input_shape=(3, 8, 8), class_names=("a",))
+        assert "torch.jit.script(model).save" in str(refused.value) and "corrupted" not in str(refused.value)
     with pytest.raises(ModelLoadError, match="no classification model"):
         torchvision_model("resnet9000")
     (tmp_path / "classes.txt").write_text("cat\n\ndog\n")
