@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import QAbstractButton, QDockWidget, QLabel, QWidget
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QDockWidget,
+                               QLabel, QLineEdit, QWidget)
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -21,6 +22,9 @@ FONT_SCALE = 1.45
 LINE_SCALE = 1.6
 PLAY_MS = 90
 HIDDEN_DOCKS = ("Controls", "Samples")
+EDITORS = (QAbstractSpinBox, QLineEdit, QComboBox, QAbstractSlider)  # keep their keys while they have the focus
+PRESENTER_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Plus,
+                  Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Underscore, Qt.Key.Key_Space}
 
 
 def _scaled_size(size: str, scale: float) -> str:
@@ -102,6 +106,11 @@ class Presentation(QObject):
         self.action.setChecked(on)
         for action in self.key_actions:
             action.setEnabled(on)
+        application = QApplication.instance()
+        if on:  # a focused spin box's Up is its own, not the next sample
+            application.installEventFilter(self)
+        else:
+            application.removeEventFilter(self)
         window.redraw_now()
         self.refit()
         QTimer.singleShot(0, self, self.refit)  # once the new layout has its sizes (dropped if self is gone)
@@ -229,4 +238,8 @@ class Presentation(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.play_timer.stop()
+        elif (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, EDITORS)
+              and Qt.Key(event.key()) in PRESENTER_KEYS):
+            event.accept()  # the key goes to the focused editor instead of triggering the presenter's shortcut
+            return True
         return super().eventFilter(watched, event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from advviz.gui import session
@@ -126,6 +127,14 @@ def test_presentation_mode(window, qtbot):
     qtbot.waitUntil(lambda: window.curves.cursor_value() != pytest.approx(cursor + 0.01), timeout=3000)
     presentation.key_actions[4].trigger()  # pause
     assert not presentation.playing
+    # a focused spin box keeps its keys: Up steps the box, not the sample
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    box, sample = window.transfer_panel.samples, window.samples.current()
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus, timeout=2000)
+    before = box.value()
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert box.value() == before + box.singleStep() and window.samples.current() == sample
     presentation.action.trigger()
     assert not presentation.active and docks["Controls"].isVisible() and docks["Samples"].isVisible()
     assert window.curves.summary.font().pointSizeF() == font and curves_module.THICK == thick
