@@ -149,9 +149,13 @@ def test_diagnostics_match_core(window, idle):
     model = window.sweep_model()
     expected = diagnose(model, window.data.x[:64], window.data.y[:64], eps=0.25, clip=True)
     np.testing.assert_allclose(panel.shown["eps"], [0.25, expected.effective_linf], rtol=1e-6)
-    np.testing.assert_allclose(panel.shown["shares"], [expected.zero_gradient_fraction, expected.clipped_fraction])
+    # shares of all pixels, so the chart shows what the warning says (the pixels the clip keeps still were missing)
+    moved = 1 - expected.zero_gradient_fraction - expected.blocked_fraction
+    np.testing.assert_allclose(panel.shown["shares"], [expected.zero_gradient_fraction, expected.blocked_fraction,
+                                                       expected.clipped_fraction * moved], rtol=1e-6)
     assert "logits (not probabilities)" in panel.cards["outputs"].text()
     assert f"{expected.clipped_fraction:.1%}" in panel.cards["eps"].text()
+    assert f"{expected.blocked_fraction:.1%} of pixels kept still" in panel.cards["eps"].text()
 
 
 def test_adversarial_training_from_the_window_beats_its_twin(window, idle, qtbot):

@@ -53,16 +53,17 @@ class DiagnosticsPanel(ExplainPanel):
                                         pen=pg.mkPen(None))
         self.eps_plot.addItem(self.eps_bars)
         self.eps_plot.getAxis("bottom").setTicks([[(0, "requested ε"), (1, "effective ‖η‖∞")]])
-        self.share_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of pixels",
-                                     title="pixels that do not move / moved less than ε")
+        self.share_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of all pixels",
+                                     title="pixels that do not move / move less than ε")
         self.share_plot.setYRange(0, 1.02, padding=0)
-        self.share_bars = pg.BarGraphItem(x=[0, 1], height=[0, 0], width=0.6, brushes=["#b26a00", "#9467bd"],
-                                          pen=pg.mkPen(None))
+        self.share_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6,
+                                          brushes=["#b26a00", "#d62728", "#9467bd"], pen=pg.mkPen(None))
         self.share_plot.addItem(self.share_bars)
-        self.share_plot.getAxis("bottom").setTicks([[(0, "gradient exactly 0"), (1, "shortened by the clip")]])
-        for plot in (self.eps_plot, self.share_plot):
-            plot.setXRange(-0.6, 1.6, padding=0)
-        self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(4)]
+        self.share_plot.getAxis("bottom").setTicks([[(0, "gradient exactly 0"), (1, "kept still by the clip"),
+                                                     (2, "shortened by the clip")]])
+        self.eps_plot.setXRange(-0.6, 1.6, padding=0)
+        self.share_plot.setXRange(-0.6, 2.6, padding=0)
+        self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(5)]
         for index, text in enumerate(self.texts):
             (self.eps_plot if index < 2 else self.share_plot).addItem(text)
         # the wrapped cards ask the scroll area for their height-for-width; the plots take what is left,
@@ -120,18 +121,22 @@ class DiagnosticsPanel(ExplainPanel):
         self._card("gradient", d.zero_gradient_fraction <= 0.5,
                    f"{d.zero_gradient_fraction:.1%} of input gradients are exactly 0 (sign(0) = 0: they stay put)")
         ratio = d.effective_linf / d.requested_eps if d.requested_eps > 0 else 1.0
-        self._card("eps", ratio > 0.9, f"requested ε = {d.requested_eps:.3f}, effective {d.effective_linf:.3f} "
-                   f"({ratio:.0%})<br>{d.clipped_fraction:.1%} of moved pixels shortened by the clip")
+        # ‖η‖∞ is the largest move: it can reach ε while the clip keeps many pixels still
+        self._card("eps", ratio > 0.9 and d.blocked_fraction <= 0.25,
+                   f"requested ε = {d.requested_eps:.3f}, effective ‖η‖∞ {d.effective_linf:.3f} ({ratio:.0%})<br>"
+                   f"{d.blocked_fraction:.1%} of pixels kept still by the clip, {d.clipped_fraction:.1%} of moved "
+                   "ones shortened")
         self.warnings.setText("" if not d.warnings else "<span style='color:%s'>⚠ %s</span>"
                               % (WARN_COLOR, "<br>⚠ ".join(d.warnings)))
         eps_values = np.array([d.requested_eps, d.effective_linf])
-        shares = np.array([d.zero_gradient_fraction, d.clipped_fraction])
+        moved = max(0.0, 1.0 - d.zero_gradient_fraction - d.blocked_fraction)  # every other pixel moves
+        shares = np.array([d.zero_gradient_fraction, d.blocked_fraction, d.clipped_fraction * moved])
         self.eps_bars.setOpts(height=eps_values)
         self.share_bars.setOpts(height=shares)
         self.eps_plot.setYRange(0, max(float(eps_values.max()) * 1.2, 1e-3), padding=0)
         for index, (text, value) in enumerate(zip(self.texts, [*eps_values, *shares])):
             text.setText(f"{value:.3f}" if index < 2 else f"{value:.1%}")
-            text.setPos(index % 2, value)
+            text.setPos(index if index < 2 else index - 2, value)
         self.shown.update(eps=eps_values, shares=shares)
         self.status.setText(f"<b>{result.model_name}</b> on {result.samples} test images · FGSM at ε = "
                             f"{d.requested_eps:.3f}, {'x̃ clipped to [0, 1]' if result.clip else 'unclipped'} (as in the controls)")
