@@ -48,8 +48,10 @@ class DataAndModels:
         self.byo.load_images([path])  # at the swept model's input shape, RGB or grey (advviz.gui.byo)
 
     def _restore_dataset_combo(self) -> None:
+        from advviz.gui.byo import ImagesLoaded
+
         combo = self.controls.dataset
-        combo.setCurrentIndex(max(0, combo.findData(self.dataset)))
+        combo.setCurrentIndex(max(0, combo.findData("folder" if isinstance(self.data, ImagesLoaded) else self.dataset)))
 
     def _data_step(self, step: Any) -> None:
         if isinstance(step, jobs.Progress):
@@ -72,8 +74,14 @@ class DataAndModels:
             self._list_models(data)
             self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
             self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
+        from advviz.gui.byo import ImagesLoaded
+
+        own = isinstance(data, ImagesLoaded)
+        combo = self.controls.dataset  # the user's images: "Folder of my images", not the zoo data set's name
+        combo.setCurrentIndex(max(0, combo.findData("folder" if own else data.dataset)))
         count = min(GRID_SIZE, len(data.x))
-        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names)
+        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names,
+                                noun="of your images" if own else "test images")
         self._grid_key = None
         self.samples.grid.blockSignals(True)
         self.samples.set_current(0)

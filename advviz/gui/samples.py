@@ -38,6 +38,7 @@ class SamplesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.caption = QLabel("Test images")
+        self.noun = "test images"  # what the thumbnails are, for the caption
         self.caption.setWordWrap(True)
         self.grid = QListWidget()
         self.grid.setViewMode(QListView.ViewMode.IconMode)
@@ -57,7 +58,10 @@ class SamplesPanel(QWidget):
         self._names: tuple[str, ...] = ()
         self._named = False
 
-    def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...]) -> None:
+    def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], *, noun: str = "test images"
+                   ) -> None:
+        """Show ``x`` as thumbnails; ``noun`` names them in the caption ("test images", "of your images")."""
+        self.noun = noun
         self.grid.blockSignals(True)
         self.grid.clear()
         self._labels, self._names = labels, names
@@ -69,7 +73,7 @@ class SamplesPanel(QWidget):
             item.setToolTip(f"#{index}: true class {self._name(int(labels[index]))}")
             self.grid.addItem(item)
         self.grid.blockSignals(False)
-        self.caption.setText(f"{len(x)} test images · label: true → predicted")
+        self.caption.setText(f"{len(x)} {noun} · label: true → predicted")
 
     def set_predictions(self, predictions: np.ndarray, confidences: np.ndarray, model_name: str) -> None:
         wrong = 0
@@ -83,7 +87,7 @@ class SamplesPanel(QWidget):
             is_wrong = label >= 0 and predicted != label
             wrong += is_wrong
             item.setForeground(QBrush(QColor(ERROR_COLOR)) if is_wrong else QBrush())
-        self.caption.setText(f"{self.grid.count()} test images · true → predicted by {model_name} "
+        self.caption.setText(f"{self.grid.count()} {self.noun} · true → predicted by {model_name} "
                              f"({wrong} wrong, in red)")
 
     def _name(self, label: int) -> str:

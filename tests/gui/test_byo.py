@@ -57,6 +57,8 @@ def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_im
     assert model.name == spec.label and window.controls.checked_keys() == [spec.key]
     assert tuple(window.data.x.shape) == (6, 3, 24, 24) and window.data.class_names == CLASSES
     assert sorted(window.data.y.tolist()) == [0, 0, 1, 1, 2, 2]
+    # the data combo and the grid say these are the user's images (the combo kept saying "MNIST")
+    assert window.controls.dataset.currentData() == "folder" and "of your images" in window.samples.caption.text()
     state = window.sweep
     assert state.complete and state.header.class_names == CLASSES
     expected = fgsm_sweep(model, window.data.x[:1], window.data.y[:1], eps_grid(0.5, 101))[:, 0].numpy()
@@ -76,6 +78,7 @@ def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_im
     window.choose_dataset("mnist")
     idle(window)
     assert spec.key not in window.controls.checked_keys() and "Unchecked" in window.error_label.text()
+    assert window.controls.dataset.currentData() == "mnist" and "test images" in window.samples.caption.text()
     assert window.sweep_model().name == "mnist-cnn" and window.sweep.complete
     assert window.sweep.x.shape == (1, 28, 28)
     for dataset in ("fashion", "mnist"):
