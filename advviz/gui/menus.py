@@ -1,7 +1,8 @@
 """The File and View menus for recording and bringing your own; installed by the window in one call.
 
-    File   Open session…  Save session…  |  Load your own model…  Open images…  Open image folder…
-           |  Export current view… (Ctrl+E)  Export panel ▸  Export ε-sweep animation…
+    File   Open session… (Ctrl+O)  Save session… (Ctrl+S)  |  Load your own model… (Ctrl+M)  Open images…
+           (Ctrl+I)  Open image folder… (Ctrl+Shift+I)  |  Export current view… (Ctrl+E)  Export panel ▸
+           Export ε-sweep animation…  |  Quit (Ctrl+Q)
     View   Presentation mode (F11)
 
 Right-clicking a plot offers "Export … as PNG, SVG, CSV or NPZ…" as well. :func:`install` sets
@@ -13,7 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QPushButton
+from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
 from advviz.gui import animate, export, session
 from advviz.gui.byo import BringYourOwn
@@ -51,15 +52,17 @@ def install(window: "MainWindow") -> None:
     _action(window, file_menu, "Open session…", lambda: session.ask_open(window), "Ctrl+O")
     _action(window, file_menu, "Save session…", lambda: session.ask_save(window), "Ctrl+S")
     file_menu.addSeparator()
-    _action(window, file_menu, "Load your own model (torchvision, TorchScript)…", window.byo.ask_model)
-    _action(window, file_menu, "Open images…", window.byo.ask_images)
-    _action(window, file_menu, "Open image folder…", window.byo.ask_image_folder)
+    _action(window, file_menu, "Load your own model (torchvision, TorchScript)…", window.byo.ask_model, "Ctrl+M")
+    _action(window, file_menu, "Open images…", window.byo.ask_images, "Ctrl+I")
+    _action(window, file_menu, "Open image folder…", window.byo.ask_image_folder, "Ctrl+Shift+I")
     file_menu.addSeparator()
     window.export_action = _action(window, file_menu, "Export current view…", lambda: export.ask_export(window),
                                    "Ctrl+E")
     panels_menu = file_menu.addMenu("Export panel")
     panels_menu.aboutToShow.connect(lambda: _fill_panels_menu(window, panels_menu))
     _action(window, file_menu, "Export ε-sweep animation (GIF, MP4)…", lambda: animate.ask_animation(window))
+    file_menu.addSeparator()
+    _action(window, file_menu, "Quit", window.close, "Ctrl+Q")
 
     view_menu = _menu(window, "&View")
     view_menu.addAction(window.presentation.action)
@@ -72,6 +75,7 @@ def install(window: "MainWindow") -> None:
     box = window.controls.load_weights.parentWidget()
     if box is not None and box.layout() is not None:
         box.layout().addWidget(load_model)
+        QWidget.setTabOrder(window.controls.load_weights, load_model)  # beside it for Tab, not after the samples
     window.load_model_button = load_model
 
 

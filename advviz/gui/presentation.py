@@ -207,11 +207,7 @@ class Presentation(QObject):
         return float(self.window.controls.eps_max.value()) / 50
 
     def step_eps(self, delta: int) -> None:
-        curves = self.window.curves
-        limit = float(self.window.controls.eps_max.value())
-        value = min(max(curves.cursor_value() + delta * self._grid_step(), -limit), limit)
-        curves.set_cursor(value)
-        curves.cursorReleased.emit(curves.cursor_value())
+        self.window.curves.step_cursor(delta)
 
     def toggle_play(self) -> None:
         if self.play_timer.isActive():

@@ -191,3 +191,30 @@ def test_a_one_line_message_leaves_the_plots_their_height(window, qtbot):
     qtbot.waitUntil(lambda: window.statusBar().height() > before + 10, timeout=2000)  # long: it wraps
     window.clear_error()
     qtbot.waitUntil(lambda: window.statusBar().height() <= before + 2, timeout=2000)
+
+
+def test_the_eps_cursor_moves_from_the_keyboard(window, idle, qtbot):
+    """← → on the focused plot step the cursor along the sweep's grid (Shift: ten points); the heatmaps follow."""
+    from PySide6.QtCore import Qt
+
+    idle(window)
+    eps = window.sweep.eps
+    start = window.cursor_index()
+    window.curves.view.setFocus()
+    qtbot.waitUntil(window.curves.view.hasFocus, timeout=2000)
+    qtbot.keyClick(window.curves.view, Qt.Key.Key_Right)
+    assert window.curves.cursor_value() == pytest.approx(float(eps[start + 1]))
+    qtbot.keyClick(window.curves.view, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert window.curves.cursor_value() == pytest.approx(float(eps[start - 9]))
+    window.redraw_now()
+    assert f"ε = {float(eps[start - 9]):+.3f}" in window.heatmaps.cells["perturbation"].caption.text
+
+
+def test_the_keyboard_reaches_what_the_mouse_does(window):
+    """Tab goes from "Load weights file…" to "Load your own model…" (it came after the samples grid);
+    loading a model, images, a folder and quitting have shortcuts."""
+    assert window.controls.load_weights.nextInFocusChain() is window.load_model_button
+    shortcuts = {action.text(): action.shortcut().toString() for action in window.actions()}
+    assert shortcuts["Load your own model (torchvision, TorchScript)…"] == "Ctrl+M"
+    assert shortcuts["Open images…"] == "Ctrl+I" and shortcuts["Open image folder…"] == "Ctrl+Shift+I"
+    assert shortcuts["Quit"] == "Ctrl+Q"

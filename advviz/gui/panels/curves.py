@@ -11,7 +11,7 @@ import html
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from advviz.gui.panels.explain_common import fit_label, legend_at_top
@@ -22,6 +22,7 @@ from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 # Qt strokes a 1-pixel antialiased line ~20× faster than a wider one (10 curves × 1,001 points:
 # 2.5 ms against 49 ms at 1.6 px), so thin lines stay at 1 px and only the 2–3 thick ones pay.
 THIN, THICK = 1.0, 4.5
+CURSOR_KEYS = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: +1}  # on the focused plot: the ε cursor, one grid point
 LEGEND_MIN_WIDTH = 215
 LONGEST_TAGS = ("clean prediction, target", "target, predicted at cursor")  # the longest tag lists
 
@@ -34,6 +35,8 @@ class CurvesPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
+        self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # ← → move the ε cursor (Shift: ten points)
+        self.view.installEventFilter(self)
         self.view.setBackground("w")
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
         self.grid = add_grid(self.plot)
@@ -147,6 +150,23 @@ class CurvesPanel(QWidget):
 
     def set_cursor(self, value: float) -> None:
         self.cursor_line.setValue(value)
+
+    def step_cursor(self, steps: int) -> None:
+        """Move the ε cursor ``steps`` points along the sweep's grid (← → on the plot; + − in presentation)."""
+        eps = self._eps
+        if eps is None or len(eps) < 2:
+            return
+        index = int(np.abs(eps - self.cursor_value()).argmin()) + steps
+        value = float(eps[min(max(index, 0), len(eps) - 1)])
+        self.set_cursor(value)
+        self.cursorReleased.emit(value)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.view and event.type() == QEvent.Type.KeyPress and event.key() in CURSOR_KEYS:
+            self.step_cursor(CURSOR_KEYS[event.key()] * (10 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+                                                          else 1))
+            return True
+        return super().eventFilter(watched, event)
 
     def _snap(self, line: pg.InfiniteLine) -> None:
         value = float(line.value())
