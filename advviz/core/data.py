@@ -6,6 +6,7 @@ from the CLI, the window and the tests refer to the same images.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -13,7 +14,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from advviz.core.errors import DataError
+from advviz.core.errors import DataError, SkippedImagesWarning
 from advviz.core.resources import data_dir
 
 Split = Literal["train", "test", "all"]
@@ -150,12 +151,20 @@ def load_image_folder(
             labels = [-1] * len(files)
     if not files:
         raise DataError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {root}")
-    arrays = []
-    for file in files:
+    arrays, kept, unreadable = [], [], []
+    for file, label in zip(files, labels):
         try:
             with Image.open(file) as image:
                 arrays.append(_to_array(image, channels, size))
+            kept.append(label)
         except (OSError, UnidentifiedImageError) as error:
-            raise DataError(f"cannot read image {file}: {error}") from error
+            unreadable.append((file, error))
+    if not arrays:  # nothing readable: say why for the first
+        file, error = unreadable[0]
+        raise DataError(f"cannot read image {file}: {error}")
+    if unreadable:  # one stray file must not refuse a whole folder
+        warnings.warn(f"{len(unreadable)} unreadable file{'s' if len(unreadable) > 1 else ''} skipped "
+                      f"({unreadable[0][0].name}{', …' if len(unreadable) > 1 else ''})", SkippedImagesWarning,
+                      stacklevel=2)
     x = torch.from_numpy(np.stack(arrays))
-    return x, torch.tensor(labels, dtype=torch.int64), names
+    return x, torch.tensor(kept, dtype=torch.int64), names

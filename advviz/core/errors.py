@@ -13,3 +13,7 @@ class ModelLoadError(AdvvizError):
 
 class DataError(AdvvizError):
     """A data set, image or folder is missing, unreadable or of the wrong shape."""
+
+
+class SkippedImagesWarning(UserWarning):
+    """Some files of a folder of images could not be read; the rest loaded."""

@@ -161,30 +161,36 @@ class UserModelReady:
 
 
 def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
-                 ) -> tuple[Any, Any]:
-    """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1)."""
+                 ) -> tuple[Any, Any, list[str]]:
+    """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1);
+    and what was skipped (unreadable files), for the data's title."""
+    import warnings
+
     import torch
 
     from advviz.core import data
-    from advviz.core.errors import DataError
+    from advviz.core.errors import DataError, SkippedImagesWarning
 
     channels, height, width = shape
     xs, ys = [], []
-    for path in paths:
-        try:
-            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
-                                             class_names=tuple(class_names) if class_names else None)
-        except DataError as error:
-            if "is not one of the classes" not in str(error):
-                raise
-            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
-            y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
-        xs.append(x)
-        ys.append(y)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SkippedImagesWarning)
+        for path in paths:
+            try:
+                x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
+                                                 class_names=tuple(class_names) if class_names else None)
+            except DataError as error:
+                if "is not one of the classes" not in str(error):
+                    raise
+                x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
+                y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
+            xs.append(x)
+            ys.append(y)
+    skipped = [str(warning.message) for warning in caught if issubclass(warning.category, SkippedImagesWarning)]
     x, y = torch.cat(xs), torch.cat(ys)
     if not torch.isfinite(x).all():
         raise DataError(f"{', '.join(paths)}: the images contain NaN or infinite values")
-    return x, y
+    return x, y, skipped
 
 
 def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
@@ -195,8 +201,9 @@ def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
     paths = [str(path) for path in paths]
     names = ", ".join(Path(path).name for path in paths)
     yield Progress(f"Loading images from {names}…")
-    x, y = _load_images(paths, shape, class_names)
-    title = f"{names if len(paths) < 3 else f'{len(paths)} files'} ({len(x)} images, {shape[0]}×{shape[1]}×{shape[2]})"
+    x, y, skipped = _load_images(paths, shape, class_names)
+    title = (f"{names if len(paths) < 3 else f'{len(paths)} files'} ({len(x)} images, {shape[0]}×{shape[1]}×{shape[2]}"
+             + "".join(f"; {note}" for note in skipped) + ")")
     yield ImagesLoaded(dataset, title, x, y, tuple(class_names), zoo.list_models(dataset), source=tuple(paths))
 
 
@@ -214,9 +221,10 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     loaded = None
     if images:
         yield Progress(f"Loading images for {spec.label}…")
-        x, y = _load_images(images, tuple(model.input_shape), model.class_names)
+        x, y, skipped = _load_images(images, tuple(model.input_shape), model.class_names)
         names = ", ".join(Path(path).name for path in images)
-        loaded = ImagesLoaded(spec.dataset or "mnist", f"{names} ({len(x)} images for {Path(spec.label).name})",
+        notes = "".join(f"; {note}" for note in skipped)
+        loaded = ImagesLoaded(spec.dataset or "mnist", f"{names} ({len(x)} images for {Path(spec.label).name}{notes})",
                               x, y, tuple(model.class_names), zoo.list_models(spec.dataset or "mnist"),
                               source=tuple(str(path) for path in images))
         data_x, data_y, data_classes = x, y, model.class_names

@@ -118,3 +118,15 @@ def test_image_folder_errors(tmp_path):
     (tmp_path / "bad.png").write_bytes(b"not an image")
     with pytest.raises(DataError, match="cannot read image"):
         load_image_folder(tmp_path / "bad.png")
+
+
+def test_an_unreadable_file_in_a_folder_is_skipped_with_a_warning(tmp_path):
+    """One stray file refused the whole folder; it is skipped, and the rest keep their labels."""
+    from advviz.core.errors import SkippedImagesWarning
+
+    _write_images(tmp_path / "cat", 2)
+    _write_images(tmp_path / "dog", 2)
+    (tmp_path / "cat" / "broken.png").write_bytes(b"not an image")
+    with pytest.warns(SkippedImagesWarning, match="1 unreadable file skipped \\(broken.png\\)"):
+        x, y, names = load_image_folder(tmp_path, channels=1, size=(28, 28))
+    assert x.shape == (4, 1, 28, 28) and y.tolist() == [0, 0, 1, 1] and names == ("cat", "dog")

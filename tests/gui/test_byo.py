@@ -220,3 +220,12 @@ def test_a_model_without_a_gradient_says_so_and_leaves_no_other_models_pictures(
     assert "gradient" in window.error_label.text() and "NaN or infinite" in window.error_label.text()
     assert "stopped before its first result" in window.curves.summary.text()
     assert not window.heatmaps.shown  # cleared, not the previous model's images
+
+
+def test_a_folder_with_an_unreadable_file_loads_the_rest_and_says_so(rgb_images):
+    from advviz.gui.byo import ImagesLoaded, images_job
+
+    (rgb_images / "red" / "broken.png").write_bytes(b"not an image")
+    loaded = [step for step in images_job([str(rgb_images)], "mnist", (3, 24, 24), CLASSES)
+              if isinstance(step, ImagesLoaded)][0]
+    assert len(loaded.x) == 6 and "1 unreadable file skipped (broken.png)" in loaded.title
