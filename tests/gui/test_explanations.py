@@ -21,16 +21,7 @@ from advviz.core.sweep import eps_grid, fgsm_sweep
 from advviz.core.transfer import transfer_matrix
 from advviz.gui.explain_controller import PANELS, TAB_TITLE
 
-
-def sample(window):
-    index = window.samples.current()
-    return window.data.x[index: index + 1], window.data.y[index: index + 1]
-
-
-def show(window, idle, key):
-    window.explain.show(key)
-    idle(window)
-    return window.explain.panels[key]
+from explain_helpers import sample, show  # (tests/gui is on sys.path)
 
 
 def test_tabs_have_captions_and_linear_panel_matches_core(window, idle, qtbot):

@@ -15,16 +15,7 @@ from advviz.core.dimension import dimension_curve
 from advviz.core.linearity import linear_explanation, pixel_space_weights
 from advviz.gui import export
 
-
-def sample(window):
-    index = window.samples.current()
-    return window.data.x[index: index + 1], window.data.y[index: index + 1]
-
-
-def show(window, idle, key):
-    window.explain.show(key)
-    idle(window)
-    return window.explain.panels[key]
+from explain_helpers import sample, show  # (tests/gui is on sys.path)
 
 
 def read_csv(path):

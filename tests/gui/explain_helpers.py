@@ -1,0 +1,16 @@
+"""Helpers of the explanation panels' tests (imported by them; pytest puts this folder on sys.path)."""
+
+from __future__ import annotations
+
+
+def sample(window):
+    """The window's current sample as (x (1, C, H, W), y (1,))."""
+    index = window.samples.current()
+    return window.data.x[index: index + 1], window.data.y[index: index + 1]
+
+
+def show(window, idle, key):
+    """Bring explanation panel ``key`` to the front, wait for its job, return the panel."""
+    window.explain.show(key)
+    idle(window)
+    return window.explain.panels[key]
