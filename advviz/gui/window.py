@@ -21,8 +21,8 @@ from advviz.gui import jobs
 from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.controls import ControlsPanel
 from advviz.gui.explain_controller import ExplanationsController
-from advviz.gui.loading import DataAndModels
 from advviz.gui.layout import HEATMAP_DOCK, arrange
+from advviz.gui.loading import DataAndModels
 from advviz.gui.menus import install as install_menus
 from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
 from advviz.gui.panels.curves import CurvesPanel
