@@ -160,3 +160,18 @@ def test_a_hand_edited_session_with_wrong_values_opens_the_rest(window, qtbot, i
     path.write_text(json.dumps(payload))
     assert session.open_session(window, path) is None
     assert "no session version number" in window.error_label.text()
+
+
+def test_presentation_mode_keeps_every_heatmap_on_screen(window, qtbot):
+    """Measuring the full captions at the larger font widened the heatmaps' layout past the view, and it kept
+    that width: on a 1024-pixel projector the gradient cell lay off screen."""
+    window.presentation.action.trigger()
+    try:
+        qtbot.wait(200)
+        window.redraw_now()
+        heatmaps = window.heatmaps
+        assert heatmaps.compact
+        for cell in heatmaps.cells.values():
+            assert cell.plot.mapRectToScene(cell.plot.boundingRect()).right() <= heatmaps.view.width() + 1
+    finally:
+        window.presentation.action.trigger()

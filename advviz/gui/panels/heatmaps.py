@@ -203,6 +203,9 @@ class HeatmapsPanel(QWidget):
         if self._full_width > available:
             self.compact = True
             self._apply_texts()
+            # measuring the full texts widened the layout past the view; it keeps that width until the next
+            # resize of the view (the gradient cell lay off screen in presentation mode at 1024 px)
+            self.view.ci.setGeometry(self.view.range)
 
     def _needed_width(self) -> float:
         """The layout's minimum width for the texts just set (the cached one lags a text change)."""
