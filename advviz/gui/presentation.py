@@ -7,6 +7,7 @@ leaves. Leaving restores the layout, fonts and window state exactly.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
@@ -14,6 +15,8 @@ from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QDockWidget,
                                QLabel, QLineEdit, QWidget)
+
+from advviz.gui.layout import HEATMAP_DOCK
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -93,9 +96,12 @@ class Presentation(QObject):
                     dock.hide()
             window.menuBar().hide()
             self._style(FONT_SCALE, LINE_SCALE)
+            window.tabs.currentChanged.connect(self._heatmaps_for_tab)
+            self._heatmaps_for_tab()
             window.showFullScreen()
         else:
             self.stop()
+            window.tabs.currentChanged.disconnect(self._heatmaps_for_tab)
             self._unstyle()
             window.setWindowState(self._saved_window_state)
             window.menuBar().setVisible(self._saved_menu_visible)
@@ -115,6 +121,14 @@ class Presentation(QObject):
         self.refit()
         QTimer.singleShot(0, self, self.refit)  # once the new layout has its sizes (dropped if self is gone)
 
+    def _heatmaps_for_tab(self, *_: Any) -> None:
+        """The heatmaps follow the sweep's cursor: shown beside the curves and the transfer matrix, hidden in
+        front of the paper's arguments, whose plots then get the height (restoreState brings the dock back)."""
+        dock = self.window.findChild(QDockWidget, HEATMAP_DOCK)
+        explain = getattr(self.window, "explain", None)
+        if dock is not None and explain is not None:
+            dock.setVisible(self.window.tabs.currentWidget() is not explain.tabs)
+
     def refit(self) -> None:
         """Re-choose the axis labels that shorten to fit (their font changed)."""
         from advviz.gui.panels.explain_common import refit_labels
@@ -130,16 +144,19 @@ class Presentation(QObject):
         from advviz.gui.panels import curves as curves_module
 
         window = self.window
+        panels: list[QWidget] = [window.curves, window.heatmaps, window.transfer_panel]
+        explain = getattr(window, "explain", None)
+        if explain is not None:  # the paper's arguments are presented too (building them: ~0.5 s, once)
+            panels += list(explain.panels.values())
+            widgets_first: list[QWidget] = [explain.tabs.tabBar()]
+        else:
+            widgets_first = []
         # Qt widgets one by one (a window-wide setFont reaches every pyqtgraph view and is slow, even unsafe)
-        widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label]
-        for panel in (window.curves, window.heatmaps, window.transfer_panel):
+        widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label, *widgets_first]
+        for panel in panels:
             widgets += panel.findChildren(QLabel) + panel.findChildren(QAbstractButton)
         for widget in widgets:
-            font = QFont(widget.font())
-            bigger = QFont(font)
-            bigger.setPointSizeF(max(font.pointSizeF(), 9.0) * font_scale)
-            widget.setFont(bigger)
-            self._restore.append(lambda widget=widget, font=font: widget.setFont(font))
+            self._enlarge(widget, font_scale)
         thin, thick = curves_module.THIN, curves_module.THICK
         curves_module.THIN, curves_module.THICK = thin * line_scale, thick * line_scale
         self._restore.append(lambda: setattr(curves_module, "THIN", thin))
@@ -147,10 +164,26 @@ class Presentation(QObject):
         cursor_pen = window.curves.cursor_line.pen
         window.curves.cursor_line.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
         self._restore.append(lambda: window.curves.cursor_line.setPen(cursor_pen))
-        for panel in (getattr(window, name, None) for name in ("curves", "heatmaps", "transfer_panel")):
-            view = getattr(panel, "view", None)
-            if view is not None:
-                self._style_scene(panel, view, font_scale)
+        for panel in panels:
+            views = panel.export_views() if hasattr(panel, "export_views") else [getattr(panel, "view", None)]
+            for view in views:
+                if isinstance(view, pg.GraphicsView):
+                    self._style_scene(panel, view, font_scale)
+
+    def _enlarge(self, widget: QWidget, scale: float) -> None:
+        """A bigger font for ``widget``, through its style sheet where that sets one (captions do)."""
+        sheet = widget.styleSheet()
+        match = re.search(r"font-size:\s*([\d.]+)pt", sheet)
+        if match:
+            size = float(match.group(1)) * scale
+            widget.setStyleSheet(sheet[:match.start(1)] + f"{size:.1f}" + sheet[match.end(1):])
+            self._restore.append(lambda: widget.setStyleSheet(sheet))
+            return
+        font = QFont(widget.font())
+        bigger = QFont(font)
+        bigger.setPointSizeF(max(font.pointSizeF(), 9.0) * scale)
+        widget.setFont(bigger)
+        self._restore.append(lambda: widget.setFont(font))
 
     def _style_scene(self, panel: Any, view: pg.GraphicsLayoutWidget, scale: float) -> None:
         legend = getattr(panel, "legend", None)

@@ -175,3 +175,22 @@ def test_presentation_mode_keeps_every_heatmap_on_screen(window, qtbot):
             assert cell.plot.mapRectToScene(cell.plot.boundingRect()).right() <= heatmaps.view.width() + 1
     finally:
         window.presentation.action.trigger()
+
+
+def test_presentation_mode_presents_the_papers_arguments_too(window, qtbot):
+    """The explanation panels kept their small fonts, under the heatmaps dock that has nothing to say there."""
+    from advviz.gui.layout import HEATMAP_DOCK
+
+    dock = window.findChild(QDockWidget, HEATMAP_DOCK)
+    caption = window.explain.panels["linear"].caption
+    sheet = caption.styleSheet()
+    window.presentation.action.trigger()
+    try:
+        assert caption.styleSheet() != sheet and "font-size" in caption.styleSheet()
+        window.explain.show("linear")
+        assert not dock.isVisible()  # the paper's arguments get the height
+        window.tabs.setCurrentIndex(0)
+        assert dock.isVisible()  # the heatmaps beside the curves
+    finally:
+        window.presentation.action.trigger()
+    assert caption.styleSheet() == sheet and dock.isVisible()
