@@ -117,12 +117,15 @@ def load_image_folder(
     channels: int = 1,
     size: tuple[int, int] = (28, 28),
     class_names: tuple[str, ...] | None = None,
+    skipped: list[str] | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, tuple[str, ...]]:
     """Load the user's own images, resized and centre-cropped to ``size``.
 
     ``path`` is an image file, or a folder following torchvision's ImageFolder convention
     (one sub-folder per class, sorted names are labels), or a flat folder of images
     (label -1: unknown). When ``class_names`` is given, sub-folders are matched to it by name.
+    Unreadable files in a folder are skipped: noted in ``skipped`` when given (a worker thread must not
+    touch the global warnings state), else reported by a :class:`SkippedImagesWarning`.
 
     Returns ``(x (N, C, H, W) in [0, 1], y (N,) int64, class names)``.
     """
@@ -163,8 +166,11 @@ def load_image_folder(
         file, error = unreadable[0]
         raise DataError(f"cannot read image {file}: {error}")
     if unreadable:  # one stray file must not refuse a whole folder
-        warnings.warn(f"{len(unreadable)} unreadable file{'s' if len(unreadable) > 1 else ''} skipped "
-                      f"({unreadable[0][0].name}{', …' if len(unreadable) > 1 else ''})", SkippedImagesWarning,
-                      stacklevel=2)
+        note = (f"{len(unreadable)} unreadable file{'s' if len(unreadable) > 1 else ''} skipped "
+                f"({unreadable[0][0].name}{', …' if len(unreadable) > 1 else ''})")
+        if skipped is not None:
+            skipped.append(note)
+        else:
+            warnings.warn(note, SkippedImagesWarning, stacklevel=2)
     x = torch.from_numpy(np.stack(arrays))
     return x, torch.tensor(kept, dtype=torch.int64), names

@@ -164,29 +164,24 @@ def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names:
                  ) -> tuple[Any, Any, list[str]]:
     """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1);
     and what was skipped (unreadable files), for the data's title."""
-    import warnings
-
     import torch
 
     from advviz.core import data
-    from advviz.core.errors import DataError, SkippedImagesWarning
+    from advviz.core.errors import DataError
 
     channels, height, width = shape
-    xs, ys = [], []
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", SkippedImagesWarning)
-        for path in paths:
-            try:
-                x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
-                                                 class_names=tuple(class_names) if class_names else None)
-            except DataError as error:
-                if "is not one of the classes" not in str(error):
-                    raise
-                x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
-                y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
-            xs.append(x)
-            ys.append(y)
-    skipped = [str(warning.message) for warning in caught if issubclass(warning.category, SkippedImagesWarning)]
+    xs, ys, skipped = [], [], []
+    for path in paths:
+        try:
+            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
+                                             class_names=tuple(class_names) if class_names else None, skipped=skipped)
+        except DataError as error:
+            if "is not one of the classes" not in str(error):
+                raise
+            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width), skipped=skipped)
+            y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
+        xs.append(x)
+        ys.append(y)
     x, y = torch.cat(xs), torch.cat(ys)
     if not torch.isfinite(x).all():
         raise DataError(f"{', '.join(paths)}: the images contain NaN or infinite values")

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog, QWidget
+from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QWidget
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -331,12 +331,19 @@ def render_views(views: list[Any], path: str, suffix: str, unshown: tuple[int, i
                        "resolutionScale": scale}
             for item in items:
                 item.setExportMode(True, options)
+            # items that keep a cached drawing on screen (the robustness curves) must draw, not paste a bitmap
+            cached = [(item, item.cacheMode()) for item in view.scene().items()
+                      if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
+            for item, _ in cached:
+                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
             try:
                 view.render(painter, QRectF(0, top, size.width(), size.height()), QRect(),
                             Qt.AspectRatioMode.IgnoreAspectRatio)
             finally:
                 for item in items:
                     item.setExportMode(False)
+                for item, mode in cached:
+                    item.setCacheMode(mode)
             top += size.height()
 
     if suffix == ".svg":

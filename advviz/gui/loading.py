@@ -189,7 +189,8 @@ class DataAndModels:
         self.ready = True
         keys = [key for key in self.controls.checked_keys() if key in self.loaded]
         if not keys:
-            self.runner.cancel("sweep")
+            for slot in ("sweep", "transfer", "grid"):  # nothing of the unchecked models may come back
+                self.runner.cancel(slot)
             self.sweep = self.transfer = None  # a pending redraw would bring them back
             self.curves.clear("Check a model in the left panel.")
             self.heatmaps.clear()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QApplication, QComboBox, QDockWidget,
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QDockWidget,
                                QLabel, QLineEdit, QWidget)
 
 from advviz.gui.layout import HEATMAP_DOCK
@@ -112,11 +112,14 @@ class Presentation(QObject):
         self.action.setChecked(on)
         for action in self.key_actions:
             action.setEnabled(on)
-        application = QApplication.instance()
-        if on:  # a focused spin box's Up is its own, not the next sample
-            application.installEventFilter(self)
-        else:
-            application.removeEventFilter(self)
+        # a focused spin box's Up is its own, not the next sample: the editors' ShortcutOverride is watched
+        # (on them only: an application-wide filter would run Python for every event while presenting)
+        for editor in window.findChildren(QWidget):
+            if isinstance(editor, EDITORS):
+                if on:
+                    editor.installEventFilter(self)
+                else:
+                    editor.removeEventFilter(self)
         window.redraw_now()
         self.refit()
         QTimer.singleShot(0, self, self.refit)  # once the new layout has its sizes (dropped if self is gone)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import base64
 import json
-import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QObject, Qt
 from PySide6.QtWidgets import QFileDialog
+
+from advviz.gui.panels.explain_common import setting_number
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -77,7 +78,8 @@ class FieldReader:
         self.problems = problems
 
     def _wrong(self, key: str, value: Any, wanted: str, default: Any) -> Any:
-        self.problems.append(f"{key} = {value!r} is not {wanted}; kept {default!r}")
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "…"
+        self.problems.append(f"{key} = {shown} is not {wanted}; kept {default!r}")
         return default
 
     def section(self, source: dict[str, Any], key: str) -> dict[str, Any]:
@@ -88,15 +90,15 @@ class FieldReader:
 
     def number(self, source: dict[str, Any], key: str, default: float) -> float:
         value = source.get(key, default)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        if setting_number(value):
             return float(value)
-        return self._wrong(key, value, "a number", default)
+        return self._wrong(key, value, "a number of a sensible size", default)
 
     def integer(self, source: dict[str, Any], key: str, default: int) -> int:
         value = source.get(key, default)
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+        if setting_number(value) and float(value).is_integer():
             return int(value)
-        return self._wrong(key, value, "a whole number", default)
+        return self._wrong(key, value, "a whole number of a sensible size", default)
 
     def flag(self, source: dict[str, Any], key: str, default: bool) -> bool:
         value = source.get(key, default)

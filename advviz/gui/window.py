@@ -55,6 +55,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.loaded: dict[str, Any] = {}  # key -> model on the current device
         self.sweep: SweepState | None = None
         self.transfer: TransferState | None = None
+        self._awaiting_header: set[str] = set()  # "sweep", "transfer": started, no header step yet
         self.progress: dict[str, jobs.Progress] = {}
         self._grid_key: str | None = None
         self.ready = False
@@ -178,6 +179,9 @@ class MainWindow(DataAndModels, QMainWindow):
 
     def _stopped(self, slot: str) -> None:
         """The job in ``slot`` ended early (cancelled or failed): its panel says so, not "computing…"."""
+        if slot in self._awaiting_header:  # before its first step: the result on screen is the last good one,
+            self._awaiting_header.discard(slot)  # kept (nothing the user had is lost), not this job's to mark
+            return
         if slot.startswith("explain-"):
             state, panels = self.explain.states.get(slot.removeprefix("explain-")), (slot,)
         else:
@@ -209,9 +213,11 @@ class MainWindow(DataAndModels, QMainWindow):
         self.runner.start("sweep", jobs.sweep_job, model, x, label, self.controls.eps_max.value(),
                           self.controls.steps.value(), self.controls.attack_choice, on_step=self._sweep_step,
                           on_done=lambda _: self._mark("curves", "heatmaps"), on_error=self._failed("sweep"))
+        self._awaiting_header.add("sweep")
 
     def _sweep_step(self, step: Any) -> None:
         if isinstance(step, jobs.SweepHeader):
+            self._awaiting_header.discard("sweep")
             self.sweep = SweepState(step)
             self.curves.set_classes(step.class_names)
             self.curves.set_range(step.eps_max)
@@ -259,9 +265,11 @@ class MainWindow(DataAndModels, QMainWindow):
         self.runner.start("transfer", jobs.transfer_job, models, [m.name for m in models], self.data.x[:count],
                           self.data.y[:count], eps, self.controls.attack_choice, on_step=self._transfer_step,
                           on_error=self._failed("transfer"))
+        self._awaiting_header.add("transfer")
 
     def _transfer_step(self, step: Any) -> None:
         if isinstance(step, jobs.TransferHeader):
+            self._awaiting_header.discard("transfer")
             self.transfer = TransferState(step)
         elif self.transfer is not None:
             self.transfer.apply(step)

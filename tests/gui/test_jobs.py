@@ -158,3 +158,18 @@ def test_folder_of_images(window, tmp_path, idle):
     assert window.samples.grid.count() == 6
     assert sorted(window.data.y.tolist()) == sorted(y.tolist())
     assert window.sweep.complete and window.error_label.text() == ""
+
+
+def test_a_sweep_that_fails_before_its_first_step_keeps_the_last_good_one_as_it_was(window, idle):
+    """A NaN image fails the sweep before its header: the last good sweep stays (nothing the user had is lost)
+    and is not marked as stopped — it was another job's, and complete."""
+    previous, original = window.sweep, window.data.x[3].clone()
+    window.data.x[3] = float("nan")
+    try:
+        window.samples.set_current(3)
+        idle(window)
+        window.redraw_now()
+        assert "NaN" in window.error_label.text()
+        assert window.sweep is previous and previous.complete and not previous.stopped
+    finally:
+        window.data.x[3] = original  # (the data may be shared with later tests' windows)

@@ -145,14 +145,16 @@ def test_a_hand_edited_session_with_wrong_values_opens_the_rest(window, qtbot, i
     """A value of the wrong type raised a traceback and left the session half applied."""
     payload = session.capture(window)
     payload.update(eps_max="x", steps=11, attack={"key": "fgsm", "target": "q"}, layout=5, models="oops",
-                   transfer={"samples": "many"}, clip="no", explain_options={"map": {"resolution": "big"}, "nope": {}})
+                   transfer={"samples": 1e12}, clip="no", sample=10 ** 400,  # numbers past float and 32 bits
+                   explain_options={"map": {"resolution": "big", "extent": 1e300}, "nope": {}})
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(payload))
     before = window.controls.eps_max.value()
     open_and_wait(window, qtbot, idle, path)
     message = window.error_label.text()
-    for part in ("eps_max = 'x' is not a number", "target = 'q'", "samples = 'many'", "clip = 'no'",
-                 "map panel: resolution = 'big'", "'nope'", "The rest of the session was opened"):
+    for part in ("eps_max = 'x' is not a number", "target = 'q'", "samples = 1000000000000.0", "clip = 'no'",
+                 "sample = 1000", "map panel: resolution = 'big'", "extent = 1e+300", "'nope'",
+                 "The rest of the session was opened"):
         assert part in message, (part, message)
     assert window.controls.eps_max.value() == before and window.sweep.total == 11 and window.sweep.complete
 

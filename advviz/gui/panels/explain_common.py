@@ -23,6 +23,19 @@ MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf"
                 "#7f7f7f", "#bcbd22")
 
 
+SETTING_LIMIT = 1e9  # no setting of ours is larger; a QSpinBox holds 32-bit integers (2**31 raised OverflowError)
+
+
+def setting_number(value: Any) -> bool:
+    """Whether ``value`` (read from a file) can be a number setting: int or float, not bool, finite, not huge."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(value) and abs(value) <= SETTING_LIMIT
+    except OverflowError:  # an integer of 400 digits
+        return False
+
+
 def model_color(index: int) -> str:
     return MODEL_COLORS[index % len(MODEL_COLORS)]
 
@@ -95,7 +108,7 @@ class ExplainPanel(QWidget):
         widgets, problems = self._option_widgets(), []
         for name, value in values.items():
             widget = widgets.get(name)
-            number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+            number = setting_number(value)
             if isinstance(widget, QCheckBox) and isinstance(value, bool):
                 widget.setChecked(value)
             elif isinstance(widget, QComboBox) and widget.findData(value) >= 0:
