@@ -199,3 +199,13 @@ def test_robustness_curves_follow_each_new_job_and_its_names(robustness_panel, q
             np.testing.assert_allclose(y, [0.3])
         else:  # none of the first job's curves is left on screen
             assert x is None or len(x) == 0
+
+
+def test_cached_curves_export_as_vectors_not_bitmaps(robustness_panel, tmp_path):
+    """The robustness curves keep a cached drawing on screen; Qt's SVG route pasted those bitmaps into the file."""
+    from advviz.gui.export import render_svg
+
+    render_svg(robustness_panel.view, str(tmp_path / "robustness.svg"))
+    text = (tmp_path / "robustness.svg").read_text()
+    assert "<image" not in text and "<path" in text
+    assert all(curve.cacheMode() != curve.CacheMode.NoCache for curve in robustness_panel.curves.values())  # restored

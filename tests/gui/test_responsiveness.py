@@ -475,23 +475,3 @@ def test_torch_libraries_are_loaded_before_the_import_and_the_import_then_works(
     )
     assert fresh_python_prints(script) == "ok"
 
-
-def test_cached_curves_export_as_vectors_not_bitmaps(qtbot, tmp_path):
-    """The robustness curves keep a cached drawing on screen; Qt's SVG route pasted those bitmaps into the file."""
-    from advviz.gui.explanations import RobustnessHeader, RobustnessState
-    from advviz.gui.export import render_svg
-    from advviz.gui.panels.explain_robustness import RobustnessPanel
-
-    panel = RobustnessPanel()
-    qtbot.addWidget(panel)
-    panel.resize(1100, 600)
-    panel.show()
-    state = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
-    state.error[:] = 0.5
-    state.confidence[:] = 0.75
-    panel.show_state(state)
-    qtbot.wait(50)
-    render_svg(panel.view, str(tmp_path / "robustness.svg"))
-    text = (tmp_path / "robustness.svg").read_text()
-    assert "<image" not in text and "<path" in text
-    assert all(curve.cacheMode() != curve.CacheMode.NoCache for curve in panel.curves.values())  # restored
