@@ -47,11 +47,16 @@ class DataAndModels:
     def load_folder(self, path: str) -> None:
         self.byo.load_images([path])  # at the swept model's input shape, RGB or grey (advviz.gui.byo)
 
-    def _restore_dataset_combo(self) -> None:
+    def _own_images(self) -> bool:
+        """Whether the data are the user's own images (not a shipped data set)."""
         from advviz.gui.byo import ImagesLoaded
 
+        return isinstance(self.data, ImagesLoaded)
+
+    def _restore_dataset_combo(self) -> None:
+        """The data combo names what is shown: the user's images as "Folder of my images", not the zoo's set."""
         combo = self.controls.dataset
-        combo.setCurrentIndex(max(0, combo.findData("folder" if isinstance(self.data, ImagesLoaded) else self.dataset)))
+        combo.setCurrentIndex(max(0, combo.findData("folder" if self._own_images() else self.dataset)))
 
     def _data_step(self, step: Any) -> None:
         if isinstance(step, jobs.Progress):
@@ -60,8 +65,6 @@ class DataAndModels:
             self._set_data(step)
 
     def _set_data(self, data: jobs.DataLoaded) -> None:
-        from advviz.gui.jobs import GRID_SIZE
-
         if data.devices:
             self.controls.set_devices(data.devices)
         same_models = self.data is not None and self.data.dataset == data.dataset
@@ -74,14 +77,10 @@ class DataAndModels:
             self._list_models(data)
             self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
             self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
-        from advviz.gui.byo import ImagesLoaded
-
-        own = isinstance(data, ImagesLoaded)
-        combo = self.controls.dataset  # the user's images: "Folder of my images", not the zoo data set's name
-        combo.setCurrentIndex(max(0, combo.findData("folder" if own else data.dataset)))
-        count = min(GRID_SIZE, len(data.x))
+        self._restore_dataset_combo()
+        count = min(jobs.GRID_SIZE, len(data.x))
         self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names,
-                                noun="of your images" if own else "test images")
+                                noun="of your images" if self._own_images() else "test images")
         self._grid_key = None
         self.samples.grid.blockSignals(True)
         self.samples.set_current(0)

@@ -148,14 +148,12 @@ class Presentation(QObject):
 
         window = self.window
         panels: list[QWidget] = [window.curves, window.heatmaps, window.transfer_panel]
+        # Qt widgets one by one (a window-wide setFont reaches every pyqtgraph view and is slow, even unsafe)
+        widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label]
         explain = getattr(window, "explain", None)
         if explain is not None:  # the paper's arguments are presented too (building them: ~0.5 s, once)
             panels += list(explain.panels.values())
-            widgets_first: list[QWidget] = [explain.tabs.tabBar()]
-        else:
-            widgets_first = []
-        # Qt widgets one by one (a window-wide setFont reaches every pyqtgraph view and is slow, even unsafe)
-        widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label, *widgets_first]
+            widgets.append(explain.tabs.tabBar())
         for panel in panels:
             widgets += panel.findChildren(QLabel) + panel.findChildren(QAbstractButton)
         for widget in widgets:

@@ -269,7 +269,8 @@ class HeatmapsPanel(QWidget):
             self._caption("perturbation", f"ε = {eps:+.3f} · {NOT_YET[state.stopped]}")
             self._caption("adversarial", NOT_YET[state.stopped])
         gradient = np.nan_to_num(state.gradient, nan=0.0, posinf=0.0, neginf=0.0)  # a colour bar needs finite levels
-        scale = float(np.abs(gradient).max()) or 1.0
+        peak = float(np.abs(gradient).max())
+        scale = peak or 1.0
         if per_channel:
             self._set("gradient", tile_channels(gradient), (-scale, scale), colormap=DIVERGING)
         else:
@@ -280,6 +281,6 @@ class HeatmapsPanel(QWidget):
                    else f"loss of class {class_label(names, header.label)}")
         zero = state.zero_gradient_fraction
         # the scale in words: a narrow colour bar may only have room for its 0 tick
-        self._caption("gradient", f"{loss_of} · max |∇| = {float(np.abs(gradient).max()):.2g}"
+        self._caption("gradient", f"{loss_of} · max |∇| = {peak:.2g}"
                       + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
         self.fit(force=False)
