@@ -12,6 +12,8 @@ from typing import Callable
 import torch
 from torch import nn
 
+from advviz.core.single_channel_conv import SingleChannelConv2d
+
 
 class Maxout(nn.Module):
     """Maxout unit (Goodfellow et al., 2013): the max over ``pieces`` affine maps."""
@@ -74,8 +76,9 @@ def maxout(in_features: int, classes: int) -> nn.Module:
 
 def cnn(in_features: int, classes: int, channels: int = 1, side: int = 28) -> nn.Module:
     pooled = side // 4
+    first = SingleChannelConv2d if channels == 1 else nn.Conv2d  # same weights, a faster input gradient
     return nn.Sequential(
-        nn.Conv2d(channels, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        first(channels, 16, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
         nn.Flatten(), nn.Linear(32 * pooled * pooled, 128), nn.ReLU(), nn.Linear(128, classes),
     )
