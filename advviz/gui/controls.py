@@ -79,7 +79,7 @@ class ControlsPanel(QWidget):
         model_hint = QLabel("First checked = swept; all checked = transfer matrix. Drag to reorder.")
         model_hint.setWordWrap(True)
         model_hint.setStyleSheet("color: #555;")
-        model_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        model_hint.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)  # never clipped
         model_layout = QVBoxLayout(model_box)
         model_layout.addWidget(model_hint)
         self.models.setMinimumHeight(72)

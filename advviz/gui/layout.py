@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QScreen
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget, QWidget
 
 if TYPE_CHECKING:
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the first paint
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250
+PREFERRED_SIZE = QSize(1400, 900)
 
 
 class MessageLine(QLabel):
@@ -42,6 +43,17 @@ class MessageLine(QLabel):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self.updateGeometry()  # another width: another number of lines
+
+
+def initial_size(screen: QScreen | None) -> QSize:
+    """The window's first size: the preferred one, shrunk to the screen's free area (a 1400-pixel
+    window on a 1024×768 projector ran off the screen, and not every window manager shrinks it)."""
+    if screen is None:
+        return PREFERRED_SIZE
+    available = screen.availableGeometry()
+    frame = 40  # the title bar and borders the window manager adds
+    return QSize(min(PREFERRED_SIZE.width(), available.width() - frame // 2),
+                 min(PREFERRED_SIZE.height(), available.height() - frame))
 
 
 def arrange(window: "MainWindow") -> None:

@@ -21,7 +21,7 @@ from advviz.gui import jobs
 from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.controls import ControlsPanel
 from advviz.gui.explain_controller import ExplanationsController
-from advviz.gui.layout import HEATMAP_DOCK, arrange
+from advviz.gui.layout import HEATMAP_DOCK, arrange, initial_size
 from advviz.gui.loading import DataAndModels
 from advviz.gui.menus import install as install_menus
 from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
@@ -42,7 +42,7 @@ class MainWindow(DataAndModels, QMainWindow):
     def __init__(self, *, dataset: str = "mnist", autostart: bool = True) -> None:
         super().__init__()
         self.setWindowTitle("advviz — adversarial examples (Goodfellow, Shlens & Szegedy 2014)")
-        self.resize(1400, 900)
+        self.resize(initial_size(self.screen()))
         collect_garbage_on_gui_thread()  # never on a worker: it would destroy Qt objects there
         self.runner = JobRunner(self)
         self.runner.jobsChanged.connect(self._update_status)

@@ -218,3 +218,16 @@ def test_the_keyboard_reaches_what_the_mouse_does(window):
     assert shortcuts["Load your own model (torchvision, TorchScript)…"] == "Ctrl+M"
     assert shortcuts["Open images…"] == "Ctrl+I" and shortcuts["Open image folder…"] == "Ctrl+Shift+I"
     assert shortcuts["Quit"] == "Ctrl+Q"
+
+
+def test_the_window_opens_no_larger_than_the_screen(qtbot):
+    """A 1400 × 900 window on a smaller screen ran off it (the offscreen screen is 800 × 600)."""
+    from advviz.gui.window import MainWindow
+
+    window = MainWindow(autostart=False)
+    qtbot.addWidget(window)
+    window.show()
+    available = window.screen().availableGeometry()
+    minimum = window.minimumSizeHint()
+    assert window.width() <= max(available.width(), minimum.width())
+    assert window.height() <= max(available.height(), minimum.height())
