@@ -96,13 +96,13 @@ def _collector_gone() -> None:
 
 
 def freeze_survivors() -> None:
-    """Collect once, then exempt every surviving object from later collections — once per process
-    (call when idle: this one collection takes as long as a full one)."""
+    """Exempt every object alive now from later collections — once per process. Without a full
+    collection first: it held the GUI thread 210 ms (a stall under a cursor drag that began 1.5 s
+    after a sweep) to find ~45 small objects (ctypes' handles, tuples), which stay frozen instead."""
     global _frozen
     if _frozen:
         return
     _frozen = True
-    gc.collect()
     gc.freeze()
     if _collector is not None and shiboken6.isValid(_collector):
         _collector.restart_long_lived_count()
