@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the first paint
 CONTROLS_DOCK_WIDTH = 290
-HEATMAP_DOCK_HEIGHT = 250
+HEATMAP_DOCK_HEIGHT = 250  # at most; on a short window 30 % of its height, so the curves keep their axes
 PREFERRED_SIZE = QSize(1400, 900)
 
 
@@ -79,7 +79,8 @@ def arrange(window: "MainWindow") -> None:
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         window.addDockWidget(area, dock)
-    window.resizeDocks([window.findChild(QDockWidget, HEATMAP_DOCK)], [HEATMAP_DOCK_HEIGHT], Qt.Orientation.Vertical)
+    heatmap_height = min(HEATMAP_DOCK_HEIGHT, round(0.3 * window.height()))
+    window.resizeDocks([window.findChild(QDockWidget, HEATMAP_DOCK)], [heatmap_height], Qt.Orientation.Vertical)
     window.resizeDocks([window.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
     window.resizeDocks([window.findChild(QDockWidget, "Controls"), window.findChild(QDockWidget, "Samples")],
                        [640, 260], Qt.Orientation.Vertical)

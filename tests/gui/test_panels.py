@@ -209,3 +209,24 @@ def test_cached_curves_export_as_vectors_not_bitmaps(robustness_panel, tmp_path)
     text = (tmp_path / "robustness.svg").read_text()
     assert "<image" not in text and "<path" in text
     assert all(curve.cacheMode() != curve.CacheMode.NoCache for curve in robustness_panel.curves.values())  # restored
+
+
+def test_a_short_curves_view_keeps_its_axes_and_cuts_the_legend(window, qtbot):
+    """On a short window (a 1366 × 768 laptop at 125 %, the heatmaps dock made taller) the legend's ten
+    rows pushed the plot's ε axis out of sight; now the legend's last rows are cut off instead."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QDockWidget
+
+    from advviz.gui.layout import HEATMAP_DOCK
+
+    window.resize(1073, 574)
+    window.resizeDocks([window.findChild(QDockWidget, HEATMAP_DOCK)], [330], Qt.Orientation.Vertical)
+    view = window.curves.view
+    qtbot.waitUntil(lambda: view.height() < 200)
+    window.redraw_now()
+    qtbot.wait(50)
+    axis = window.curves.plot.getAxis("bottom")
+    axis_bottom = view.mapFromScene(axis.sceneBoundingRect().bottomLeft()).y()
+    assert axis_bottom <= view.viewport().height(), (axis_bottom, view.viewport().height())
+    legend = window.curves.legend
+    assert legend.geometry().height() <= view.viewport().height()

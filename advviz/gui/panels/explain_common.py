@@ -9,13 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGraphicsGridLayout, QHBoxLayout, QLabel,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGraphicsGridLayout, QGraphicsItem, QHBoxLayout, QLabel,
                                QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
 from advviz.gui.panels.grid import add_grid
 from advviz.gui.style import class_color
 
 OPTION_WIDGETS = (QCheckBox, QComboBox, QSpinBox, QDoubleSpinBox)  # a panel's settings, kept by sessions
+LEGEND_MIN_HEIGHT = 60  # a legend can shrink to this (its rows cut off below) rather than squeeze its plot out
 GREY = pg.colormap.get("CET-L1")
 DIVERGING = pg.colormap.get("CET-D1A")
 # Models share one palette across the robustness, linearity and rubbish panels.
@@ -276,6 +277,10 @@ def legend_at_top(view: pg.GraphicsLayoutWidget, legend: pg.LegendItem) -> None:
     stretched to the plot's height, its rows spread apart and each sample was drawn below its name."""
     legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     view.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
+    # On a short view its last rows are cut off, not the plot beside it: a legend's full height
+    # as the row's minimum pushed the plot's ε axis out of a 1366 × 768 laptop's window at 125 %.
+    legend.setMinimumHeight(LEGEND_MIN_HEIGHT)
+    legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
 
 
 def class_legend(legend: pg.LegendItem, names: tuple[str, ...]) -> None:
