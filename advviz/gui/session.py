@@ -77,9 +77,9 @@ class FieldReader:
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
 
-    def _wrong(self, key: str, value: Any, wanted: str, default: Any) -> Any:
+    def _wrong(self, key: str, value: Any, wanted: str, default: Any, *, instead: str | None = None) -> Any:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "…"
-        self.problems.append(f"{key} = {shown} is not {wanted}; kept {default!r}")
+        self.problems.append(f"{key} = {shown} is not {wanted}; {instead or f'kept {default!r}'}")
         return default
 
     def section(self, source: dict[str, Any], key: str) -> dict[str, Any]:
@@ -111,6 +111,26 @@ class FieldReader:
     def items(self, source: dict[str, Any], key: str) -> list[Any]:
         value = source.get(key, [])
         return value if isinstance(value, list) else self._wrong(key, value, "a list", [])
+
+    def image_shape(self, source: dict[str, Any], key: str) -> tuple[int, int, int] | None:
+        """[channels, height, width] of images — 1 or 3 channels, sides 4 … 4,096 — or None (absent or
+        wrong: the swept model's input shape)."""
+        value = source.get(key)
+        if value is None:
+            return None
+        if (isinstance(value, list) and len(value) == 3 and all(setting_number(v) and float(v).is_integer()
+                                                                for v in value)
+                and int(value[0]) in (1, 3) and all(4 <= int(v) <= 4096 for v in value[1:])):
+            return int(value[0]), int(value[1]), int(value[2])
+        return self._wrong(key, value, "[channels (1 or 3), height, width] with sides of 4 to 4,096 pixels",
+                           None, instead="used the swept model's input shape")
+
+    def texts(self, source: dict[str, Any], key: str) -> list[str] | None:
+        """A list of texts, or None (absent or wrong)."""
+        value = source.get(key)
+        if value is None or (isinstance(value, list) and value and all(isinstance(v, str) for v in value)):
+            return value
+        return self._wrong(key, value, "a list of names", None, instead="used the data set's class names")
 
 
 def _b64(data: QByteArray) -> str:
@@ -228,8 +248,9 @@ class SessionLoader(QObject):
                 return
             if source.get("dataset") in {key for key, _ in DATASET_CHOICES}:
                 window.dataset = str(source["dataset"])
+            shape, class_names = fields.image_shape(source, "shape"), fields.texts(source, "class_names")
             self._wait_for_data(self._apply, lambda: window.byo.load_images(
-                paths, shape=source.get("shape"), class_names=source.get("class_names")))
+                paths, shape=shape, class_names=class_names))
             return
         dataset = fields.text(source, "dataset", window.dataset)
         if dataset not in {key for key, _ in DATASET_CHOICES if key != "folder"}:
@@ -296,8 +317,8 @@ class SessionLoader(QObject):
             if 0 <= target < controls.target.count():
                 controls.target.setCurrentIndex(target)
             controls._set_target_visible(controls.attack_choice.targeted)
-            controls.eps_max.setValue(fields.number(payload, "eps_max", controls.eps_max.value()))
-            controls.steps.setValue(fields.integer(payload, "steps", controls.steps.value()))
+            self._set_spin("eps_max", controls.eps_max, fields.number(payload, "eps_max", controls.eps_max.value()))
+            self._set_spin("steps", controls.steps, fields.integer(payload, "steps", controls.steps.value()))
             controls.clip.setChecked(fields.flag(payload, "clip", True))
         finally:
             for widget in (controls.attack, controls.target, controls.eps_max, controls.steps, controls.clip):
@@ -351,7 +372,10 @@ class SessionLoader(QObject):
             window.samples.set_current(sample)
             grid.blockSignals(False)
         window.curves.set_range(float(controls.eps_max.value()))
-        window.curves.set_cursor(fields.number(payload, "cursor", window.curves.cursor_value()))
+        cursor = fields.number(payload, "cursor", window.curves.cursor_value())
+        window.curves.set_cursor(cursor)
+        if abs(window.curves.cursor_value() - cursor) > 1e-9:
+            self.problems.append(f"cursor = {cursor:g} is outside ±ε max; used {window.curves.cursor_value():g}")
         window.curves.probabilities.setChecked(fields.flag(payload, "probabilities", False))
         toggle = getattr(window.heatmaps, "per_channel", None)
         if toggle is not None:
@@ -363,9 +387,13 @@ class SessionLoader(QObject):
         try:
             panel.follow.setChecked(fields.flag(transfer, "follow", True))
             panel.eps.setEnabled(not panel.follow.isChecked())
-            panel.eps.setValue(fields.number(transfer, "eps", panel.eps.value()))
-            panel.samples.setValue(fields.integer(transfer, "samples", panel.samples.value()))
-            metric = panel.metric_choice.findData(fields.text(transfer, "metric", "error"))
+            self._set_spin("transfer eps", panel.eps, fields.number(transfer, "eps", panel.eps.value()))
+            self._set_spin("transfer samples", panel.samples, fields.integer(transfer, "samples", panel.samples.value()))
+            metric_key = fields.text(transfer, "metric", "error")
+            metric = panel.metric_choice.findData(metric_key)
+            if metric < 0:
+                self.problems.append(f"unknown transfer metric {metric_key!r}; showing "
+                                     f"{panel.metric_choice.itemText(0)}")
             panel.metric_choice.setCurrentIndex(max(0, metric))
         finally:
             for widget in (panel.follow, panel.eps, panel.samples, panel.metric_choice):
@@ -383,9 +411,13 @@ class SessionLoader(QObject):
             self.problems.extend(f"{key} panel: {problem}" for problem in panel.set_options(values))
         if explain is not None and 0 <= explain_tab < explain.tabs.count():
             explain.tabs.setCurrentIndex(explain_tab)
+        elif explain is not None and (explain_tab > 0 or explain_tab < -1):  # -1: saved before any was built
+            self.problems.append(f"explain_tab = {explain_tab} is not one of the {explain.tabs.count()} tabs")
         tab = fields.integer(payload, "tab", 0)
         if 0 <= tab < window.tabs.count():
             window.tabs.setCurrentIndex(tab)
+        else:
+            self.problems.append(f"tab = {tab} is not one of the {window.tabs.count()} tabs")
 
         # layout, then the jobs: checking the models starts loading, sweep and transfer
         layout = fields.section(payload, "layout")
@@ -399,6 +431,15 @@ class SessionLoader(QObject):
             presentation.toggle()
         controls.set_checked(checked)
         self._finish()
+
+    def _set_spin(self, key: str, box: Any, value: float) -> None:
+        """Set a spin box; a value it had to bring into its range is named (it was changed quietly)."""
+        box.setValue(value)
+        rounding = 10 ** -box.decimals() if hasattr(box, "decimals") else 0  # a double spin box rounds
+        if abs(box.value() - value) > rounding:
+            shown = f"{value:g}" if isinstance(value, float) else str(value)
+            self.problems.append(f"{key} = {shown} is outside {box.minimum():g} … {box.maximum():g}; "
+                                 f"used {box.value():g}")
 
     def _finish(self) -> None:
         self.finished = True

@@ -196,3 +196,29 @@ def test_presentation_mode_presents_the_papers_arguments_too(window, qtbot):
     finally:
         window.presentation.action.trigger()
     assert caption.styleSheet() == sheet and dock.isVisible()
+
+
+def test_a_session_with_a_bad_image_shape_or_out_of_range_values_says_so(window, qtbot, idle, tmp_path):
+    """A hand-edited image shape raised in the data job (the session never finished, nothing said);
+    values a control had to bring into its range, an unknown metric or tab were changed quietly."""
+    from PIL import Image
+
+    folder = tmp_path / "digits"
+    folder.mkdir()
+    x, _ = window.data.x[:3], None
+    for index, image in enumerate(x):
+        Image.fromarray((image[0].numpy() * 255).astype("uint8")).save(folder / f"{index}.png")
+    payload = session.capture(window)
+    payload.update(data={"kind": "images", "paths": [str(folder)], "shape": [1, "x", 28], "class_names": "digits"},
+                   eps_max=1e6, steps=1e9, transfer={"eps": -1, "samples": 10 ** 7, "metric": "zzz"}, tab=-7)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(payload))
+    open_and_wait(window, qtbot, idle, path)
+    message = window.error_label.text()
+    for part in ("shape = [1, 'x', 28] is not [channels", "used the swept model's input shape",
+                 "class_names = 'digits'", "eps_max = 1e+06 is outside 0.001 … 50; used 50",
+                 "steps = 1000000000 is outside", "transfer eps = -1 is outside", "transfer samples = 10000000",
+                 "unknown transfer metric 'zzz'", "tab = -7 is not one of", "The rest of the session was opened"):
+        assert part in message, (part, message)
+    assert window.data.x.shape[0] == 3 and tuple(window.data.x.shape[1:]) == (1, 28, 28)
+    assert window.controls.eps_max.value() == 50, message
