@@ -135,21 +135,30 @@ def _reason(error: Exception) -> str:
 
 
 def check_model_fits(model: PixelSpaceModel, x: torch.Tensor) -> None:
-    """Refuse a model that disagrees with the data, saying what it expected and what it got."""
+    """Refuse a model that disagrees with the data or cannot be attacked, saying what it expected and
+    what it got: outputs that are not (N, classes) float logits, NaN, or no gradient with respect to
+    the input (every attack needs ∇ₓJ; such models failed later, in every sweep, with torch's words)."""
     expected = tuple(model.input_shape)
     if tuple(x.shape[1:]) != expected:
         raise InputMismatch(f"{model.name} expects images of shape {expected} (C, H, W), the data has "
                             f"{tuple(x.shape[1:])}")
+    probe = x[:1].to(next(iter(model.buffers())).device).clone().requires_grad_(True)
     try:
-        with torch.inference_mode():
-            logits = model(x[:1].to(next(iter(model.buffers())).device))
+        with torch.enable_grad():
+            logits = model(probe)
     except RuntimeError as error:
         raise InputMismatch(f"{model.name} fails on inputs of shape {expected}: {_reason(error)}") from error
+    if not isinstance(logits, torch.Tensor):
+        raise ModelLoadError(f"{model.name} returns a {type(logits).__name__}, not a tensor of logits (N, "
+                             f"{len(model.class_names)}); script a wrapper that returns the logits alone")
     if logits.dim() != 2 or logits.shape[1] != len(model.class_names):
         raise ModelLoadError(f"{model.name} returns outputs of shape {tuple(logits.shape)}; expected "
                              f"(N, {len(model.class_names)}) logits, one per class name")
+    if not logits.is_floating_point():
+        raise ModelLoadError(f"{model.name} returns {str(logits.dtype).removeprefix('torch.')} outputs, not "
+                             "floating-point logits (class indices or rounded scores cannot be attacked)")
     if not torch.isfinite(logits).all():
         raise ModelLoadError(f"{model.name} returns NaN or infinite outputs")
-
-
-
+    if not logits.requires_grad:
+        raise ModelLoadError(f"{model.name}'s outputs have no gradient with respect to its input (they do not "
+                             "depend on it, or it runs under no_grad or detaches them): attacks need ∇ₓ")

@@ -81,6 +81,35 @@ def test_models_that_disagree_with_the_data_are_refused(tmp_path, rgb_images):
         check_model_fits(wrong_classes, x)
 
 
+class _IntegerOutputs(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x.flatten(1)[:, :3] * 10).long()
+
+
+class _ConstantOutputs(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(x.shape[0], 3)
+
+
+class _TupleOutputs(nn.Module):
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        logits = x.flatten(1)[:, :3]
+        return logits, logits
+
+
+@pytest.mark.parametrize("net, refusal", [(_IntegerOutputs(), "returns int64 outputs, not floating-point logits"),
+                                          (_ConstantOutputs(), "no gradient with respect to its input"),
+                                          (_TupleOutputs(), "returns a tuple, not a tensor of logits")])
+def test_models_that_cannot_be_attacked_are_refused_at_load(tmp_path, rgb_images, net, refusal):
+    """Integer outputs or outputs without a gradient passed the load check, then failed in every sweep
+    and transfer with torch's words ("element 0 of tensors does not require grad")."""
+    torch.jit.script(net).save(str(tmp_path / "odd.ts"))
+    model = torchscript_model(tmp_path / "odd.ts", input_shape=(3, 24, 24), class_names=("a", "b", "c"))
+    x, _, _ = load_image_folder(rgb_images, channels=3, size=(24, 24))
+    with pytest.raises(ModelLoadError, match=refusal):
+        check_model_fits(model, x)
+
+
 def test_bad_files_and_names(tmp_path):
     with pytest.raises(ModelLoadError, match="not found"):
         torchscript_model(tmp_path / "none.ts", input_shape=(3, 8, 8), class_names=("a",))
