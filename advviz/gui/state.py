@@ -13,6 +13,13 @@ import numpy as np
 from advviz.gui.jobs import SweepHeader, TransferHeader
 
 
+
+def snap_to_grid(value: float, grid: np.ndarray) -> float:
+    """The grid ε nearest to ``value``; for a nonzero value the nearest nonzero one (the cursor at 0.25
+    on the grid −0.5, 0, 0.5 went to 0 in the heatmaps while the transfer matrix kept 0.25)."""
+    candidates = grid[grid != 0] if value != 0 and np.any(grid != 0) else grid
+    return float(candidates[np.abs(candidates - value).argmin()])
+
 class JobState:
     """What a job has produced so far; ``stopped`` once the job ended early (cancelled or failed), so
     that its panel says so instead of "computing…"."""

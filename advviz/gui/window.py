@@ -29,7 +29,7 @@ from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
 from advviz.gui.samples import SamplesPanel
-from advviz.gui.state import JobState, SweepState, TransferState
+from advviz.gui.state import JobState, SweepState, TransferState, snap_to_grid
 from advviz.gui.export import add_context_menus
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
@@ -197,9 +197,15 @@ class MainWindow(DataAndModels, QMainWindow):
         return self.loaded[keys[0]] if keys else None
 
     def _sweep_settings_changed(self) -> None:
+        from advviz.core.sweep import eps_grid  # torch has loaded: the controls are enabled after it
+
         eps_max = self.controls.eps_max.value()
-        if abs(self.curves.cursor_value()) > eps_max:
-            self.curves.set_cursor(eps_max / 2)
+        cursor = self.curves.cursor_value()
+        if abs(cursor) > eps_max:
+            cursor = eps_max / 2
+        # on the new sweep's grid, so the heatmaps, the transfer matrix and the explanations share one ε
+        self.curves.set_range(eps_max)
+        self.curves.set_cursor(snap_to_grid(cursor, eps_grid(eps_max, self.controls.steps.value())))
         self.start_sweep()
         self.start_transfer()
 

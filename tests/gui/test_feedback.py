@@ -231,3 +231,14 @@ def test_the_window_opens_no_larger_than_the_screen(qtbot):
     minimum = window.minimumSizeHint()
     assert window.width() <= max(available.width(), minimum.width())
     assert window.height() <= max(available.height(), minimum.height())
+
+
+def test_a_new_eps_grid_moves_the_cursor_onto_it(window, qtbot, idle):
+    """With the cursor at 0.25 and 3 steps (−0.5, 0, 0.5) the heatmaps showed ε = 0 while the transfer
+    matrix and the linear explanation used 0.25: every panel now reads one ε, a nonzero one."""
+    window.curves.set_cursor(0.25)
+    window.controls.steps.setValue(3)
+    idle(window)
+    eps_at_cursor = float(window.sweep.eps[window.cursor_index()])
+    assert eps_at_cursor == window.curves.cursor_value() == 0.5
+    assert window.transfer_eps() == 0.5
