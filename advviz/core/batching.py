@@ -46,6 +46,10 @@ SMALL_INPUT = 4096  # values per input (CIFAR's 3,072 included): a probe of 2,04
 CUDA_CHUNKS = (256, 1024, 4096)
 PROBE_ITEMS = 384  # inputs per timed pass of the calibration (CPU, convolutional)
 _T = TypeVar("_T")
+# Said on every freeze, from a worker thread, where ``catch_warnings`` (process-wide, not thread-safe)
+# did not always hold: the frozen graph is checked against the eager model, and eager is the fallback.
+warnings.filterwarnings("ignore", message=r"`torch\.jit\.(freeze|optimize_for_inference)` is deprecated",
+                        category=FutureWarning)
 
 
 @dataclass(frozen=True)

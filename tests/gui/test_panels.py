@@ -230,3 +230,11 @@ def test_a_short_curves_view_keeps_its_axes_and_cuts_the_legend(window, qtbot):
     assert axis_bottom <= view.viewport().height(), (axis_bottom, view.viewport().height())
     legend = window.curves.legend
     assert legend.geometry().height() <= view.viewport().height()
+
+
+def test_cleared_curves_drop_the_last_samples_legend_tags(window):
+    """A failed sweep cleared the curves, yet the legend still said "2 (predicted at cursor)", "3 (true)"."""
+    texts = lambda: [label.text for _, label in window.curves.legend.items]  # noqa: E731
+    assert any("(true)" in text for text in texts())
+    window.curves.clear("No sweep")
+    assert texts() == list(window.curves._names)

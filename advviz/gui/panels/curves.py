@@ -180,6 +180,9 @@ class CurvesPanel(QWidget):
     def clear(self, message: str) -> None:
         for curve in self.curves:
             curve.setData([], [])
+        for (_, label), name in zip(self.legend.items, self._names):  # no "(true)" of the last sample
+            if label.text != name:
+                label.setText(name)
         for band in self.bands:
             band.hide()
         for label in self.band_labels:
