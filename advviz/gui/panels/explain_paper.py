@@ -45,7 +45,7 @@ class PaperPanel(ExplainPanel):
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.view = graphics()
-        self.plot = style_plot(self.view.addPlot(), bottom="percent", title="paper (hollow) vs advviz (filled)")
+        self.plot = style_plot(self.view.addPlot(), bottom="percent", title="paper ○ · advviz ●")
         self.plot.invertY(True)
         self.plot.setXRange(0, 100, padding=0.03)
         self.links = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2), connect="pairs")
