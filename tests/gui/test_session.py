@@ -222,3 +222,20 @@ def test_a_session_with_a_bad_image_shape_or_out_of_range_values_says_so(window,
         assert part in message, (part, message)
     assert window.data.x.shape[0] == 3 and tuple(window.data.x.shape[1:]) == (1, 28, 28)
     assert window.controls.eps_max.value() == 50, message
+
+
+def test_presentation_mode_keeps_the_linear_explanations_plots_on_screen(window, qtbot):
+    """Its legends' three columns in the large font were wider than half the screen: the plot of "many small
+    changes add up" lay partly off a 1024-pixel projector."""
+    window.presentation.action.trigger()
+    try:
+        window.showNormal()  # the offscreen screen is 800 pixels wide: a projector's width instead
+        window.resize(1024, 768)
+        window.explain.show("linear")
+        qtbot.wait(300)
+        window.redraw_now()
+        panel = window.explain.panels["linear"]
+        for plot in (panel.bars, panel.dims):
+            assert plot.mapRectToScene(plot.boundingRect()).right() <= panel.plots.width() + 1
+    finally:
+        window.presentation.action.trigger()

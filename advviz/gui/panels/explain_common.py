@@ -171,19 +171,26 @@ def short_class(name: str, chars: int) -> str:
 def fit_class_ticks(plot: pg.PlotItem, names: tuple[str, ...] | list[str], positions: list[float] | None = None
                     ) -> None:
     """Class names as ticks of the bottom axis, shortened until neighbours do not overlap; refit on resize."""
+    fit_ticks(plot, [[short_class(name, chars) for chars in (12, 9, 7, 5, 4, 3, 2)] for name in names], positions)
+
+
+def fit_ticks(plot: pg.PlotItem, choices: list[list[str]], positions: list[float] | None = None) -> None:
+    """Ticks of the bottom axis, each given as texts from longest to shortest: the longest level at which
+    neighbours do not overlap (the last level otherwise); refit on resize."""
     axis = plot.getAxis("bottom")
     first = not hasattr(axis, "_advviz_ticks")
-    axis._advviz_ticks = (list(names), positions)  # type: ignore[attr-defined]
+    axis._advviz_ticks = (choices, positions)  # type: ignore[attr-defined]
 
     def refit(*_: object) -> None:
-        labels, where = axis._advviz_ticks  # type: ignore[attr-defined]
-        where = where if where is not None else list(range(len(labels)))
+        options, where = axis._advviz_ticks  # type: ignore[attr-defined]
+        where = where if where is not None else list(range(len(options)))
         (low, high), _ = plot.vb.viewRange()
-        per_tick = plot.vb.width() / max((high - low), 1e-9)  # pixels between neighbouring classes
+        per_tick = plot.vb.width() / max((high - low), 1e-9)  # pixels between neighbouring ticks
         font = axis.style.get("tickFont")
         metrics = QFontMetricsF(font) if font is not None else QFontMetricsF(axis.font())
-        for chars in (12, 9, 7, 5, 4, 3, 2):
-            texts = [short_class(name, chars) for name in labels]
+        levels = max((len(texts) for texts in options), default=1)
+        for level in range(levels):
+            texts = [tick[min(level, len(tick) - 1)] for tick in options]
             if max((metrics.horizontalAdvance(t) for t in texts), default=0) + 6 <= per_tick:
                 break
         axis.setTicks([[(float(p), t) for p, t in zip(where, texts)]])
@@ -281,6 +288,26 @@ def legend_at_top(view: pg.GraphicsLayoutWidget, legend: pg.LegendItem) -> None:
     # as the row's minimum pushed the plot's ε axis out of a 1366 × 768 laptop's window at 125 %.
     legend.setMinimumHeight(LEGEND_MIN_HEIGHT)
     legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
+
+
+def fit_legend_columns(plot: pg.PlotItem, legend: pg.LegendItem, *, share: float, most: int) -> None:
+    """Lay ``legend`` out in the most columns (≤ ``most``) whose width fits ``share`` of the width of
+    ``plot``'s view; refit when the plot resizes. Three columns in a presentation's large font were wider
+    than half a 1024-pixel window, and pushed the plot beside them out of it."""
+
+    def refit(*_: object) -> None:
+        views = plot.scene().views() if plot.scene() is not None else []
+        if not views:
+            return
+        available = share * views[0].width() - 12
+        for columns in range(most, 0, -1):
+            legend.setColumnCount(columns)  # re-lays out only when the count changes
+            legend.layout.activate()
+            if columns == 1 or legend.layout.effectiveSizeHint(Qt.SizeHint.PreferredSize).width() <= available:
+                break
+
+    plot.vb.sigResized.connect(refit)
+    refit()
 
 
 def class_legend(legend: pg.LegendItem, names: tuple[str, ...]) -> None:

@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy
 
 from advviz.gui.explanations import DiagnosticsResult
-from advviz.gui.panels.explain_common import ExplainPanel, graphics, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, fit_ticks, graphics, style_plot
 from advviz.gui.style import OK_COLOR, WARN_COLOR
 
 CARDS = ("outputs", "inputs", "normalization", "gradient", "eps")
@@ -54,13 +54,13 @@ class DiagnosticsPanel(ExplainPanel):
         self.eps_plot.addItem(self.eps_bars)
         self.eps_plot.getAxis("bottom").setTicks([[(0, "requested ε"), (1, "effective ‖η‖∞")]])
         self.share_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of all pixels",
-                                     title="pixels that do not move / move less than ε")
+                                     title="pixels that move less than ε")
         self.share_plot.setYRange(0, 1.02, padding=0)
         self.share_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6,
                                           brushes=["#b26a00", "#d62728", "#9467bd"], pen=pg.mkPen(None))
         self.share_plot.addItem(self.share_bars)
-        self.share_plot.getAxis("bottom").setTicks([[(0, "gradient exactly 0"), (1, "kept still by the clip"),
-                                                     (2, "shortened by the clip")]])
+        fit_ticks(self.share_plot, [["gradient exactly 0", "∇ = 0"], ["kept still by the clip", "clip: still"],
+                                    ["shortened by the clip", "clip: shorter"]])
         self.eps_plot.setXRange(-0.6, 1.6, padding=0)
         self.share_plot.setXRange(-0.6, 2.6, padding=0)
         self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(5)]

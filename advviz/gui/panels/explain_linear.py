@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider
 
 from advviz.gui.explanations import LinearState
-from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, compact, fit_class_ticks, fit_label,
+from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, compact, fit_class_ticks, fit_label, fit_legend_columns,
                                               graphics, image_plot, short_class, style_plot, to_image)
 from advviz.gui.style import class_label
 
@@ -80,7 +80,7 @@ class LinearPanel(ExplainPanel):
         self.measured_bars = pg.BarGraphItem(x=[], height=[], width=0.34, brush="#ff7f0e", pen=pg.mkPen(None))
         for item in (self.bound_bars, self.predicted_bars, self.measured_bars):
             self.bars.addItem(item)
-        legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
+        bars_legend = legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
         self.plots.addItem(legend, row=1, col=0)
         legend.addItem(self.predicted_bars, "predicted ε·w<sub>c</sub>ᵀsign(∇ₓJ)")
         legend.addItem(self.measured_bars, "measured logit(x̃) − logit(x)")
@@ -103,6 +103,8 @@ class LinearPanel(ExplainPanel):
         self.dims.addItem(self.dim_cursor)
         self.plots.ci.layout.setColumnStretchFactor(0, 1)
         self.plots.ci.layout.setColumnStretchFactor(1, 1)
+        for plot, plot_legend in ((self.bars, bars_legend), (self.dims, legend)):
+            fit_legend_columns(plot, plot_legend, share=0.5, most=3)
         self.body.addWidget(self.images, 4)
         self.body.addWidget(self.plots, 5)
         self.state: LinearState | None = None
