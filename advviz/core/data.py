@@ -6,7 +6,9 @@ from the CLI, the window and the tests refer to the same images.
 
 from __future__ import annotations
 
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -93,10 +95,36 @@ def load_dataset(name: str, split: Split = "test") -> tuple[torch.Tensor, torch.
     return x.contiguous(), y
 
 
+MIN_IMAGE_SIDE = 4  # smaller images carry no picture: a 1×1 PNG resized to 28×28 is one flat grey
+SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N")
+ALPHA_MODES = ("RGBA", "LA", "PA", "RGBa", "La")
+
+
+def _has_transparency(image: "PIL.Image.Image") -> bool:  # noqa: F821
+    return image.mode in ALPHA_MODES or "transparency" in image.info
+
+
+def _in_mode(image: "PIL.Image.Image", channels: int) -> "PIL.Image.Image":  # noqa: F821
+    """``image`` as "L" or "RGB" (8 bits), or as "F" in [0, 1] when it has more than 8 bits."""
+    from PIL import Image
+
+    if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
+        # convert("L") clips 16-bit values at 255 (a grey digit turns nearly binary): scale by the bit depth.
+        values = np.asarray(image, dtype=np.float64)
+        full_scale = 65535.0 if image.mode != "I" or values.max() <= 65535 else 4294967295.0
+        return Image.fromarray(np.clip(values / full_scale, 0.0, 1.0).astype(np.float32))
+    if _has_transparency(image):
+        # Transparent is "no ink": composite onto black, the background of MNIST's white-on-black digits
+        # (convert() would drop the alpha channel and keep the colour under it).
+        black = Image.new("RGBA", image.size, (0, 0, 0, 255))
+        image = Image.alpha_composite(black, image.convert("RGBA"))
+    return image.convert("L" if channels == 1 else "RGB")
+
+
 def _to_array(image: "PIL.Image.Image", channels: int, size: tuple[int, int]) -> np.ndarray:  # noqa: F821
     from PIL import Image
 
-    image = image.convert("L" if channels == 1 else "RGB")
+    image = _in_mode(image, channels)
     # Resize the short side, then centre-crop: the usual torchvision eval transform.
     height, width = size
     scale = max(height / image.height, width / image.width)
@@ -107,8 +135,53 @@ def _to_array(image: "PIL.Image.Image", channels: int, size: tuple[int, int]) ->
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
     cropped = resized.crop((left, top, left + width, top + height))
+    if cropped.mode == "F":  # more than 8 bits, grey, already in [0, 1]
+        grey = np.asarray(cropped, dtype=np.float32)[None]
+        return grey if channels == 1 else np.repeat(grey, channels, axis=0)
     array = np.asarray(cropped, dtype=np.float32) / 255.0
     return array[None] if channels == 1 else array.transpose(2, 0, 1)
+
+
+def _image_files(folder: Path) -> list[Path]:
+    """The images directly in ``folder``; hidden files (macOS's "._name.png" copies) are not images."""
+    return [file for file in sorted(folder.iterdir())
+            if file.is_file() and not file.name.startswith(".") and file.suffix.lower() in IMAGE_SUFFIXES]
+
+
+def _folder_key(name: str) -> str:
+    return re.sub(r"[\s_/-]+", " ", name.casefold()).strip()
+
+
+def _class_of_folder(class_names: tuple[str, ...]) -> Callable[[str], int | None]:
+    """Which class a sub-folder's name gives (None: no class, or more than one): the name itself; else,
+    ignoring case and with "/", "_", "-" and spaces alike, the whole class name or one "/"-separated part
+    of it; else the class index when no class name is a number."""
+    by_key: dict[str, int | None] = {}
+    by_part: dict[str, int | None] = {}
+    for index, name in enumerate(class_names):
+        key = _folder_key(name)
+        by_key[key] = index if by_key.get(key, index) == index else None  # None: ambiguous
+        for part in name.split("/") if "/" in name else ():
+            key = _folder_key(part)
+            by_part[key] = index if by_part.get(key, index) == index else None
+    lookup = {**by_part, **by_key}  # a whole name wins over a part of another one
+    if not any(name.strip().isdigit() for name in class_names):
+        lookup = {**{str(index): index for index in range(len(class_names))}, **lookup}
+
+    def class_of(folder: str) -> int | None:
+        if folder in class_names:
+            return class_names.index(folder)
+        return lookup.get(_folder_key(folder))
+
+    return class_of
+
+
+def _listed(paths: list[Path], limit: int = 3) -> str:
+    return ", ".join(path.name for path in paths[:limit]) + (", …" if len(paths) > limit else "")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def load_image_folder(
@@ -123,9 +196,21 @@ def load_image_folder(
 
     ``path`` is an image file, or a folder following torchvision's ImageFolder convention
     (one sub-folder per class, sorted names are labels), or a flat folder of images
-    (label -1: unknown). When ``class_names`` is given, sub-folders are matched to it by name.
-    Unreadable files in a folder are skipped: noted in ``skipped`` when given (a worker thread must not
-    touch the global warnings state), else reported by a :class:`SkippedImagesWarning`.
+    (label -1: unknown). Hidden files and folders (names starting with ".") and sub-folders without
+    images are ignored; images beside the class sub-folders load unlabelled (-1).
+
+    When ``class_names`` is given, a sub-folder gives the label of the class it is named after: the
+    exact name; or, ignoring case and with "/", "_", "-" and spaces alike, the whole class name or one
+    "/"-separated part of it (Fashion-MNIST's "T-shirt/top" as ``T-shirt_top``, ``t-shirt-top`` or
+    ``T-shirt``); or the class index (``0`` … ``9``) when no class name is a number. The images of a
+    sub-folder named after no class (or after several) load unlabelled, and the folder is named in a note.
+
+    16-bit images are scaled by their bit depth. Transparent pixels are composited onto black, the
+    background of MNIST's white-on-black digits: a dark drawing on a transparent background comes out
+    all black, and a note says so. Images smaller than 4×4 pixels and unreadable files are skipped.
+
+    Notes on what was skipped or left unlabelled go to ``skipped`` when given (a worker thread must not
+    touch the global warnings state), else each is reported by a :class:`SkippedImagesWarning`.
 
     Returns ``(x (N, C, H, W) in [0, 1], y (N,) int64, class names)``.
     """
@@ -134,40 +219,66 @@ def load_image_folder(
     root = Path(path)
     if not root.exists():
         raise DataError(f"no such file or folder: {root}")
+    notes: list[str] = []
     if root.is_file():
         files, labels, names = [root], [-1], tuple(class_names or ())
     else:
-        class_dirs = sorted(p for p in root.iterdir() if p.is_dir())
-        if class_dirs:
-            names = tuple(class_names) if class_names else tuple(p.name for p in class_dirs)
-            files, labels = [], []
-            for folder in class_dirs:
-                if folder.name not in names:
-                    raise DataError(f"sub-folder {folder.name!r} is not one of the classes {list(names)}")
-                for file in sorted(folder.iterdir()):
-                    if file.suffix.lower() in IMAGE_SUFFIXES:
-                        files.append(file)
-                        labels.append(names.index(folder.name))
-        else:
-            names = tuple(class_names or ())
-            files = [f for f in sorted(root.iterdir()) if f.suffix.lower() in IMAGE_SUFFIXES]
-            labels = [-1] * len(files)
+        class_dirs = [folder for folder in sorted(root.iterdir())
+                      if folder.is_dir() and not folder.name.startswith(".") and _image_files(folder)]
+        names = tuple(class_names) if class_names else tuple(folder.name for folder in class_dirs)
+        class_of = _class_of_folder(names)
+        top_level = _image_files(root)
+        files, labels = list(top_level), [-1] * len(top_level)
+        if class_dirs and top_level:
+            notes.append(f"{_plural(len(top_level), 'image')} beside the class sub-folders unlabelled "
+                         f"({_listed(top_level)})")
+        unmatched: list[Path] = []
+        unmatched_count = 0
+        for folder in class_dirs:
+            label = class_of(folder.name)
+            images = _image_files(folder)
+            if label is None:  # keep the user's pictures; only their label is unknown
+                unmatched.append(folder)
+                unmatched_count += len(images)
+            files += images
+            labels += [-1 if label is None else label] * len(images)
+        if unmatched:
+            several = len(unmatched) > 1
+            notes.append(f"{_plural(unmatched_count, 'image')} unlabelled: sub-folder{'s' if several else ''} "
+                         f"{_listed(unmatched)} name{'' if several else 's'} no class "
+                         f"({', '.join(names[:4])}{', …' if len(names) > 4 else ''})")
     if not files:
         raise DataError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {root}")
-    arrays, kept, unreadable = [], [], []
+    arrays, kept, unreadable, too_small, flat = [], [], [], [], []
     for file, label in zip(files, labels):
         try:
             with Image.open(file) as image:
-                arrays.append(_to_array(image, channels, size))
+                if min(image.size) < MIN_IMAGE_SIDE:
+                    too_small.append(file)
+                    continue
+                array = _to_array(image, channels, size)
+                if (_has_transparency(image) and array.max() - array.min() < 1e-6
+                        and image.convert("RGBA").getextrema()[3][0] < 255):  # its picture was in the alpha
+                    flat.append(file)
+            arrays.append(array)
             kept.append(label)
         except (OSError, UnidentifiedImageError) as error:
             unreadable.append((file, error))
-    if not arrays:  # nothing readable: say why for the first
-        file, error = unreadable[0]
-        raise DataError(f"cannot read image {file}: {error}")
-    if unreadable:  # one stray file must not refuse a whole folder
-        note = (f"{len(unreadable)} unreadable file{'s' if len(unreadable) > 1 else ''} skipped "
-                f"({unreadable[0][0].name}{', …' if len(unreadable) > 1 else ''})")
+    if not arrays:  # nothing usable: say why for the first
+        if unreadable:
+            file, error = unreadable[0]
+            raise DataError(f"cannot read image {file}: {error}")
+        raise DataError(f"image {too_small[0]} is smaller than {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE} pixels")
+    # one stray file must not refuse a whole folder
+    if unreadable:
+        notes.append(f"{_plural(len(unreadable), 'unreadable file')} skipped ({_listed([f for f, _ in unreadable])})")
+    if too_small:
+        notes.append(f"{_plural(len(too_small), 'image')} smaller than {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE} pixels "
+                     f"skipped ({_listed(too_small)})")
+    if flat:
+        notes.append(f"{_plural(len(flat), 'image')} all one value after compositing transparency onto black "
+                     f"({_listed(flat)}; draw light on dark, as MNIST, or on an opaque background)")
+    for note in notes:
         if skipped is not None:
             skipped.append(note)
         else:

@@ -163,7 +163,8 @@ class UserModelReady:
 def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
                  ) -> tuple[Any, Any, list[str]]:
     """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1);
-    and what was skipped (unreadable files), for the data's title."""
+    and notes on what was skipped or left unlabelled (unreadable files, sub-folders named after no class),
+    for the data's title."""
     import torch
 
     from advviz.core import data
@@ -172,14 +173,9 @@ def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names:
     channels, height, width = shape
     xs, ys, skipped = [], [], []
     for path in paths:
-        try:
-            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
-                                             class_names=tuple(class_names) if class_names else None, skipped=skipped)
-        except DataError as error:
-            if "is not one of the classes" not in str(error):
-                raise
-            x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width), skipped=skipped)
-            y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
+        # a sub-folder named after no class leaves only its own images unlabelled, with a note
+        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
+                                         class_names=tuple(class_names) if class_names else None, skipped=skipped)
         xs.append(x)
         ys.append(y)
     x, y = torch.cat(xs), torch.cat(ys)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -175,27 +174,6 @@ def dataset_job(dataset: str) -> Iterator[Any]:
     yield Progress(f"Loading {info.title}…")
     x, y = data.load_dataset(dataset, "test")
     yield DataLoaded(dataset, info.title, x, y, info.classes, zoo.list_models(dataset))
-
-
-def folder_job(path: str, dataset: str) -> Iterator[Any]:
-    """The user's images, shown to the models of ``dataset`` (sub-folders named like its classes
-    give labels; other layouts load with unknown labels)."""
-    from advviz.core import data, zoo
-    from advviz.core.errors import DataError
-
-    info = data.dataset_info(dataset)
-    yield Progress(f"Loading images from {path}…")
-    channels, height, width = info.input_shape
-    try:
-        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width), class_names=info.classes)
-    except DataError as error:
-        if "is not one of the classes" not in str(error):
-            raise
-        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width))
-        y = y.new_full(y.shape, -1)  # folder names that are not class names: labels unknown
-    if not np.isfinite(x.numpy()).all():
-        raise DataError(f"{path}: the images contain NaN or infinite values")
-    yield DataLoaded(dataset, f"{Path(path).name} ({len(x)} images)", x, y, info.classes, zoo.list_models(dataset))
 
 
 def models_job(specs: Sequence[ModelSpec], device: str) -> Iterator[Any]:

@@ -76,7 +76,7 @@ class SamplesPanel(QWidget):
         self.caption.setText(f"{len(x)} {noun} · label: true → predicted")
 
     def set_predictions(self, predictions: np.ndarray, confidences: np.ndarray, model_name: str) -> None:
-        wrong = 0
+        wrong = labelled = 0
         for index in range(min(self.grid.count(), len(predictions))):
             item = self.grid.item(index)
             label, predicted = int(self._labels[index]), int(predictions[index])
@@ -86,9 +86,16 @@ class SamplesPanel(QWidget):
                             f"({confidences[index]:.1%})")
             is_wrong = label >= 0 and predicted != label
             wrong += is_wrong
+            labelled += label >= 0
             item.setForeground(QBrush(QColor(ERROR_COLOR)) if is_wrong else QBrush())
-        self.caption.setText(f"{self.grid.count()} {self.noun} · true → predicted by {model_name} "
-                             f"({wrong} wrong, in red)")
+        # without a true label nothing can be called wrong: count only the labelled images
+        if not labelled:
+            score = "labels unknown: none marked wrong"
+        elif labelled < self.grid.count():
+            score = f"{wrong} of {labelled} labelled wrong, in red"
+        else:
+            score = f"{wrong} wrong, in red"
+        self.caption.setText(f"{self.grid.count()} {self.noun} · true → predicted by {model_name} ({score})")
 
     def _name(self, label: int) -> str:
         return "unknown" if label < 0 else (self._names[label] if label < len(self._names) else str(label))
