@@ -111,6 +111,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
 
 
 def cmd_transfer(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from advviz.core.transfer import transfer_matrix
 
     names = model_names(args)  # at least two: counted while parsing
@@ -121,12 +123,17 @@ def cmd_transfer(args: argparse.Namespace) -> None:
                "error": result.error.tolist(), "confidence": result.confidence.tolist(),
                "agreement": result.agreement.tolist()}
     blocks = []
-    for title, matrix in (("error rate of target on source's examples", result.error),
-                          ("mean confidence of target's wrong answers", result.confidence),
-                          ("same wrong class as source (where both wrong)", result.agreement)):
-        rows = [[f"{source} →", *[f"{100 * v:.1f}%" for v in matrix[i]]] for i, source in enumerate(names)]
+    for title, matrix, undefined in (
+            ("error rate of target on source's examples", result.error, ""),
+            ("mean confidence of target's wrong answers", result.confidence, "the target made no wrong answers"),
+            ("same wrong class as source (where both wrong)", result.agreement,
+             "source and target were never both wrong")):
+        # a mean over no examples is undefined: "—", not a 0.0% that reads as a measurement
+        rows = [[f"{source} →", *[f"{100 * v:.1f}%" if np.isfinite(v) else "—" for v in matrix[i]]]
+                for i, source in enumerate(names)]
+        note = f"\n— = undefined: {undefined}" if undefined and not np.isfinite(matrix).all() else ""
         blocks.append(f"{title} (row = source, column = target), {args.attack} ε = {args.eps}, "
-                      f"{len(x)} samples\n" + table(["source \\ target", *names], rows))
+                      f"{len(x)} samples\n" + table(["source \\ target", *names], rows) + note)
     emit(args, payload, "\n\n".join(blocks))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 EXIT_BAD_INPUT = 2
 DATASET_CHOICES = ("mnist", "fashion")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?%?$")
+_NUMBER = re.compile(r"^([+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?%?|—)$")  # "—": a number that is undefined
 
 
 class CommandError(Exception):
@@ -36,12 +36,18 @@ def eps_value(text: str) -> float:
     return value
 
 
-def positive_eps(text: str) -> float:
-    """An ε that spans a range (ε_max, a half-width): 0 would leave only x itself."""
-    value = eps_value(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number > 0 (0 would leave only x itself), got {text!r}")
-    return value
+def eps_above_zero(why: str) -> Callable[[str], float]:
+    """An argparse type for an ε that must not be 0; ``why`` says what 0 would break."""
+    def parse(text: str) -> float:
+        value = eps_value(text)
+        if value == 0:
+            raise argparse.ArgumentTypeError(f"must be a finite number > 0 ({why}), got {text!r}")
+        return value
+
+    return parse
+
+
+positive_eps = eps_above_zero("0 would leave only x itself")  # an ε that spans a range (ε_max, a half-width)
 
 
 def eps_list(text: str) -> list[float]:
@@ -79,6 +85,9 @@ def model_list(minimum: int = 1, why: str = "") -> Callable[[str], list[str]]:
     before torch loads (about 4 s)."""
     def parse(text: str) -> list[str]:
         names = [name.strip() for name in text.split(",") if name.strip()]
+        repeated = sorted({name for name in names if names.count(name) > 1}, key=names.index)
+        if repeated:  # a model given twice only repeats its rows (and its columns) word for word
+            raise argparse.ArgumentTypeError(f"lists {', '.join(repeated)} more than once; give each model once")
         if len(names) < minimum:
             count = {1: "one", 2: "two", 3: "three"}.get(minimum, str(minimum))
             wanted = "one model name" if minimum == 1 else f"{count} comma-separated model names"
@@ -113,8 +122,20 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def json_ready(value: Any) -> Any:
+    """``value`` with each non-finite float as None: JSON has no NaN, and the bare ``NaN`` json.dumps writes
+    by default is refused by strict parsers (jq, JavaScript's JSON.parse)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: json_ready(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(item) for item in value]
+    return value
+
+
 def emit(args: argparse.Namespace, payload: dict, text: str) -> None:
-    print(json.dumps(payload, indent=2) if args.json else text)
+    print(json.dumps(json_ready(payload), indent=2, allow_nan=False) if args.json else text)
 
 
 def progress(text: str, *, done: bool = False) -> None:

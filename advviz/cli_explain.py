@@ -16,8 +16,8 @@ import argparse
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    CommandError, add_model_options, capped, emit, eps_value, int_at_least, load_models, load_one_model, model_names,
-    one_sample, positive_eps, positive_int, progress, table, test_samples,
+    CommandError, add_model_options, capped, emit, eps_above_zero, eps_value, int_at_least, load_models,
+    load_one_model, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
 )
 
 
@@ -181,7 +181,9 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                   "at x")
     add_model_options(sub, default="mnist-softmax")
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
-    sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
+    # the window's "move the ε cursor away from 0": at ε = 0 there is no change to explain (a table of zeros)
+    sub.add_argument("--eps", type=eps_above_zero("ε = 0 leaves x unchanged: there is no logit change to explain"),
+                     default=0.25, help="ε of FGSM (> 0), pixel units on [0, 1]")
     sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: the paper's linear argument is unclipped)")
 
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
@@ -205,7 +207,8 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("diagnose", cmd_diagnose, "check a model: logits or probabilities, inputs, zero gradients, "
                   "effective ε after clipping")
     add_model_options(sub, default="mnist-cnn")
-    sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of FGSM, pixel units on [0, 1]")
+    sub.add_argument("--eps", type=eps_above_zero("at ε = 0 no pixel moves: there is nothing to diagnose"),
+                     default=0.25, help="ε of FGSM (> 0), pixel units on [0, 1]")
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
     sub.add_argument("--precision", choices=["bfloat16", "float16"],

@@ -6,11 +6,15 @@ For N models, examples crafted on source i are shown to every target j. Per cell
 * ``confidence`` — target j's mean probability of its (wrong) answer where it is wrong;
 * ``agreement`` — where both are wrong, how often target j picks the same wrong class as source i.
 
+A mean over no examples is undefined, not 0: ``confidence`` is NaN where target j made no wrong
+answer, ``agreement`` where source i and target j were never both wrong.
+
 Cost: N gradients (one per source, chunked) and N² chunked forwards.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -30,15 +34,16 @@ class TransferCell:
     source: int
     target: int
     error: float
-    confidence: float
-    agreement: float
+    confidence: float  # NaN where the target made no wrong answer
+    agreement: float  # NaN where source and target were never both wrong
     done: int
     total: int
 
 
 @dataclass(frozen=True)
 class TransferResult:
-    """The three N×N matrices (row = source, column = target)."""
+    """The three N×N matrices (row = source, column = target); NaN where a cell is not computed yet and,
+    in ``confidence`` and ``agreement``, where a computed cell is undefined (see :meth:`computed`)."""
 
     names: list[str]
     eps: float
@@ -52,6 +57,11 @@ class TransferResult:
         size = len(names)
         nan = np.full((size, size), np.nan)
         return cls(list(names), eps, samples, nan.copy(), nan.copy(), nan.copy())
+
+    def computed(self) -> np.ndarray:
+        """(N, N) bool: the cells filled in so far. ``error`` is defined in every one, so a NaN there in
+        ``confidence`` or ``agreement`` means undefined (no wrong answers to average over), not pending."""
+        return np.isfinite(self.error)
 
     def fill(self, cell: TransferCell) -> None:
         self.error[cell.source, cell.target] = cell.error
@@ -103,13 +113,14 @@ def transfer_steps(
             wrong = predictions != labels
             both_wrong = wrong & (source_predictions != labels)
             done += 1
+            # a mean over no wrong answers is undefined: NaN, which a 0 % would misstate as "never confident"
             yield TransferCell(
                 source=source_index,
                 target=target_index,
                 error=float(wrong.float().mean()),
-                confidence=float(confidence[wrong].mean()) if wrong.any() else 0.0,
+                confidence=float(confidence[wrong].mean()) if wrong.any() else math.nan,
                 agreement=float((predictions[both_wrong] == source_predictions[both_wrong]).float().mean())
-                if both_wrong.any() else 0.0,
+                if both_wrong.any() else math.nan,
                 done=done,
                 total=total,
             )

@@ -6,7 +6,8 @@ above the other (SVG through Qt's own generator); any other panel is grabbed as 
 the panel shows: the curves panel's ε and logits (and probabilities), the heatmaps' arrays, the
 transfer matrices. A panel of another kind can offer ``export_data() -> dict[str, np.ndarray]``
 (empty while it shows nothing) and, for its CSV, ``export_rows(data)``: the table's rows, header
-first (otherwise the CSV is long: one value per row).
+first (otherwise the CSV is long: one value per row). Any other pyqtgraph panel exports its curves
+and bar charts by their items' names (``name=``, what each series is: give every data item one).
 
 :func:`export_panel` raises :class:`ExportError` (a ``ValueError``: the window shows its message).
 """
@@ -97,32 +98,55 @@ def panel_data(window: "MainWindow", panel: QWidget) -> dict[str, np.ndarray]:
             raise ExportError(f"{panel_name(window, panel)} shows nothing to export yet")
         return {key: np.asarray(value) for key, value in data.items()}
     view = getattr(panel, "view", None)
-    data = scene_data(view) if view is not None and hasattr(view, "scene") else {}
-    if not data:
+    if view is None or not hasattr(view, "scene"):
         raise ExportError(f"{panel_name(window, panel)} shows no data to export; save it as PNG or SVG")
+    data = scene_data(view)
+    if not data:  # empty plots (say, before training): data later, not never
+        raise ExportError(f"{panel_name(window, panel)} shows nothing to export yet")
     return data
 
 
 def scene_data(view: Any) -> dict[str, np.ndarray]:
-    """Any pyqtgraph panel: the x/y of each curve and each image's array, in scene order."""
+    """Any pyqtgraph panel, in scene order: each curve's ``<name>_x`` and ``<name>_y`` (a step histogram's x
+    holds its bin edges, one more than its y), each bar chart's ``<name>_x`` and ``<name>_height`` (and
+    ``<name>_label`` where the item carries ``labels=``, one per bar), and each image's array. ``<name>`` is
+    the item's name (``name=``: what the series is, say "mnist-cnn, FGSM: error rate per ε"); an item without
+    one falls back to "curve0", "bars0", … which say nothing: name them."""
     import pyqtgraph as pg
 
     data: dict[str, np.ndarray] = {}
-    curves = images = 0
+    counts = {"curve": 0, "bars": 0, "image": 0}
+
+    def key(item: Any, kind: str) -> str:
+        name = item.name() or f"{kind}{counts[kind]}"
+        counts[kind] += 1
+        unique, copy = str(name), 2
+        while f"{unique}_x" in data:  # two items of one name (two models of one name) keep both series
+            unique, copy = f"{name} ({copy})", copy + 1
+        return unique
+
     for item in reversed(view.scene().items()):  # items() is top-most first
         bare_curve = isinstance(item, pg.PlotCurveItem) and not isinstance(item.parentItem(), pg.PlotDataItem)
         if isinstance(item, pg.PlotDataItem) or bare_curve:
             xs, ys = item.getData()
             if xs is None or len(xs) == 0:
                 continue
-            name = item.name() or f"curve {curves}"
-            data[f"curve{curves}_x"] = np.asarray(xs, dtype=np.float64)
-            data[f"curve{curves}_y"] = np.asarray(ys, dtype=np.float64)
-            data[f"curve{curves}_name"] = np.array(str(name))
-            curves += 1
+            name = key(item, "curve")
+            data[f"{name}_x"] = np.asarray(xs, dtype=np.float64)
+            data[f"{name}_y"] = np.asarray(ys, dtype=np.float64)
+        elif isinstance(item, pg.BarGraphItem):
+            xs, heights = item.opts.get("x"), item.opts.get("height")
+            if xs is None or heights is None or len(xs) == 0:
+                continue
+            name = key(item, "bars")
+            data[f"{name}_x"] = np.asarray(xs, dtype=np.float64)
+            data[f"{name}_height"] = np.asarray(heights, dtype=np.float64)
+            labels = item.opts.get("labels")  # what each bar stands for (its x is only a position)
+            if labels is not None and len(labels) == len(xs):
+                data[f"{name}_label"] = np.array([str(label) for label in labels])
         elif isinstance(item, pg.ImageItem) and item.image is not None:
-            data[f"image{images}"] = np.asarray(item.image)
-            images += 1
+            data[f"image{counts['image']}"] = np.asarray(item.image)
+            counts["image"] += 1
     return data
 
 
@@ -175,11 +199,13 @@ def transfer_data(panel: Any) -> dict[str, np.ndarray]:
     if state is None:
         raise ExportError("the transfer matrix is empty: check two or more models")
     result = state.result
+    # NaN in a computed cell: undefined (no wrong answers to average over); elsewhere: not computed yet
     return {"names": np.array(state.header.names), "eps": np.array(state.header.eps, dtype=np.float32),
             "samples": np.array(state.header.samples), "attack": np.array(state.header.attack_title),
             "error": np.asarray(result.error, dtype=np.float32),
             "confidence": np.asarray(result.confidence, dtype=np.float32),
-            "agreement": np.asarray(result.agreement, dtype=np.float32)}
+            "agreement": np.asarray(result.agreement, dtype=np.float32),
+            "computed": result.computed()}
 
 
 def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
@@ -197,7 +223,9 @@ def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
         for metric in ("error", "confidence", "agreement"):
             for row, source in enumerate(names):
                 for column, target in enumerate(names):
-                    yield [metric, source, target, f"{float(data[metric][row, column]):.6g}"]
+                    value = float(data[metric][row, column])
+                    # blank where undefined (or not computed yet): a spreadsheet's empty cell, not text or a 0
+                    yield [metric, source, target, f"{value:.6g}" if np.isfinite(value) else ""]
         return
     yield ["array", "index", "value"]
     for key, value in data.items():

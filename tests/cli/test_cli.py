@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from advviz.cli import main
+from cli_helpers import parse_error  # (tests/cli is on sys.path)
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -194,21 +195,6 @@ def test_install_desktop_writes_a_launcher(capsys, tmp_path):
     entry = (tmp_path / "advviz.desktop").read_text()
     assert code == 0 and json.loads(out)["desktop_file"].endswith("advviz.desktop")
     assert "Exec=" in entry and "-m advviz" in entry and "advviz.png" in entry
-
-
-def parse_error(capsys, monkeypatch, argv: list[str]) -> str:
-    """The one-line message of an argument argparse refuses, before any model loads."""
-    import advviz.core.zoo as zoo
-
-    def no_loading(*args, **kwargs):
-        raise AssertionError("a model was loaded for arguments that should be refused while parsing")
-
-    monkeypatch.setattr(zoo, "load_model", no_loading)
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    err = capsys.readouterr().err
-    assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
-    return err
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -83,7 +83,9 @@ class LinearityPanel(ExplainPanel):
             values = np.clip(r2.ravel(), 0.0, 1.0)
             counts, _ = np.histogram(values, bins=BINS)
             self.shown[header.names[index]] = r2
-            curve.setData(BINS, counts / max(len(values), 1))
+            # the name says what an export's series is (the legend's text changes with the median)
+            curve.setData(BINS, counts / max(len(values), 1),
+                          name=f"{header.names[index]}: share of logits per R² bin")
             median = float(np.median(r2))
             for sample, label in self.legend.items:
                 if sample.item is curve:

@@ -17,6 +17,7 @@ from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
 from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, style_plot
 
 STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}
+METRIC_TITLES = {"error": "error rate", "confidence": "mean confidence on the wrong answers"}  # what each plot shows
 
 
 class RobustnessPanel(ExplainPanel):
@@ -109,14 +110,16 @@ class RobustnessPanel(ExplainPanel):
         if self._ranged.get(metric) is not state:
             self._ranged[metric] = state
             plot.setXRange(float(eps[0]), float(eps[-1]), padding=0.02)
-        for index in range(len(state.header.names)):
-            for a, (attack, _) in enumerate(ROBUSTNESS_ATTACKS):
+        for index, name in enumerate(state.header.names):
+            for a, (attack, title) in enumerate(ROBUSTNESS_ATTACKS):
                 row = values[index, a]
                 done = np.isfinite(row)
                 key = (index, attack, metric)
                 if self._drawn.get(key) != (state, int(done.sum())):  # a curve that did not change keeps its cache
                     self._drawn[key] = (state, int(done.sum()))
-                    self._curve(index, attack, metric).setData(eps[done], row[done])
+                    # named for the export: model, attack and plot (a curve is reused by the next model list)
+                    self._curve(index, attack, metric).setData(
+                        eps[done], row[done], name=f"{name}, {title}: {METRIC_TITLES[metric]} per ε")
         rows = values[:, [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")]  # (models, ε)
         models, columns = np.nonzero(np.isfinite(rows))
         self.fgsm_points[metric].setData(eps[columns], rows[models, columns],

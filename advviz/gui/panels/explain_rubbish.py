@@ -19,6 +19,7 @@ from advviz.gui.style import class_label
 
 GALLERY = 8
 BINS = np.linspace(0.0, 1.0, 26)
+SHARE_NAME = "share with confidence > 0.5"
 
 
 class RubbishPanel(ExplainPanel):
@@ -51,7 +52,9 @@ class RubbishPanel(ExplainPanel):
                                      title="confidently classified noise")
         self.share_plot.setYRange(0, 1.15, padding=0)  # room for the percentage above a full bar
         self.share_plot.getAxis("left").setTicks([[(v / 5, f"{v / 5:g}") for v in range(6)]])
-        self.share_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brushes=[], pen=pg.mkPen(None))
+        # named, with each bar's model as its label: what an export says the values are
+        self.share_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brushes=[], pen=pg.mkPen(None),
+                                          name=SHARE_NAME, labels=[])
         self.share_plot.addItem(self.share_bars)
         self.share_texts: list[pg.TextItem] = []
         self.hist_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of noise images",
@@ -73,7 +76,7 @@ class RubbishPanel(ExplainPanel):
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
-        self.share_bars.setOpts(x=[], height=[], brushes=[])
+        self.share_bars.setOpts(x=[], height=[], brushes=[], labels=[])
         for curve in self.hist_curves:
             curve.setData([], [])
         for text in self.share_texts:
@@ -114,7 +117,7 @@ class RubbishPanel(ExplainPanel):
             self.share_plot.addItem(text)
             self.share_texts.append(text)
         self.hist_legend.clear()
-        xs, heights, brushes = [], [], []
+        xs, heights, brushes, labels = [], [], [], []
         for index, name in enumerate(names):
             step = state.results.get(index)
             curve = self.hist_curves[index]
@@ -124,9 +127,12 @@ class RubbishPanel(ExplainPanel):
                 continue
             result = step.result
             counts, _ = np.histogram(result.confidence, bins=BINS)
-            curve.setData(BINS, counts / max(len(result.confidence), 1))
+            # named for the export (the legend's text carries the mean, which is not the series' name)
+            curve.setData(BINS, counts / max(len(result.confidence), 1),
+                          name=f"{name}: share of noise images per confidence bin")
             self.hist_legend.addItem(curve, f"{name}: mean {result.mean_confidence:.0%}")
             xs.append(index)
+            labels.append(name)
             heights.append(result.confident_fraction)
             brushes.append(pg.mkBrush(model_color(index)))
             self.shown[f"{name}/confidence"] = result.confidence
@@ -139,7 +145,7 @@ class RubbishPanel(ExplainPanel):
         for text in self.share_texts[len(names):]:
             text.hide()
         self.shown["share"] = np.array(heights)
-        self.share_bars.setOpts(x=xs, height=heights, brushes=brushes)
+        self.share_bars.setOpts(x=xs, height=heights, brushes=brushes, labels=labels)
         self.share_plot.getAxis("bottom").setTicks([[(i, n.split("-", 1)[-1]) for i, n in enumerate(names)]])
         self.share_plot.setXRange(-0.6, len(names) - 0.4, padding=0)
         self._draw_gallery()

@@ -18,6 +18,7 @@ from advviz.gui.panels.explain_common import ExplainPanel, graphics, pct, style_
 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
+RUN_LOSSES = ("J", "J̃")  # what each run minimizes
 
 
 class TrainingPanel(ExplainPanel):
@@ -101,12 +102,14 @@ class TrainingPanel(ExplainPanel):
             self.state = state
             self.shown.clear()
         request = state.header.request
-        for run in range(2):
+        for run, model in enumerate(state.header.names):
             loss = np.array(state.loss[run], dtype=np.float64).reshape(-1, 2)
             epochs = np.array(state.epochs[run], dtype=np.float64).reshape(-1, 3)
-            self.loss_curves[run].setData(loss[:, 0], loss[:, 1])
-            self.clean_curves[run].setData(epochs[:, 0], epochs[:, 1])
-            self.fgsm_curves[run].setData(epochs[:, 0], epochs[:, 2])
+            # named for the export: which model, which quantity, and what x counts
+            self.loss_curves[run].setData(loss[:, 0], loss[:, 1],
+                                          name=f"{model}: training loss {RUN_LOSSES[run]} per minibatch")
+            self.clean_curves[run].setData(epochs[:, 0], epochs[:, 1], name=f"{model}: clean error per epoch")
+            self.fgsm_curves[run].setData(epochs[:, 0], epochs[:, 2], name=f"{model}: FGSM error per epoch")
             self.shown[f"run{run}/fgsm_error"] = epochs[:, 2]
             self.shown[f"run{run}/clean_error"] = epochs[:, 1]
         for plot in (self.loss_plot, self.error_plot):

@@ -2,7 +2,7 @@
 
 Three views of the same N×N result: error rate of the target; its mean confidence where it is
 wrong; how often it picks the same wrong class as the source. Cells fill in as the worker yields
-them; each shows its number.
+them; each shows its number, or "—" where the mean is over no examples (undefined, left uncoloured).
 """
 
 from __future__ import annotations
@@ -20,6 +20,13 @@ METRICS = (
     ("confidence", "mean confidence of the target on its wrong answers"),
     ("agreement", "same wrong class as the source (where both are wrong)"),
 )
+# what a computed cell's "—" means, per metric (the error rate is defined in every computed cell)
+UNDEFINED = {
+    "confidence": "the target made no wrong answers",
+    "agreement": "source and target were never both wrong",
+}
+UNDEFINED_TEXT = "—"
+UNDEFINED_COLOR = "#666"
 COLORMAP = pg.colormap.get("viridis")
 
 
@@ -121,6 +128,8 @@ class TransferPanel(QWidget):
         names = state.header.names
         size = len(names)
         matrix = state.matrix(self.metric_key)
+        computed = state.result.computed()
+        # NaN (pending or undefined) draws transparent: an undefined mean must not look like a real 0 %
         shown = np.where(np.isfinite(matrix), matrix, np.nan).astype(np.float32)
         self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(-0.5, -0.5, size, size)
@@ -135,16 +144,22 @@ class TransferPanel(QWidget):
             self.texts.append(text)
         for index, text in enumerate(self.texts):
             row, column = divmod(index, size)
-            if index >= size * size or not np.isfinite(matrix[row, column]):
+            if index >= size * size or not computed[row, column]:
                 text.hide()
                 continue
             value = float(matrix[row, column])
-            text.setText(f"{value:.0%}")
-            text.setColor("#000" if value > 0.6 else "#fff")
+            if np.isfinite(value):
+                text.setText(f"{value:.0%}")
+                text.setColor("#000" if value > 0.6 else "#fff")
+            else:
+                text.setText(UNDEFINED_TEXT)
+                text.setColor(UNDEFINED_COLOR)
             text.setPos(column, row)
             text.show()
         title = dict(METRICS)[self.metric_key]
         status = state.unfinished(state.done, state.total, "cells")
+        if (computed & ~np.isfinite(matrix)).any():
+            status += f" · {UNDEFINED_TEXT} = undefined: {UNDEFINED.get(self.metric_key, 'no examples')}"
         prefix = names[0].split("-", 1)[0] if short_names(names) != list(names) else ""
         self.caption.setText(
             (f"{prefix} models (axes drop the “{prefix}-”) · " if prefix else "") +
