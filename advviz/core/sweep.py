@@ -125,18 +125,22 @@ def sweep_steps(
             zero_gradient_fraction=attack.last_zero_gradient_fraction, clip=attack.clip, attack=attack.name,
         )
         if direction is not None:
-            yield from _directional_chunks(model, x_dev, direction, eps_values, clip=attack.clip)
+            # x itself at ε = 0 (clip(x) = x inside [0, 1]): its logits are known, not forwarded again
+            at_zero = clean.float() if not attack.clip or bool(((x_dev >= 0) & (x_dev <= 1)).all()) else None
+            yield from _directional_chunks(model, x_dev, direction, eps_values, clip=attack.clip, at_zero=at_zero)
         else:
             yield from _iterative_chunks(model, x_dev, y_dev, eps_values, attack)
 
 
 def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tensor, eps: torch.Tensor, *,
-                        clip: bool) -> Iterator[SweepChunk]:
+                        clip: bool, at_zero: torch.Tensor | None = None) -> Iterator[SweepChunk]:
+    """Chunks of logits along x + ε·d; rows where ε = 0 come from ``at_zero`` (B, C) when given."""
     batch, total = len(x), len(eps)
-    eps_dev = eps.to(x.device)
+    forwarded = [k for k, value in enumerate(eps.tolist()) if at_zero is None or value != 0]
+    eps_dev = eps[forwarded].to(x.device)
 
     def make(start: int, stop: int) -> torch.Tensor:
-        # item i of the flattened (K·B) sweep is sample i % B at ε index i // B; broadcast, no gather
+        # item i of the flattened sweep is sample i % B at forwarded ε row i // B; broadcast, no gather
         first, last = start // batch, (stop - 1) // batch + 1
         if last - first == 1:  # inside one ε row: only the samples needed
             low, high = start - first * batch, stop - first * batch
@@ -147,8 +151,26 @@ def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tens
             moved = moved[start - first * batch: stop - first * batch]
         return moved.clamp(0.0, 1.0) if clip else moved
 
-    for start, stop, logits in forward_rows(model, total, batch, make):
-        yield SweepChunk(start=start, stop=stop, total=total, logits=logits)
+    zero_row = None if at_zero is None else at_zero.cpu().numpy()
+    emitted = 0  # rows of the full ε grid yielded so far
+
+    def through(stop: int, rows: list[int], logits: np.ndarray | None) -> SweepChunk:
+        # rows emitted … stop − 1 of the grid: forwarded ``rows`` from ``logits``, ε = 0 rows from zero_row
+        block = np.empty((stop - emitted, batch, zero_row.shape[-1] if logits is None else logits.shape[-1]),
+                         dtype=np.float32)
+        if zero_row is not None:
+            block[:] = zero_row
+        if logits is not None:
+            block[np.asarray(rows) - emitted] = logits
+        return SweepChunk(start=emitted, stop=stop, total=total, logits=block)
+
+    if forwarded:
+        for first, stop, logits in forward_rows(model, len(forwarded), batch, make):
+            chunk = through(forwarded[stop - 1] + 1, forwarded[first:stop], logits)
+            emitted = chunk.stop
+            yield chunk
+    if emitted < total:  # ε = 0 rows after the last forwarded one
+        yield through(total, [], None)
 
 
 def _iterative_chunks(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor,

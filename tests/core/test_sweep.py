@@ -46,6 +46,26 @@ def test_sweep_costs_one_gradient(zoo, batch, monkeypatch):
     assert len(calls) == 1
 
 
+@pytest.mark.parametrize("eps", [[-0.2, 0.0, 0.1, 0.0, 0.3], [0.0, 0.1], [0.1, 0.0], [0.0]])
+def test_eps_zero_rows_reuse_the_clean_logits_in_place(zoo, batch, eps):
+    """x itself at ε = 0 is not forwarded again, and its rows land where the grid puts them."""
+    model = zoo("mnist-mlp")
+    x, y = batch
+    fgsm_sweep(model, x, y, eps)  # the first job of a model kind also times a few probe chunks
+    forwarded = []
+    handle = model.register_forward_hook(lambda module, inputs, output: forwarded.append(len(inputs[0])))
+    try:
+        logits = fgsm_sweep(model, x, y, eps)
+    finally:
+        handle.remove()
+    nonzero = sum(value != 0 for value in eps)
+    assert sum(forwarded) == len(x) * (1 + nonzero)  # the gradient's forward, then the moving rows
+    direction = FGSM(eps=1.0, clip=False)(model, x, y) - x
+    for k, value in enumerate(eps):
+        expected = model((x + value * direction).clamp(0, 1)).detach()
+        torch.testing.assert_close(logits[k], expected, atol=1e-4, rtol=1e-5)
+
+
 def test_unclipped_softmax_regression_logits_are_exactly_linear(zoo, batch):
     model = zoo("mnist-softmax")
     x, y = batch
