@@ -371,7 +371,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from advviz.core.device import set_thread_budget
     from advviz.core.errors import AdvvizError
 
-    set_thread_budget()
+    if not os.environ.get("OMP_NUM_THREADS", "").strip():  # a thread count the user set is theirs to keep
+        set_thread_budget()
     try:
         result = args.handler(args)
     except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
