@@ -1,12 +1,14 @@
 """Robustness over a test set: the paper's two metrics for a list of ε.
 
-For each ε: the error rate on adversarial examples and the mean confidence on the wrong answers.
+For each ε: the error rate on adversarial examples and the mean confidence on the wrong answers —
+undefined (NaN, not 0) at an ε where the model makes no wrong answer.
 A directional attack (FGSM, random sign, L2) costs one gradient per sample batch for all ε, then
 chunked forwards; an iterative attack runs once per ε.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -23,7 +25,8 @@ from advviz.core.sweep import perturbed
 
 @dataclass(frozen=True)
 class RobustnessPoint:
-    """Error rate and mean wrong-answer confidence at ``eps`` (index ``index`` of ``total``)."""
+    """Error rate and mean wrong-answer confidence at ``eps`` (index ``index`` of ``total``);
+    ``confidence`` is NaN where no answer is wrong."""
 
     index: int
     total: int
@@ -42,12 +45,13 @@ class RobustnessCurve:
 
 
 def error_and_confidence(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
-    """Error rate of ``model`` on ``inputs`` and its mean confidence where it is wrong."""
+    """Error rate of ``model`` on ``inputs`` and its mean confidence where it is wrong (NaN where it
+    never is: a mean over no answers is undefined, and 0 would read as "wrong, never confident")."""
     logits = forward(model, inputs)
     confidence, predictions = outputs.probabilities(
         logits, reject_logit=outputs.has_reject_logit(model)).max(dim=1)
     wrong = predictions != labels.cpu()
-    return float(wrong.float().mean()), float(confidence[wrong].mean()) if wrong.any() else 0.0
+    return float(wrong.float().mean()), float(confidence[wrong].mean()) if wrong.any() else math.nan
 
 
 def robustness_steps(

@@ -64,6 +64,16 @@ def test_transfer_refuses_mismatched_data(zoo):
         transfer_matrix([zoo("mnist-mlp"), zoo("mnist-cnn")], torch.rand(4, 3, 32, 32), torch.zeros(4, dtype=torch.long), 0.1)
 
 
+def test_robustness_confidence_is_undefined_where_no_answer_is_wrong(zoo, samples):
+    """A mean over no wrong answers is NaN, not 0 % (which reads as "wrong, and never confident")."""
+    model = zoo("mnist-cnn")
+    x, y = samples
+    right = model(x).argmax(1) == y
+    curve = robustness(model, x[right][:50], y[right][:50], [0.0, 0.3])
+    assert curve.error[0] == 0 and np.isnan(curve.confidence[0])
+    assert curve.error[1] > 0 and 0.1 < curve.confidence[1] <= 1
+
+
 def test_robustness_grows_with_eps_and_adversarial_training_helps(zoo, samples):
     eps = [0.0, 0.1, 0.25]
     plain = robustness(zoo("mnist-cnn"), *samples, eps)

@@ -201,6 +201,25 @@ def test_robustness_curves_follow_each_new_job_and_its_names(robustness_panel, q
             assert x is None or len(x) == 0
 
 
+def test_an_undefined_confidence_is_a_gap_not_a_point_at_zero(robustness_panel, qtbot):
+    """Where a model makes no wrong answer its mean confidence is undefined: the curve breaks there,
+    neither dropping to 0 nor drawing a line across the ε that has no value."""
+    from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessHeader, RobustnessState
+
+    panel = robustness_panel
+    state = RobustnessState(RobustnessHeader(["m"], [0.0, 0.1, 0.2], 10, True))
+    fgsm = [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")
+    state.error[0, fgsm] = [0.2, 0.0, 0.5]
+    state.confidence[0, fgsm] = [0.7, np.nan, 0.8]
+    panel.show_state(state)
+    curve = panel.curves[(0, "fgsm", "confidence")]
+    qtbot.waitUntil(lambda: curve.getData()[0] is not None and len(curve.getData()[0]) > 0, timeout=2000)
+    x, y = curve.getData()
+    np.testing.assert_allclose(x, [0.0, 0.1, 0.2])
+    np.testing.assert_allclose(y, [0.7, np.nan, 0.8])
+    assert curve.opts["connect"] == "finite"
+
+
 def test_cached_curves_export_as_vectors_not_bitmaps(robustness_panel, tmp_path):
     """The robustness curves keep a cached drawing on screen; Qt's SVG route pasted those bitmaps into the file."""
     from advviz.gui.export import render_svg

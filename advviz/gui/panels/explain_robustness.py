@@ -113,13 +113,15 @@ class RobustnessPanel(ExplainPanel):
         for index, name in enumerate(state.header.names):
             for a, (attack, title) in enumerate(ROBUSTNESS_ATTACKS):
                 row = values[index, a]
-                done = np.isfinite(row)
+                # the points computed so far; a NaN confidence among them (no wrong answer to average
+                # over) is a gap in the curve, not a point at 0
+                done = np.isfinite(state.error[index, a])
                 key = (index, attack, metric)
                 if self._drawn.get(key) != (state, int(done.sum())):  # a curve that did not change keeps its cache
                     self._drawn[key] = (state, int(done.sum()))
                     # named for the export: model, attack and plot (a curve is reused by the next model list)
                     self._curve(index, attack, metric).setData(
-                        eps[done], row[done], name=f"{name}, {title}: {METRIC_TITLES[metric]} per ε")
+                        eps[done], row[done], connect="finite", name=f"{name}, {title}: {METRIC_TITLES[metric]} per ε")
         rows = values[:, [key for key, _ in ROBUSTNESS_ATTACKS].index("fgsm")]  # (models, ε)
         models, columns = np.nonzero(np.isfinite(rows))
         self.fgsm_points[metric].setData(eps[columns], rows[models, columns],
