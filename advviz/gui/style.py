@@ -20,3 +20,11 @@ def class_color(index: int) -> str:
 def class_label(names: tuple[str, ...], index: int) -> str:
     """``"3"`` for MNIST digits, ``"Sandal"`` for named classes; falls back to the index."""
     return names[index] if 0 <= index < len(names) else str(index)
+
+
+def short_names(names: list[str]) -> list[str]:
+    """Drop the shared data-set prefix ("mnist-cnn" → "cnn") so axis labels do not overlap."""
+    prefixes = {name.split("-", 1)[0] for name in names}
+    if len(prefixes) == 1 and all("-" in name for name in names):
+        return [name.split("-", 1)[1] for name in names]
+    return list(names)

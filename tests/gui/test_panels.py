@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 import torch
 
@@ -257,3 +258,32 @@ def test_cleared_curves_drop_the_last_samples_legend_tags(window):
     assert any("(true)" in text for text in texts())
     window.curves.clear("No sweep")
     assert texts() == list(window.curves._names)
+
+
+def test_the_rubbish_legend_leaves_the_rbf_spike_and_the_gallery_in_sight(qtbot):
+    """The RBF network's point: its confidence on noise is a spike at 0, which the legend at the plot's
+    top left covered; the gallery's eighth image ran off a 660-pixel panel."""
+    from advviz.core.rubbish import RubbishResult
+    from advviz.gui.explanations import RubbishHeader, RubbishState, RubbishStep
+    from advviz.gui.panels.explain_rubbish import GALLERY, RubbishPanel
+
+    panel = RubbishPanel()
+    qtbot.addWidget(panel)
+    panel.resize(660, 330)
+    panel.show()
+    names = ["mnist-softmax", "mnist-cnn", "mnist-maxout", "mnist-rbf"]
+    state = RubbishState(RubbishHeader(names, 100, "gaussian"))
+    rng = np.random.default_rng(0)
+    for index, name in enumerate(names):
+        confidence = np.full(100, 0.01) if name == "mnist-rbf" else rng.uniform(0.85, 1.0, 100)
+        result = RubbishResult("gaussian", 0.5, float((confidence > 0.5).mean()), float(confidence.mean()),
+                               confidence, rng.integers(0, 10, 100), rng.normal(size=(100, 1, 28, 28)).astype(np.float32))
+        state.apply(RubbishStep(index, name, tuple(str(c) for c in range(10)), result))
+    panel.show_state(state)
+    qtbot.wait(50)
+    view_box = panel.hist_plot.vb
+    spike = view_box.mapViewToScene(pg.Point(0.02, 0.9))  # inside the RBF curve's first bin, near its top
+    assert not panel.hist_legend.sceneBoundingRect().contains(spike)
+    assert panel.hist_legend.sceneBoundingRect().bottom() < view_box.sceneBoundingRect().bottom()  # every row in sight
+    last_cell = panel.cells[GALLERY - 1][0]
+    assert last_cell.sceneBoundingRect().right() <= panel.gallery.width()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox
 
 from advviz.gui.explanations import RubbishState
 from advviz.gui.panels.explain_common import GREY, ExplainPanel, graphics, image_plot, model_color, style_plot
-from advviz.gui.style import class_label
+from advviz.gui.style import class_label, short_names
 
 GALLERY = 8
 BINS = np.linspace(0.0, 1.0, 26)
@@ -60,8 +60,10 @@ class RubbishPanel(ExplainPanel):
         self.hist_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of noise images",
                                     bottom="confidence (max probability)", title="confidence on noise")
         self.hist_plot.addItem(pg.InfiniteLine(0.5, angle=90, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine)))
-        self.hist_legend = self.hist_plot.addLegend(offset=(10, 10), labelTextSize="9pt", labelTextColor="#222",
-                                                    brush=(255, 255, 255, 220))
+        # top centre: the RBF network's spike sits at confidence 0, the confident models' mass near 1
+        self.hist_legend = self.hist_plot.addLegend(offset=(0, 4), labelTextSize="8pt", labelTextColor="#222",
+                                                    brush=(255, 255, 255, 200), verSpacing=-6)
+        self.hist_legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
         self.hist_curves: list[pg.PlotDataItem] = []
         self.gallery = graphics()
         self.gallery_title = pg.LabelItem("", color="#222", size="10pt")
@@ -118,7 +120,7 @@ class RubbishPanel(ExplainPanel):
             self.share_texts.append(text)
         self.hist_legend.clear()
         xs, heights, brushes, labels = [], [], [], []
-        for index, name in enumerate(names):
+        for index, (name, short) in enumerate(zip(names, short_names(names))):
             step = state.results.get(index)
             curve = self.hist_curves[index]
             if step is None:
@@ -130,7 +132,7 @@ class RubbishPanel(ExplainPanel):
             # named for the export (the legend's text carries the mean, which is not the series' name)
             curve.setData(BINS, counts / max(len(result.confidence), 1),
                           name=f"{name}: share of noise images per confidence bin")
-            self.hist_legend.addItem(curve, f"{name}: mean {result.mean_confidence:.0%}")
+            self.hist_legend.addItem(curve, f"{short}: mean {result.mean_confidence:.0%}")
             xs.append(index)
             labels.append(name)
             heights.append(result.confident_fraction)
@@ -146,7 +148,7 @@ class RubbishPanel(ExplainPanel):
             text.hide()
         self.shown["share"] = np.array(heights)
         self.share_bars.setOpts(x=xs, height=heights, brushes=brushes, labels=labels)
-        self.share_plot.getAxis("bottom").setTicks([[(i, n.split("-", 1)[-1]) for i, n in enumerate(names)]])
+        self.share_plot.getAxis("bottom").setTicks([list(enumerate(short_names(names)))])
         self.share_plot.setXRange(-0.6, len(names) - 0.4, padding=0)
         self._draw_gallery()
         done = len(state.results)
@@ -169,7 +171,7 @@ class RubbishPanel(ExplainPanel):
             picture = result.inputs[chosen]
             picture = picture[0] if picture.shape[0] == 1 else picture.mean(axis=0)
             image.setImage(picture, autoLevels=False, levels=(low, high))
-            plot.setTitle(f"→ {class_label(step.class_names, int(result.predictions[chosen]))} "
-                          f"({result.confidence[chosen]:.0%})", color="#222", size="10pt")
-        self.gallery_title.setText(f"the {GALLERY} noise images <b>{step.name}</b> is most confident about, "
-                                   f"with the class it sees (grey levels {low:g} … {high:g})")
+            plot.setTitle(f"{class_label(step.class_names, int(result.predictions[chosen]))} "
+                          f"({result.confidence[chosen]:.0%})", color="#222", size="9pt")
+        self.gallery_title.setText(f"the {GALLERY} noise images <b>{step.name}</b> is surest of, with the class "
+                                   f"it sees (grey {low:g} … {high:g})")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QWidget)
 
 from advviz.gui.state import TransferState
+from advviz.gui.style import short_names
 
 METRICS = (
     ("error", "error rate of the target model"),
@@ -28,14 +29,6 @@ UNDEFINED = {
 UNDEFINED_TEXT = "—"
 UNDEFINED_COLOR = "#666"
 COLORMAP = pg.colormap.get("viridis")
-
-
-def short_names(names: list[str]) -> list[str]:
-    """Drop the shared data-set prefix ("mnist-cnn" → "cnn") so axis labels do not overlap."""
-    prefixes = {name.split("-", 1)[0] for name in names}
-    if len(prefixes) == 1 and all("-" in name for name in names):
-        return [name.split("-", 1)[1] for name in names]
-    return list(names)
 
 
 class TransferPanel(QWidget):
