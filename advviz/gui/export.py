@@ -233,7 +233,7 @@ def _csv_rows(data: dict[str, np.ndarray]) -> Iterator[list[Any]]:
         for index in np.ndindex(array.shape):
             item = array[index]
             text = (str(item) if array.dtype.kind in "US" else str(bool(item)) if array.dtype.kind == "b"
-                    else f"{float(item):.6g}")
+                    else f"{float(item):.6g}" if np.isfinite(item) else "")  # undefined: an empty cell
             yield [key, "-".join(map(str, index)), text]
 
 

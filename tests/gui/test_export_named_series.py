@@ -34,8 +34,9 @@ def exported(window, panel, tmp_path, stem: str) -> dict[str, np.ndarray]:
         values = [v for name, _, v in rows[1:] if name == key]
         if array.dtype.kind == "U":
             assert values == array.ravel().tolist(), key
-        else:
-            np.testing.assert_allclose([float(v) for v in values], array.ravel(), rtol=1e-5)
+        else:  # an undefined value (NaN) is an empty cell
+            assert [v == "" for v in values] == (~np.isfinite(array.ravel())).tolist(), key
+            np.testing.assert_allclose([float(v) if v else np.nan for v in values], array.ravel(), rtol=1e-5)
     assert not [key for key in arrays if key.startswith(("curve", "bars"))], sorted(arrays)  # anonymous
     return arrays
 
@@ -67,14 +68,16 @@ def test_robustness_curves_name_model_attack_and_plot(two_models, idle, qtbot, t
     window.explain.panels["robustness"].points.setValue(3)
     panel = show(window, idle, "robustness")
     state = window.explain.states["robustness"]
+    assert np.isnan(state.confidence[:, :, 0]).any()  # no wrong answer at ε = 0 among 10 samples: a blank cell
     expected = {}
     for index, name in enumerate(MODELS):
         for attack, (_, title) in enumerate((("fgsm", "FGSM"), ("random-sign", "random sign"))):
             for metric, values in (("error rate", state.error), ("mean confidence on the wrong answers",
                                                                  state.confidence)):
-                row = values[index, attack]
-                expected[f"{name}, {title}: {metric} per ε"] = (np.asarray(state.header.eps)[np.isfinite(row)],
-                                                                 row[np.isfinite(row)])
+                # every computed ε; a confidence there is NaN where the model made no wrong answer
+                computed = np.isfinite(state.error[index, attack])
+                expected[f"{name}, {title}: {metric} per ε"] = (np.asarray(state.header.eps)[computed],
+                                                                 values[index, attack][computed])
     # the confidence plot is drawn a turn after the error plot
     qtbot.waitUntil(lambda: len(export.scene_data(panel.view)) == 2 * len(expected), timeout=5000)
     data = exported(window, panel, tmp_path, "robustness")
