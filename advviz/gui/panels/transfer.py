@@ -38,7 +38,7 @@ class TransferPanel(QWidget):
         super().__init__(parent)
         self.metric_choice = QComboBox()
         self.metric_choice.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.metric_choice.setMinimumContentsLength(16)
+        self.metric_choice.setMinimumContentsLength(10)  # elided when narrow (an 800-pixel screen); whole in its list
         for key, title in METRICS:
             self.metric_choice.addItem(title, key)
         self.follow = QCheckBox("ε at the cursor")
