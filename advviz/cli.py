@@ -361,13 +361,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command is None:
-        return cmd_gui(args)
-    if args.session and args.command != "gui":
-        print(f"advviz {args.command}: error: --session opens the window; it does not go with a command",
-              file=sys.stderr)
-        return EXIT_BAD_INPUT
+    prog = "advviz"
+    try:  # Ctrl+C while torch loads (the first seconds) is an interruption too, not a traceback
+        args = build_parser().parse_args(argv)
+        if args.command is None:
+            return cmd_gui(args)
+        prog = f"advviz {args.command}"
+        if args.session and args.command != "gui":
+            print(f"{prog}: error: --session opens the window; it does not go with a command", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return _run(args, prog)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace, prog: str) -> int:
     from advviz.core.device import set_thread_budget
     from advviz.core.errors import AdvvizError
 
@@ -379,9 +388,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 0
     except (CommandError, AdvvizError, ValueError, OSError) as error:
-        print(f"advviz {args.command}: error: {error}", file=sys.stderr)
+        print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print(f"advviz {args.command}: interrupted", file=sys.stderr)
-        return 130
     return int(result or 0)

@@ -30,3 +30,19 @@ def test_the_thread_count_the_user_set_is_kept(capsys, monkeypatch):
         assert code == 0 and torch.get_num_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_ctrl_c_while_torch_loads_is_an_interruption_not_a_traceback(capsys, monkeypatch):
+    """Ctrl+C in the first seconds (torch importing, the thread budget set) printed a KeyboardInterrupt traceback."""
+    import advviz.core.device as device
+
+    def interrupted(**kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(device, "set_thread_budget", interrupted)
+    try:
+        code, out, err = run(capsys, "models")
+    except KeyboardInterrupt:  # (re-raised, it would stop pytest itself)
+        pytest.fail("KeyboardInterrupt escaped main()")
+    assert code == 130 and out == "" and err == "advviz models: interrupted\n"
