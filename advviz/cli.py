@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -390,4 +391,27 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     except (CommandError, AdvvizError, ValueError, OSError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (MemoryError, RuntimeError) as error:  # numpy's and torch's allocators (torch's is a RuntimeError)
+        if not isinstance(error, MemoryError) and not _OUT_OF_MEMORY.search(str(error)):
+            raise
+        print(f"{prog}: error: {_out_of_memory(error)}", file=sys.stderr)
+        return EXIT_OUT_OF_MEMORY
     return int(result or 0)
+
+
+EXIT_OUT_OF_MEMORY = 1
+_OUT_OF_MEMORY = re.compile(r"can't allocate memory|out of memory", re.IGNORECASE)
+
+
+def _out_of_memory(error: BaseException) -> str:
+    """One line for a request too large for memory: how much it wanted (where the allocator says), what to ask."""
+    text = str(error)
+    wanted = re.search(r"allocate (\d+) bytes", text)  # torch: "… you tried to allocate 3136000000000 bytes …"
+    if wanted:
+        size = f"{int(wanted.group(1)) / 2**30:,.1f} GiB"
+    else:
+        wanted = re.search(r"allocate ([\d.]+ [KMGTP]i?B)", text)  # numpy: "Unable to allocate 74.5 GiB …"
+        size = wanted.group(1) if wanted else ""
+    needed = f" (it needed {size} at once)" if size else ""
+    return (f"not enough memory for this request{needed}: ask for less (fewer samples, ε steps, map points "
+            "or rubbish inputs)")

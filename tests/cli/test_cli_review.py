@@ -46,3 +46,37 @@ def test_ctrl_c_while_torch_loads_is_an_interruption_not_a_traceback(capsys, mon
     except KeyboardInterrupt:  # (re-raised, it would stop pytest itself)
         pytest.fail("KeyboardInterrupt escaped main()")
     assert code == 130 and out == "" and err == "advviz models: interrupted\n"
+
+
+@pytest.mark.parametrize("error,needed", [
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: you "
+                  "tried to allocate 3136000000000 bytes. Error code 12 (Cannot allocate memory)"), "2,920.6 GiB"),
+    (MemoryError("Unable to allocate 74.5 GiB for an array with shape (100000, 100000) and data type int64"),
+     "74.5 GiB"),
+    (MemoryError(), None),
+], ids=["torch", "numpy", "python"])
+def test_a_request_too_large_for_memory_is_one_line(capsys, monkeypatch, error, needed):
+    """`advviz rubbish --count 1000000000`, `decision-map --resolution 100000` or `linearity --steps 100000000`
+    ended in a traceback of torch's, numpy's or Python's allocator."""
+    import advviz.core.rubbish as rubbish
+
+    def too_large(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(rubbish, "rubbish_probe", too_large)
+    code, out, err = run(capsys, "rubbish", "--models", "mnist-softmax", "--count", "1000000000")
+    assert code == 1 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith("advviz rubbish: error: not enough memory for this request")
+    assert (f"(it needed {needed} at once)" in err) if needed else "needed" not in err
+    assert "fewer samples, ε steps, map points or rubbish inputs" in err
+
+
+def test_other_runtime_errors_are_not_called_out_of_memory(capsys, monkeypatch):
+    import advviz.core.rubbish as rubbish
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    monkeypatch.setattr(rubbish, "rubbish_probe", broken)
+    with pytest.raises(RuntimeError, match="shapes"):
+        main(["rubbish", "--models", "mnist-softmax", "--count", "10"])
