@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QTabWidget
 from advviz.gui import explanations as ex
 from advviz.gui import export
 from advviz.gui.collector import freeze_survivors
+from advviz.gui.controls import DEFAULT_EPS_MAX, PAPER_EPS
 from advviz.gui.jobs import ModelSpec, Progress
 from advviz.gui.panels.explain_diagnostics import DiagnosticsPanel
 from advviz.gui.panels.explain_linear import LinearPanel
@@ -78,10 +79,10 @@ class ExplanationsController(QObject):
         window.runner.jobsChanged.connect(self._jobs_changed)
         self.tabs.currentChanged.connect(lambda _: self.refresh())
         window.samples.sampleChanged.connect(lambda _: self.invalidate("linear", "map"))
-        window.curves.cursorReleased.connect(lambda _: self.invalidate("linear", "diagnostics"))
+        window.curves.cursorReleased.connect(lambda _: self._cursor_released())
         window.curves.cursorMoved.connect(lambda _: window._mark("explain-map"))
-        window.controls.sweepSettingsChanged.connect(
-            lambda: self.invalidate("linearity", "map", "robustness", "diagnostics"))
+        # the sweep's settings reach the panels through the window (sweep_settings_changed), after it has
+        # put the cursor on the new grid: connected here, the panels read the old cursor ε
 
     @property
     def panels(self) -> dict[str, Any]:
@@ -162,6 +163,14 @@ class ExplanationsController(QObject):
         if "training" in self._panels:
             self._panels["training"].set_eps(eps)
 
+    def sweep_settings_changed(self) -> None:
+        """ε max, steps, attack or clipping changed, and the cursor is on the new grid."""
+        self.invalidate("linear", "linearity", "map", "robustness", "diagnostics")
+
+    def _cursor_released(self) -> None:
+        if self._follows_sweep():  # else these panels use the data set's L∞ ε, whatever the cursor
+            self.invalidate("linear", "diagnostics")
+
     def models_ready(self) -> None:
         """The checked models (or the data set) changed."""
         self.invalidate(*AUTOMATIC)
@@ -206,13 +215,23 @@ class ExplanationsController(QObject):
         window = self.window
         return [window.loaded[key] for key in window.controls.checked_keys() if key in window.loaded]
 
+    # The panels show the paper's L∞ attack (FGSM, sign ∇). With an L∞ attack in the controls they follow
+    # its ε; an L2 ε (ε max 5 on MNIST) read as a per-pixel step made every plot saturate, so with one
+    # they use the data set's L∞ defaults instead.
+    def _follows_sweep(self) -> bool:
+        return self.window.controls.attack_choice.norm != "L2"
+
     def _eps(self) -> float:
+        if not self._follows_sweep():
+            return PAPER_EPS.get(self.window.dataset, 0.25)
         return abs(float(self.window.curves.cursor_value()))
 
     def _clip(self) -> bool:
         return bool(self.window.controls.clip.isChecked())
 
     def _eps_max(self) -> float:
+        if not self._follows_sweep():
+            return DEFAULT_EPS_MAX.get(self.window.dataset, 0.5)
         return float(self.window.controls.eps_max.value())
 
     def _sample(self) -> tuple[Any, Any] | None:

@@ -208,6 +208,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.curves.set_cursor(snap_to_grid(cursor, eps_grid(eps_max, self.controls.steps.value())))
         self.start_sweep()
         self.start_transfer()
+        self.explain.sweep_settings_changed()
 
     def start_sweep(self) -> None:
         model, index = self.sweep_model(), self.samples.current()

@@ -239,3 +239,42 @@ def test_unchecking_every_model_clears_every_panel(window, idle):
         show(window, idle, key)
         assert key not in window.explain.states, key
     window.tabs.setCurrentIndex(0)
+
+
+def test_a_new_eps_max_moves_the_linear_explanation_with_the_cursor(window, idle):
+    """ε max 0.5 → 0.1 put the cursor at 0.05; the heatmaps followed, the linear explanation kept 0.25."""
+    window.controls.set_checked(["mnist-softmax"])
+    idle(window)
+    window.curves.set_cursor(0.25)
+    show(window, idle, "linear")
+    assert window.explain.states["linear"].header.eps == pytest.approx(0.25)
+    window.controls.eps_max.setValue(0.1)
+    idle(window)
+    cursor = abs(window.curves.cursor_value())
+    assert cursor <= 0.1
+    assert window.explain.states["linear"].header.eps == pytest.approx(cursor)
+
+
+def test_with_an_l2_attack_the_paper_panels_keep_the_data_sets_linf_eps(window, idle):
+    """An L2 ε (ε max 5) read as a per-pixel step: a ±5 decision map, robustness curves to ε = 5, FGSM at
+    ε = 4 in the linear explanation. The panels show the paper's L∞ attack at the data set's ε instead."""
+    from advviz.gui.controls import DEFAULT_EPS_MAX, PAPER_EPS
+
+    window.controls.set_checked(["mnist-softmax"])
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgm-l2"))
+    idle(window)
+    assert window.controls.eps_max.value() == 5.0
+    window.curves.set_cursor(4.0)
+    window.curves.cursorReleased.emit(4.0)
+    show(window, idle, "linear")
+    assert window.explain.states["linear"].header.eps == pytest.approx(PAPER_EPS["mnist"])
+    show(window, idle, "map")
+    assert window.explain.states["map"].header.extent == pytest.approx(DEFAULT_EPS_MAX["mnist"])
+    panel = show(window, idle, "robustness")
+    assert max(window.explain.states["robustness"].header.eps) == pytest.approx(DEFAULT_EPS_MAX["mnist"])
+    # back to an L∞ attack: the panels follow the sweep's ε again
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgsm"))
+    window.controls.eps_max.setValue(0.3)
+    idle(window)
+    assert max(window.explain.states["robustness"].header.eps) == pytest.approx(0.3)
+    assert panel is window.explain.panels["robustness"]
