@@ -371,10 +371,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.session and args.command != "gui":
             print(f"{prog}: error: --session opens the window; it does not go with a command", file=sys.stderr)
             return EXIT_BAD_INPUT
+        too_large = _eps_too_large(args)
+        if too_large:  # before torch loads, like the bounds argparse checks
+            print(f"{prog}: error: {too_large} (see {prog} --help)", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return _run(args, prog)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
+
+
+# ε is in pixel units on [0, 1] images: an L∞ step of 1 already moves every pixel across the whole range, and an L2
+# step of 28 (√784) spans it for a 28 × 28 image. Larger values are typos or ε in 0–255 units (8 for 8/255); the
+# largest ones (1e308) overflowed float32 into "every ε must be a finite number" after numpy's overflow warnings.
+_EPS_OPTIONS = {"eps": "--eps", "eps_max": "--eps-max", "extent": "--extent"}
+
+
+def _eps_too_large(args: argparse.Namespace) -> str | None:
+    l2 = getattr(args, "attack", None) == "fgm-l2"
+    limit, why = ((28.0, "an L2 step of 28 spans the whole [0, 1] range of a 28 × 28 image") if l2 else
+                  (1.0, "ε = 1 already moves every pixel across the whole [0, 1] range; for ε in 0–255 units, "
+                        "divide by 255"))
+    for dest, option in _EPS_OPTIONS.items():
+        value = getattr(args, dest, None)
+        largest = max(value, default=None) if isinstance(value, list) else value
+        if largest is not None and largest > limit:
+            return f"argument {option}: must be at most {limit:g} ({why}), got {largest:g}"
+    return None
 
 
 def _run(args: argparse.Namespace, prog: str) -> int:

@@ -80,3 +80,36 @@ def test_other_runtime_errors_are_not_called_out_of_memory(capsys, monkeypatch):
     monkeypatch.setattr(rubbish, "rubbish_probe", broken)
     with pytest.raises(RuntimeError, match="shapes"):
         main(["rubbish", "--models", "mnist-softmax", "--count", "10"])
+
+
+@pytest.mark.parametrize("argv,message", [
+    # 1e308 overflowed float32: numpy's overflow warnings, then "every ε must be a finite number" for a finite ε
+    (["sweep", "--eps-max", "1e308"], "argument --eps-max: must be at most 1 (ε = 1 already moves every pixel "
+                                      "across the whole [0, 1] range; for ε in 0–255 units, divide by 255), "
+                                      "got 1e+308"),
+    (["sweep", "--eps-max", "30", "--attack", "fgm-l2"], "argument --eps-max: must be at most 28 (an L2 step"),
+    (["transfer", "--eps", "8"], "argument --eps: must be at most 1"),  # ε = 8/255 typed as 8: silently ran
+    (["robustness", "--eps", "0,0.1,2"], "argument --eps: must be at most 1"),
+    (["animate", "--eps-max", "2"], "argument --eps-max: must be at most 1"),
+    (["decision-map", "--extent", "1.5"], "argument --extent: must be at most 1"),
+    (["linear", "--eps", "1.01"], "argument --eps: must be at most 1"),
+    (["adv-train", "--eps", "1e300"], "argument --eps: must be at most 1"),
+])
+def test_an_eps_beyond_the_pixel_range_is_refused_before_loading(capsys, monkeypatch, argv, message):
+    import advviz.core.zoo as zoo
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("a model was loaded for an ε that should be refused first")
+
+    monkeypatch.setattr(zoo, "load_model", no_loading)
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"advviz {argv[0]}: error: {message}") and f"(see advviz {argv[0]} --help)" in err
+
+
+def test_the_largest_eps_in_range_runs(capsys):
+    code, out, _ = run(capsys, "sweep", "--model", "mnist-softmax", "--steps", "3", "--eps-max", "1", "--json")
+    assert code == 0 and json.loads(out)["eps"] == [-1.0, 0.0, 1.0]
+    code, out, _ = run(capsys, "sweep", "--model", "mnist-softmax", "--steps", "3", "--eps-max", "5",
+                       "--attack", "fgm-l2", "--json")
+    assert code == 0 and json.loads(out)["eps_max"] == 5
