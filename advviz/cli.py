@@ -139,6 +139,8 @@ def cmd_transfer(args: argparse.Namespace) -> None:
 
 
 def cmd_robustness(args: argparse.Namespace) -> None:
+    import numpy as np
+
     from advviz.core.robustness import robustness
 
     model, dataset = load_one_model(args)
@@ -146,9 +148,12 @@ def cmd_robustness(args: argparse.Namespace) -> None:
     curve = robustness(model, x, y, args.eps, attack=attack(args))
     payload = {"model": args.model, "attack": args.attack, "samples": len(x), "eps": curve.eps.tolist(),
                "error": curve.error.tolist(), "confidence": curve.confidence.tolist()}
+    # a mean over no wrong answers is undefined: "—" as in transfer's tables (it printed "nan%")
     text = table(["ε", "error", "mean confidence on errors"],
-                 [[float(e), f"{100 * err:.2f}%", f"{100 * conf:.2f}%"]
+                 [[float(e), f"{100 * err:.2f}%", f"{100 * conf:.2f}%" if np.isfinite(conf) else "—"]
                   for e, err, conf in zip(curve.eps, curve.error, curve.confidence)])
+    if not np.isfinite(curve.confidence).all():
+        text += "\n— = undefined: no wrong answers at this ε"
     emit(args, payload, f"{args.model}, {args.attack}, {len(x)} {dataset} test samples\n" + text)
 
 

@@ -113,3 +113,14 @@ def test_the_largest_eps_in_range_runs(capsys):
     code, out, _ = run(capsys, "sweep", "--model", "mnist-softmax", "--steps", "3", "--eps-max", "5",
                        "--attack", "fgm-l2", "--json")
     assert code == 0 and json.loads(out)["eps_max"] == 5
+
+
+def test_robustness_without_wrong_answers_says_undefined_not_nan(capsys):
+    """At ε = 0 on ten images mnist-cnn makes no mistakes: the confidence column read "nan%"."""
+    code, out, _ = run(capsys, "robustness", "--model", "mnist-cnn", "--samples", "10", "--eps", "0,0.25")
+    lines = out.splitlines()
+    assert code == 0 and "nan" not in out
+    assert lines[3].split() == ["0", "0.00%", "—"] and lines[4].split()[2].endswith("%")
+    assert lines[-1] == "— = undefined: no wrong answers at this ε"
+    code, out, _ = run(capsys, "robustness", "--model", "mnist-cnn", "--samples", "10", "--eps", "0,0.25", "--json")
+    assert json.loads(out)["confidence"][0] is None
