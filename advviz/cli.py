@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
     EXIT_BAD_INPUT, CommandError, add_attack_options, add_device_option, add_model_options, attack, capped, device,
-    emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps,
-    positive_int, progress, table, test_samples,
+    emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_list, model_names, one_sample,
+    positive_eps, positive_int, progress, table, test_samples,
 )
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
@@ -205,7 +205,7 @@ def _zoo_output(args: argparse.Namespace):
 def cmd_train_zoo(args: argparse.Namespace) -> None:
     from advviz.core.zoo import train_zoo_steps
 
-    names = [n.strip() for n in args.only.split(",")] if args.only else None
+    names = args.only  # split while parsing: blanks dropped, a repeat refused
     started = time.perf_counter()
     finished = []
     for step in train_zoo_steps(names, folder=_zoo_output(args)):
@@ -357,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--folder", help="applications folder (default: $XDG_DATA_HOME/applications)")
 
     sub = command("train-zoo", cmd_train_zoo, "retrain the shipped models (deterministic, CPU)")
-    sub.add_argument("--only", help="comma-separated zoo names (default: all)")
+    sub.add_argument("--only", type=model_list(), help="comma-separated zoo names (default: all)")
     sub.add_argument("--output", help="folder for the weights (default: the shipped zoo, in a source checkout)")
 
     from advviz.cli_explain import add_commands  # linear, linearity, decision-map, diagnose, adv-train

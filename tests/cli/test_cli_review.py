@@ -124,3 +124,16 @@ def test_robustness_without_wrong_answers_says_undefined_not_nan(capsys):
     assert lines[-1] == "— = undefined: no wrong answers at this ε"
     code, out, _ = run(capsys, "robustness", "--model", "mnist-cnn", "--samples", "10", "--eps", "0,0.25", "--json")
     assert json.loads(out)["confidence"][0] is None
+
+
+@pytest.mark.parametrize("only,message", [
+    # they said "unknown zoo model(s) ; choose from …", naming a blank
+    ("mnist-softmax,,mnist-softmax", "argument --only: lists mnist-softmax more than once; give each model once"),
+    (",", "argument --only: needs at least one model name, got none"),
+])
+def test_train_zoo_only_blank_or_repeated_names_are_refused_while_parsing(capsys, monkeypatch, tmp_path, only,
+                                                                         message):
+    from cli_helpers import parse_error
+
+    assert message in parse_error(capsys, monkeypatch, ["train-zoo", "--only", only, "--output", str(tmp_path)])
+    assert not any(tmp_path.iterdir())
