@@ -1,7 +1,9 @@
 """Original x, perturbation η, adversarial x̃ = x + η and the raw gradient ∇ₓJ, at the cursor ε.
 
-Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 with symmetric levels
-(η on ±ε_max, so it visibly grows with ε). Multi-channel (RGB) inputs: x and x̃ are shown in colour,
+Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 with symmetric levels.
+η's levels are fixed for a sweep at the largest |η| it can reach in a pixel (ε_max·max|d| for the unit-ε
+direction d, at most 1 when x̃ is clipped to [0, 1]), so η visibly grows with ε and is never lost on a far
+wider bar (fast gradient L2: a pale square on ±ε_max). Multi-channel (RGB) inputs: x and x̃ are shown in colour,
 η and ∇ₓJ as their per-pixel magnitude, or per channel side by side (R | G | B, the panel's toggle). Items are created once and updated with
 ``setImage(..., autoLevels=False)``.
 """
@@ -97,6 +99,29 @@ def shrinkable(label: pg.LabelItem) -> pg.LabelItem:
 
     label.updateMin = update_min  # type: ignore[method-assign]
     return label
+
+
+def eta_span(state: SweepState, *, magnitude: bool) -> float:
+    """The η colour bar's half-range for a whole sweep: the largest |η| (or, ``magnitude``, the largest
+    per-pixel norm over channels) that any ε of the sweep can give a pixel.
+
+    A directional attack moves x by ε·d, so |η| ≤ ε_max·max|d| (FGSM: ε_max; fast gradient L2: ε_max times
+    the largest entry of the unit-norm gradient, far less); an iterative attack stays in the L∞ ball of ε.
+    With x̃ clipped to [0, 1] no pixel moves by more than 1 (√C for the magnitude of C channels).
+    """
+    eps_max = abs(float(state.header.eps_max))
+    channels = 1 if state.x is None else state.x.shape[0]
+    reach = 1.0  # |d| per pixel for an iterative L∞ attack
+    if state.direction is not None:
+        direction = np.nan_to_num(state.direction, nan=0.0, posinf=0.0, neginf=0.0)
+        per_pixel = np.sqrt((direction ** 2).sum(axis=0)) if magnitude else np.abs(direction)
+        reach = float(per_pixel.max()) if per_pixel.size else 0.0
+    elif magnitude:
+        reach = float(np.sqrt(channels))
+    span = eps_max * reach if reach > 0 else eps_max  # a zero direction moves nothing: any scale will do
+    if state.clip:
+        span = min(span, float(np.sqrt(channels)) if magnitude else 1.0)
+    return max(span, 1e-6)
 
 
 class HeatmapsPanel(QWidget):
@@ -240,7 +265,7 @@ class HeatmapsPanel(QWidget):
             + (f" · true {class_label(names, header.label)}" if header.label_known else ""))
 
         adversarial = state.adversarial_at(index)
-        span = max(abs(header.eps_max), 1e-6)
+        span = eta_span(state, magnitude=rgb and not per_channel)
         if adversarial is not None:
             eta = adversarial - x
             if per_channel:

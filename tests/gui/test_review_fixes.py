@@ -1,0 +1,54 @@
+"""Defects a GUI review found: η's colour scale, the x̃ caption's colour, what stays up with no model checked,
+the image folder's caption, and what an exported transfer matrix says."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+def _attack(window, idle, key: str) -> None:
+    controls = window.controls
+    controls.attack.setCurrentIndex(controls.attack.findData(key))
+    idle(window)
+
+
+def _cursor(window, idle, eps: float) -> None:
+    window.curves.set_cursor(eps)
+    window.curves.cursorReleased.emit(eps)
+    idle(window)
+
+
+def _eta_levels(window) -> tuple[float, float]:
+    return tuple(float(v) for v in window.heatmaps.cells["perturbation"].bar.levels())
+
+
+# -- A: η's colour scale fits what η can be ------------------------------------------------------------
+def test_eta_scale_fits_the_l2_perturbation_and_stays_fixed_as_the_cursor_moves(window, idle):
+    """Fast gradient L2, ε max 5: η was a uniform pale square on a ±5 bar (‖η‖₂ = 3.27 spread over 784
+    pixels is a small |η| in each)."""
+    _attack(window, idle, "fgm-l2")
+    window.controls.eps_max.setValue(5.0)
+    idle(window)
+    state = window.sweep
+    reach = 5.0 * float(np.abs(state.direction).max())
+    _cursor(window, idle, 1.0)
+    low, high = _eta_levels(window)
+    assert high == pytest.approx(-low) and high == pytest.approx(min(reach, 1.0), rel=1e-5)
+    assert high < 5.0 / 4
+    _cursor(window, idle, 4.0)
+    assert _eta_levels(window) == pytest.approx((low, high))  # fixed for the sweep: η grows on it
+    eta = window.heatmaps.shown["perturbation"]
+    assert np.abs(eta).max() > 0.5 * high  # the perturbation spans a good part of its colour bar
+
+
+def test_eta_scale_is_at_most_one_when_clipped_and_the_usual_one_otherwise(window, idle):
+    """L∞ with ε max 50: η at ε = 0.1 was blank on a ±50 bar; x̃ clipped to [0, 1] never moves a pixel by
+    more than 1."""
+    assert _eta_levels(window) == pytest.approx((-0.5, 0.5))  # the ordinary look is kept
+    window.controls.steps.setValue(1001)
+    window.controls.eps_max.setValue(50.0)
+    idle(window)
+    _cursor(window, idle, 0.1)
+    assert _eta_levels(window) == pytest.approx((-1.0, 1.0))
+    assert np.abs(window.heatmaps.shown["perturbation"]).max() == pytest.approx(0.1, abs=1e-5)
