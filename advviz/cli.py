@@ -189,6 +189,16 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
     emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test samples\n" + text)
 
 
+def _folder(option: str, text: str):
+    """``text`` as a folder to write in (made if missing): a file of that name is refused by name, not by errno."""
+    from pathlib import Path
+
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"{option} {text} is a file, not a folder")
+    return path
+
+
 def _zoo_output(args: argparse.Namespace):
     """Where train-zoo writes: --output, or the shipped zoo of a source checkout (never site-packages)."""
     from pathlib import Path
@@ -196,7 +206,7 @@ def _zoo_output(args: argparse.Namespace):
     from advviz.core.resources import models_dir, resources_dir
 
     if args.output:
-        return Path(args.output)
+        return _folder("--output", args.output)
     if not (resources_dir().parent / "pyproject.toml").exists():
         raise CommandError("advviz is installed as a package: give --output FOLDER for the retrained weights")
     return models_dir()
@@ -240,7 +250,7 @@ def cmd_install_desktop(args: argparse.Namespace) -> None:
 
     from advviz.desktop import install_desktop_entry
 
-    path = install_desktop_entry(Path(args.folder) if args.folder else None)
+    path = install_desktop_entry(_folder("--folder", args.folder) if args.folder else None)
     emit(args, {"desktop_file": str(path)}, f"installed {path}: advviz is in your desktop's application menu")
 
 
@@ -416,7 +426,11 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 0
-    except (CommandError, AdvvizError, ValueError, OSError) as error:
+    except OSError as error:  # "[Errno 2] No such file or directory: '/proc/x'" reads as Python's, not ours
+        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+        print(f"{prog}: error: {text}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (CommandError, AdvvizError, ValueError) as error:
         print(f"{prog}: error: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (MemoryError, RuntimeError) as error:  # numpy's and torch's allocators (torch's is a RuntimeError)

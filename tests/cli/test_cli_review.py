@@ -137,3 +137,23 @@ def test_train_zoo_only_blank_or_repeated_names_are_refused_while_parsing(capsys
 
     assert message in parse_error(capsys, monkeypatch, ["train-zoo", "--only", only, "--output", str(tmp_path)])
     assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("argv", [["train-zoo", "--only", "mnist-softmax", "--output"], ["install-desktop", "--folder"]],
+                         ids=["train-zoo", "install-desktop"])
+def test_a_file_given_as_the_output_folder_is_named_as_such(capsys, tmp_path, argv):
+    """They said "[Errno 17] File exists: '…'" (train-zoo after loading torch and its data)."""
+    existing = tmp_path / "sweep.gif"
+    existing.write_bytes(b"GIF89a")
+    code, out, err = run(capsys, *argv, str(existing))
+    option = argv[-1]
+    assert code == 2 and out == "" and err == f"advviz {argv[0]}: error: {option} {existing} is a file, not a folder\n"
+    assert existing.read_bytes() == b"GIF89a"
+
+
+def test_file_system_errors_read_as_path_and_reason_not_as_python(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, _, err = run(capsys, "install-desktop", "--folder", str(tmp_path / "file" / "applications"))
+    # it said "[Errno 20] Not a directory: '…/file/applications'"
+    assert code == 2 and "Errno" not in err and "'" not in err
+    assert err.startswith(f"advviz install-desktop: error: {tmp_path / 'file'}") and err.endswith(": Not a directory\n")
