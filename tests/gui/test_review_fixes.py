@@ -6,6 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from advviz.gui.style import ERROR_COLOR, OK_COLOR
+
 
 def _attack(window, idle, key: str) -> None:
     controls = window.controls
@@ -52,3 +54,51 @@ def test_eta_scale_is_at_most_one_when_clipped_and_the_usual_one_otherwise(windo
     _cursor(window, idle, 0.1)
     assert _eta_levels(window) == pytest.approx((-1.0, 1.0))
     assert np.abs(window.heatmaps.shown["perturbation"]).max() == pytest.approx(0.1, abs=1e-5)
+
+
+# -- B: the x̃ caption's colour says right or wrong -------------------------------------------------------
+def _color_of(caption: str) -> str:
+    return caption.split("color:")[1].split("'")[0]
+
+
+def test_a_wrong_prediction_is_red_even_where_it_is_the_clean_one(window, idle):
+    """Sample 18 is a 6 that mnist-cnn calls 0: the x̃ caption said 0 in green at small ε."""
+    window.samples.set_current(18)
+    idle(window)
+    sweep = window.sweep
+    clean, _ = sweep.clean()
+    assert sweep.header.label_known and clean != sweep.header.label
+    _cursor(window, idle, float(sweep.eps[sweep.index_of(0.01)]))
+    assert sweep.prediction_at(window.cursor_index())[0] == clean
+    captions = window.heatmaps._captions
+    assert _color_of(captions["adversarial"]) == ERROR_COLOR
+    assert _color_of(captions["original"]) == ERROR_COLOR  # x's caption uses the same colours
+
+
+def test_a_right_prediction_is_green_and_a_flip_red(window, idle):
+    sweep = window.sweep  # sample 0: a 3, right at x, 2 at ε = 0.25
+    _cursor(window, idle, float(sweep.eps[sweep.index_of(0.01)]))
+    assert _color_of(window.heatmaps._captions["adversarial"]) == OK_COLOR
+    assert _color_of(window.heatmaps._captions["original"]) == OK_COLOR
+    _cursor(window, idle, 0.25)
+    assert sweep.prediction_at(window.cursor_index())[0] != sweep.header.label
+    assert _color_of(window.heatmaps._captions["adversarial"]) == ERROR_COLOR
+
+
+def test_an_unlabelled_images_predictions_are_neutral(window, idle, tmp_path):
+    """Without a true label neither right nor wrong can be said: no green, no red."""
+    from PIL import Image
+
+    from advviz.gui.panels.heatmaps import NEUTRAL_COLOR
+
+    pixels = np.zeros((28, 28), np.uint8)
+    pixels[6:22, 12:16] = 255
+    Image.fromarray(pixels).save(tmp_path / "stroke.png")
+    window.load_folder(str(tmp_path))
+    idle(window)
+    assert not window.sweep.header.label_known
+    for eps in (0.0, 0.25):
+        _cursor(window, idle, eps)
+        captions = window.heatmaps._captions
+        assert _color_of(captions["adversarial"]) == NEUTRAL_COLOR
+        assert _color_of(captions["original"]) == NEUTRAL_COLOR

@@ -3,7 +3,8 @@
 Each image has a colour bar; η and ∇ₓJ use a diverging map centred at 0 with symmetric levels.
 η's levels are fixed for a sweep at the largest |η| it can reach in a pixel (ε_max·max|d| for the unit-ε
 direction d, at most 1 when x̃ is clipped to [0, 1]), so η visibly grows with ε and is never lost on a far
-wider bar (fast gradient L2: a pale square on ±ε_max). Multi-channel (RGB) inputs: x and x̃ are shown in colour,
+wider bar (fast gradient L2: a pale square on ±ε_max). x̃'s caption is green when its class is the true
+one, red when not, and neutral for an unlabelled image; x's caption likewise. Multi-channel (RGB) inputs: x and x̃ are shown in colour,
 η and ∇ₓJ as their per-pixel magnitude, or per channel side by side (R | G | B, the panel's toggle). Items are created once and updated with
 ``setImage(..., autoLevels=False)``.
 """
@@ -33,6 +34,7 @@ TITLES = {
     "adversarial": "adversarial x̃ = x + η",
     "gradient": "gradient ∇ₓJ(θ, x, y)",
 }
+NEUTRAL_COLOR = "#222"  # the captions' text colour: a prediction of an unlabelled image
 CAPTION_CHAR_PX = 7.0  # the mean width of a 10 pt caption character
 NOT_YET = {False: "computing…", True: "not computed: stopped"}  # by SweepState.stopped
 SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
@@ -122,6 +124,13 @@ def eta_span(state: SweepState, *, magnitude: bool) -> float:
     if state.clip:
         span = min(span, float(np.sqrt(channels)) if magnitude else 1.0)
     return max(span, 1e-6)
+
+
+def verdict_color(predicted: int, label: int, label_known: bool) -> str:
+    """A prediction's colour: green when it is the true class, red when not, neutral without a label."""
+    if not label_known:
+        return NEUTRAL_COLOR
+    return OK_COLOR if predicted == label else ERROR_COLOR
 
 
 class HeatmapsPanel(QWidget):
@@ -260,8 +269,9 @@ class HeatmapsPanel(QWidget):
         low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
         self._set("original", display(x, signed=False), (0.0, 1.0))
         clean, confidence = state.clean()
+        clean_color = verdict_color(clean, header.label, header.label_known)
         self._caption("original",
-            f"predicted <b>{class_label(names, clean)}</b> ({confidence:.1%})"
+            f"predicted <b><span style='color:{clean_color}'>{class_label(names, clean)}</span></b> ({confidence:.1%})"
             + (f" · true {class_label(names, header.label)}" if header.label_known else ""))
 
         adversarial = state.adversarial_at(index)
@@ -284,7 +294,7 @@ class HeatmapsPanel(QWidget):
                 self._caption("adversarial", NOT_YET[state.stopped])
             else:
                 cls, conf = prediction
-                color = ERROR_COLOR if cls != clean else OK_COLOR
+                color = verdict_color(cls, header.label, header.label_known)
                 self._caption("adversarial",
                     f"predicted <b><span style='color:{color}'>{class_label(names, cls)}</span></b> ({conf:.1%})")
         else:  # an iterative attack that has not reached this ε: no image of another attack or sample
