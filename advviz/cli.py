@@ -104,6 +104,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
             attack_text = f"{lead} flips to the target at ε = {target_eps:.4g}"
         else:
             attack_text = f"{lead} {flip}, reaches the target at ε = {target_eps:.4g}"
+    if start.zero_gradient_fraction > 0.5:  # as the window's summary says it: flat logits are no robustness
+        attack_text += " (the gradient is zero here: sign(0) = 0 does not move x)"
     header = (f"{args.model} on {dataset} test #{args.index}: true {classes[int(label)]}, "
               f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; "
               f"mean R² of the logits along ε: {r2.mean():.4f}")

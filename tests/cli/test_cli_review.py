@@ -157,3 +157,20 @@ def test_file_system_errors_read_as_path_and_reason_not_as_python(capsys, tmp_pa
     # it said "[Errno 20] Not a directory: '…/file/applications'"
     assert code == 2 and "Errno" not in err and "'" not in err
     assert err.startswith(f"advviz install-desktop: error: {tmp_path / 'file'}") and err.endswith(": Not a directory\n")
+
+
+def test_a_sweep_with_a_zero_gradient_says_so(capsys, tmp_path, zoo):
+    """A model whose gradient is 0 at x "does not flip" — said as if it resisted; the window says the gradient is
+    zero (sign(0) = 0 does not move)."""
+    import torch
+
+    weights = {key: value.clone() for key, value in zoo("mnist-mlp").state_dict().items()}
+    weights["net.1.weight"].zero_()  # the first layer ignores its input: ∇ₓJ = 0 everywhere
+    path = tmp_path / "flat.pt"
+    torch.save(weights, path)
+    argv = ["sweep", "--model", str(path), "--architecture", "mlp", "--dataset", "mnist", "--steps", "3"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "fgsm does not flip for 0 < ε ≤ 0.5 (the gradient is zero here: sign(0) = 0 does not " \
+                         "move x);" in out.splitlines()[0]
+    code, out, _ = run(capsys, "sweep", "--model", "mnist-mlp", "--steps", "3")
+    assert code == 0 and "gradient is zero" not in out
