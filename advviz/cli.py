@@ -264,7 +264,7 @@ def _display_missing() -> bool:
 def cmd_gui(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    session = getattr(args, "session", None)
+    session = getattr(args, "gui_session", None) or getattr(args, "session", None)
     if session and not Path(session).is_file():
         print(f"advviz: error: session file not found: {session}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -316,7 +316,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--steps", type=int_at_least(2, steps_why), default=steps, help=steps_help)
         sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
 
-    command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
+    sub = command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
+    # `advviz gui --session FILE` as well as `advviz --session FILE` (it was refused: "unrecognized arguments")
+    sub.add_argument("--session", dest="gui_session", metavar="FILE", help="open a saved session (JSON)")
     sub = command("models", cmd_models, "list the shipped models")
     sub.add_argument("--dataset", choices=["mnist", "fashion"], help="only this data set's models (default: all)")
 

@@ -174,3 +174,11 @@ def test_a_sweep_with_a_zero_gradient_says_so(capsys, tmp_path, zoo):
                          "move x);" in out.splitlines()[0]
     code, out, _ = run(capsys, "sweep", "--model", "mnist-mlp", "--steps", "3")
     assert code == 0 and "gradient is zero" not in out
+
+
+@pytest.mark.parametrize("argv", [["gui", "--session"], ["--session"]], ids=["gui-session", "session"])
+def test_the_gui_command_takes_a_session_too(capsys, tmp_path, argv):
+    """`advviz gui --session FILE` was refused ("unrecognized arguments"); only `advviz --session FILE` worked."""
+    missing = tmp_path / "missing.json"
+    code, out, err = run(capsys, *argv, str(missing))
+    assert code == 2 and err == f"advviz: error: session file not found: {missing}\n"
