@@ -419,6 +419,22 @@ def _eps_too_large(args: argparse.Namespace) -> str | None:
     return None
 
 
+def _check_architecture(args: argparse.Namespace) -> None:
+    """``--architecture`` describes a weights file; given with zoo names only, it was silently ignored
+    (``sweep --model mnist-cnn --architecture mlp`` ran the CNN)."""
+    names = getattr(args, "models", None) or ([args.model] if getattr(args, "model", None) else [])
+    if not getattr(args, "architecture", None) or not names:
+        return
+    from advviz.core.zoo import list_models
+
+    shipped = {row["name"]: row["architecture"] for row in list_models()}
+    if all(name in shipped for name in names):
+        are = "is a zoo model" if len(names) == 1 else "are zoo models"
+        known = shipped[names[0]] if len(names) == 1 else ", ".join(f"{name}: {shipped[name]}" for name in names)
+        raise CommandError(f"--architecture is for a weights file, and {', '.join(names)} {are} "
+                           f"(architecture {known}): leave --architecture out")
+
+
 def _run(args: argparse.Namespace, prog: str) -> int:
     from advviz.core.device import set_thread_budget
     from advviz.core.errors import AdvvizError
@@ -426,6 +442,7 @@ def _run(args: argparse.Namespace, prog: str) -> int:
     if not os.environ.get("OMP_NUM_THREADS", "").strip():  # a thread count the user set is theirs to keep
         set_thread_budget()
     try:
+        _check_architecture(args)
         result = args.handler(args)
     except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes

@@ -182,3 +182,18 @@ def test_the_gui_command_takes_a_session_too(capsys, tmp_path, argv):
     missing = tmp_path / "missing.json"
     code, out, err = run(capsys, *argv, str(missing))
     assert code == 2 and err == f"advviz: error: session file not found: {missing}\n"
+
+
+def test_architecture_with_zoo_names_only_is_refused_not_ignored(capsys, tmp_path, zoo):
+    """`sweep --model mnist-cnn --architecture mlp` silently ran the CNN."""
+    code, out, err = run(capsys, "sweep", "--model", "mnist-cnn", "--architecture", "mlp", "--steps", "3")
+    assert code == 2 and out == "" and err == ("advviz sweep: error: --architecture is for a weights file, and "
+                                               "mnist-cnn is a zoo model (architecture cnn): leave "
+                                               "--architecture out\n")
+    import torch
+
+    path = tmp_path / "mine.pt"  # beside a weights file it is needed, and zoo names beside it keep their own
+    torch.save(zoo("mnist-mlp").state_dict(), path)
+    code, out, _ = run(capsys, "transfer", "--models", f"{path},mnist-softmax", "--architecture", "mlp",
+                       "--dataset", "mnist", "--samples", "10", "--json")
+    assert code == 0 and json.loads(out)["models"] == [str(path), "mnist-softmax"]
