@@ -139,8 +139,8 @@ def test_train_zoo_only_blank_or_repeated_names_are_refused_while_parsing(capsys
     assert not any(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("argv", [["train-zoo", "--only", "mnist-softmax", "--output"], ["install-desktop", "--folder"]],
-                         ids=["train-zoo", "install-desktop"])
+@pytest.mark.parametrize("argv", [["train-zoo", "--only", "mnist-softmax", "--output"],
+                                  ["install-desktop", "--folder"]], ids=["train-zoo", "install-desktop"])
 def test_a_file_given_as_the_output_folder_is_named_as_such(capsys, tmp_path, argv):
     """They said "[Errno 17] File exists: '…'" (train-zoo after loading torch and its data)."""
     existing = tmp_path / "sweep.gif"
