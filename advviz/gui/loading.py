@@ -191,6 +191,8 @@ class DataAndModels:
             for slot in ("sweep", "transfer", "grid"):  # nothing of the unchecked models may come back
                 self.runner.cancel(slot)
             self.sweep = self.transfer = None  # a pending redraw would bring them back
+            self._grid_key = None  # checked again, the model's predictions come back
+            self.samples.clear_predictions()
             self.curves.clear("Check a model in the left panel.")
             self.heatmaps.clear()
             self.transfer_panel.clear("Check two or more models to see how adversarial examples transfer.")

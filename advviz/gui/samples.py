@@ -97,6 +97,16 @@ class SamplesPanel(QWidget):
             score = f"{wrong} wrong, in red"
         self.caption.setText(f"{self.grid.count()} {self.noun} · true → predicted by {model_name} ({score})")
 
+    def clear_predictions(self, message: str = "check a model to see its predictions") -> None:
+        """Back to the true labels alone (no model is checked: no thumbnail may keep a model's answers)."""
+        for index in range(self.grid.count()):
+            item = self.grid.item(index)
+            label = int(self._labels[index]) if index < len(self._labels) else -1
+            item.setText(self._short(label))
+            item.setToolTip(f"#{index}: true class {self._name(label)}")
+            item.setForeground(QBrush())
+        self.caption.setText(f"{self.grid.count()} {self.noun} · label: true class ({message})")
+
     def _name(self, label: int) -> str:
         return "unknown" if label < 0 else (self._names[label] if label < len(self._names) else str(label))
 

@@ -102,3 +102,28 @@ def test_an_unlabelled_images_predictions_are_neutral(window, idle, tmp_path):
         captions = window.heatmaps._captions
         assert _color_of(captions["adversarial"]) == NEUTRAL_COLOR
         assert _color_of(captions["original"]) == NEUTRAL_COLOR
+
+
+# -- C: nothing of an unchecked model stays up ---------------------------------------------------------
+def test_unchecking_every_model_leaves_nothing_of_it(window, idle):
+    """The samples still said "true → predicted by mnist-cnn (4 wrong)", the legend kept two classes
+    thick, and "original x" became a black square."""
+    from advviz.gui.panels.curves import THIN
+
+    grid = window.samples.grid
+    assert "→" in grid.item(0).text()
+    window.controls.set_checked([])
+    idle(window)
+    caption = window.samples.caption.text()
+    assert "mnist-cnn" not in caption and "wrong" not in caption, caption
+    texts = [grid.item(index).text() for index in range(grid.count())]
+    assert not any("→" in text for text in texts)
+    assert texts[0] == str(int(window.data.y[0]))
+    assert all(grid.item(index).foreground().color().name() != ERROR_COLOR for index in range(grid.count()))
+    assert [curve.opts["pen"].widthF() for curve in window.curves.curves] == [THIN] * 10
+    for key, cell in window.heatmaps.cells.items():
+        assert not cell.image.isVisible(), key  # an empty cell, not an image of zeros
+    window.controls.set_checked(["mnist-cnn"])
+    idle(window)
+    assert "predicted by mnist-cnn" in window.samples.caption.text() and "→" in grid.item(0).text()
+    assert all(cell.image.isVisible() for cell in window.heatmaps.cells.values())

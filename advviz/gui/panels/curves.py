@@ -178,8 +178,13 @@ class CurvesPanel(QWidget):
         self.cursorReleased.emit(value)
 
     def clear(self, message: str) -> None:
-        for curve in self.curves:
+        for index, curve in enumerate(self.curves):
             curve.setData([], [])
+            if getattr(curve, "_advviz_look", None) not in (None, (THIN, Qt.PenStyle.SolidLine)):
+                # the legend draws each class's line as its pen: no class stays highlighted
+                curve.setPen(pg.mkPen(class_color(index), width=THIN))
+                curve.setZValue(1)
+                curve._advviz_look = (THIN, Qt.PenStyle.SolidLine)
         for (_, label), name in zip(self.legend.items, self._names):  # no "(true)" of the last sample
             if label.text != name:
                 label.setText(name)

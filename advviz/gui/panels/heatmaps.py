@@ -179,6 +179,7 @@ class HeatmapsPanel(QWidget):
                 and np.array_equal(shown, array)):
             return
         previous = self._looks.get(key)
+        cell.image.show()  # (hidden by clear)
         self.shown[key] = array
         self._looks[key] = look
         if previous != look:  # a colour bar given its levels again re-renders its axis (~3 ms a bar)
@@ -188,8 +189,11 @@ class HeatmapsPanel(QWidget):
         cell.image.setImage(array, autoLevels=False, levels=levels)
 
     def clear(self) -> None:
+        """Empty cells: no image (a black square read as a black x), colour bars at their default levels."""
         for key, cell in self.cells.items():
             cell.image.setImage(np.zeros((28, 28), dtype=np.float32), autoLevels=False)
+            cell.image.hide()
+            cell.bar.setLevels((-1.0, 1.0) if key in ("perturbation", "gradient") else (0.0, 1.0))
         self._captions = {key: "" for key in KEYS}
         self._apply_texts()
         self.shown.clear()
