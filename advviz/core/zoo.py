@@ -127,6 +127,15 @@ def load_state(model: PixelSpaceModel, state: dict[str, torch.Tensor], source: s
             raise ModelLoadError(
                 f"{source}: {key} has shape {tuple(tensor.shape)}, the architecture expects {tuple(expected[key].shape)}")
     model.load_state_dict(state)
+    # finite weights can still give NaN logits (a normalization std of 0 divides by zero), which every
+    # job would report as numbers: refuse them here, on one grey image
+    training = model.training
+    with torch.no_grad():
+        logits = model.eval()(torch.full((1, *model.input_shape), 0.5))
+    model.train(training)
+    if not torch.isfinite(logits).all():
+        raise ModelLoadError(f"{source} gives NaN or infinite logits on a grey image (a normalization std of "
+                             "0, or weights that overflow): its results would be meaningless")
     return model
 
 
