@@ -220,6 +220,7 @@ def load_image_folder(
     if not root.exists():
         raise DataError(f"no such file or folder: {root}")
     notes: list[str] = []
+    unlabelled_from: dict[Path, Path] = {}  # an image left unlabelled -> the top folder or its sub-folder
     if root.is_file():
         files, labels, names = [root], [-1], tuple(class_names or ())
     else:
@@ -229,24 +230,15 @@ def load_image_folder(
         class_of = _class_of_folder(names)
         top_level = _image_files(root)
         files, labels = list(top_level), [-1] * len(top_level)
-        if class_dirs and top_level:
-            notes.append(f"{_plural(len(top_level), 'image')} beside the class sub-folders unlabelled "
-                         f"({_listed(top_level)})")
-        unmatched: list[Path] = []
-        unmatched_count = 0
+        if class_dirs:  # images beside the class sub-folders load unlabelled (a flat folder is all unlabelled)
+            unlabelled_from = {file: root for file in top_level}
         for folder in class_dirs:
             label = class_of(folder.name)
             images = _image_files(folder)
             if label is None:  # keep the user's pictures; only their label is unknown
-                unmatched.append(folder)
-                unmatched_count += len(images)
+                unlabelled_from.update({file: folder for file in images})
             files += images
             labels += [-1 if label is None else label] * len(images)
-        if unmatched:
-            several = len(unmatched) > 1
-            notes.append(f"{_plural(unmatched_count, 'image')} unlabelled: sub-folder{'s' if several else ''} "
-                         f"{_listed(unmatched)} name{'' if several else 's'} no class "
-                         f"({', '.join(names[:4])}{', …' if len(names) > 4 else ''})")
     if not files:
         raise DataError(f"no images ({', '.join(IMAGE_SUFFIXES)}) found in {root}")
     arrays, kept, unreadable, too_small, flat = [], [], [], [], []
@@ -269,6 +261,20 @@ def load_image_folder(
             file, error = unreadable[0]
             raise DataError(f"cannot read image {file}: {error}")
         raise DataError(f"image {too_small[0]} is smaller than {MIN_IMAGE_SIDE}×{MIN_IMAGE_SIDE} pixels")
+    # what was left unlabelled, among the images that loaded (an unreadable or tiny one is said to be skipped)
+    dropped = {file for file, _ in unreadable} | set(too_small)
+    beside = [file for file, origin in unlabelled_from.items() if origin == root and file not in dropped]
+    if beside:
+        notes.append(f"{_plural(len(beside), 'image')} beside the class sub-folders unlabelled ({_listed(beside)})")
+    unmatched: dict[Path, int] = {}
+    for file, origin in unlabelled_from.items():
+        if origin != root and file not in dropped:
+            unmatched[origin] = unmatched.get(origin, 0) + 1
+    if unmatched:
+        several = len(unmatched) > 1
+        notes.append(f"{_plural(sum(unmatched.values()), 'image')} unlabelled: sub-folder{'s' if several else ''} "
+                     f"{_listed(list(unmatched))} name{'' if several else 's'} no class "
+                     f"({', '.join(names[:4])}{', …' if len(names) > 4 else ''})")
     # one stray file must not refuse a whole folder
     if unreadable:
         notes.append(f"{_plural(len(unreadable), 'unreadable file')} skipped ({_listed([f for f, _ in unreadable])})")

@@ -8,6 +8,7 @@ status line, and keeps the state below on the window, where sessions, exports an
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,28 @@ from PySide6.QtWidgets import QFileDialog
 from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS
 from advviz.gui.dialogs import WeightsDialog
+
+
+def data_caption(title: str, count: int, classes: int, *, own: bool, unlabelled: int = 0) -> tuple[str, str]:
+    """The data's caption and its tooltip.
+
+    A zoo data set's title is its name ("MNIST: 2000 images, 10 classes"). The user's images' title already
+    counts them and lists what was left unlabelled or skipped ("imgs (7 images, 1×28×28; 1 image beside the
+    class sub-folders unlabelled (noise.png); …)"): the caption counts those in a few words (a caption of
+    every note squeezed the models list below it), and the tooltip has each note on a line of its own.
+    """
+    if not own:
+        return f"{title}: {count} images, {classes} classes", ""
+    # the notes follow "; " and each starts with its count (a note's own "; draw light…" does not)
+    head, *notes = re.split(r"; (?=\d)", title)
+    if notes:
+        head, notes[-1] = head + ")", notes[-1].removesuffix(")")
+    skipped = sum(int(match.group(1)) for note in notes if (match := re.match(r"(\d+) [^(]*skipped", note)))
+    text = f"{head}, {classes} classes"
+    text += f" · {unlabelled} unlabelled" if unlabelled else ""
+    text += f" · {skipped} skipped" if skipped else ""
+    text += " (which: hover here)" if notes else ""
+    return text, "\n".join([head, *notes]) if notes else ""
 
 
 class DataAndModels:
@@ -71,8 +94,11 @@ class DataAndModels:
         self.data = data
         self.dataset = data.dataset
         self.clear_error()
-        self.controls.set_dataset(data.dataset, data.class_names, f"{data.title}: {len(data.x)} images, "
-                                  f"{len(data.class_names)} classes")
+        own = self._own_images()
+        text, details = data_caption(data.title, len(data.x), len(data.class_names), own=own,
+                                     unlabelled=int((data.y < 0).sum()) if own else 0)
+        self.controls.set_dataset(data.dataset, data.class_names, text)
+        self.controls.data_label.setToolTip(details)
         if not same_models:
             self._list_models(data)
             self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))

@@ -127,3 +127,33 @@ def test_unchecking_every_model_leaves_nothing_of_it(window, idle):
     idle(window)
     assert "predicted by mnist-cnn" in window.samples.caption.text() and "→" in grid.item(0).text()
     assert all(cell.image.isVisible() for cell in window.heatmaps.cells.values())
+
+
+# -- D: the image folder's caption --------------------------------------------------------------------
+def test_the_folder_caption_counts_once_and_stays_short(window, idle, tmp_path):
+    """"imgs (7 images, …; 3 images beside the class sub-folders unlabelled (broken.png, noise.png, tiny.png);
+    …): 7 images, 10 classes" — the count twice, skipped files called unlabelled, and six lines of caption
+    that squeezed the models list."""
+    from PIL import Image
+
+    tmp_path = tmp_path / "imgs"
+    (tmp_path / "3").mkdir(parents=True)
+    for index in range(2):
+        Image.new("L", (28, 28), 60 * index).save(tmp_path / "3" / f"{index}.png")
+    Image.new("L", (28, 28), 128).save(tmp_path / "noise.png")
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    Image.new("L", (3, 3), 200).save(tmp_path / "tiny.png")
+    window.load_folder(str(tmp_path))
+    idle(window)
+    label = window.controls.data_label
+    text = label.text()
+    assert len(window.data.x) == 3
+    assert text.count("images") == 1 and "3 images" in text, text
+    assert "1 unlabelled" in text and "2 skipped" in text, text
+    assert "broken.png" not in text and len(text) < 90, text  # the file names are in the tooltip
+    tip = label.toolTip().splitlines()
+    assert "1 image beside the class sub-folders unlabelled (noise.png)" in tip
+    assert "1 unreadable file skipped (broken.png)" in tip
+    assert "1 image smaller than 4×4 pixels skipped (tiny.png)" in tip
+    models = window.controls.models
+    assert models.viewport().height() >= models.sizeHintForRow(0) * models.count()  # every model in sight
