@@ -256,11 +256,6 @@ def cmd_install_desktop(args: argparse.Namespace) -> None:
     emit(args, {"desktop_file": str(path)}, f"installed {path}: advviz is in your desktop's application menu")
 
 
-def _display_missing() -> bool:
-    return (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
-
-
 def cmd_gui(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -268,11 +263,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
     if session and not Path(session).is_file():
         print(f"advviz: error: session file not found: {session}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if _display_missing():
-        print("advviz: error: no display to open the window on (DISPLAY is not set); the headless commands "
-              "work without one: see advviz --help", file=sys.stderr)
+    from advviz.gui.app import main as gui_main, platform_problem
+
+    problem = platform_problem()  # no display, or Qt's X11 plugin lacks a system library
+    if problem:
+        print(f"advviz: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from advviz.gui.app import main as gui_main
 
     return gui_main([], session=session)
 
@@ -384,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = "advviz"
     try:  # Ctrl+C while torch loads (the first seconds) is an interruption too, not a traceback
         args = build_parser().parse_args(argv)
-        if args.command is None:
+        if args.command in (None, "gui"):  # the window paints before torch loads: not through _run
             return cmd_gui(args)
         prog = f"advviz {args.command}"
         if args.session and args.command != "gui":

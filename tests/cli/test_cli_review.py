@@ -197,3 +197,40 @@ def test_architecture_with_zoo_names_only_is_refused_not_ignored(capsys, tmp_pat
     code, out, _ = run(capsys, "transfer", "--models", f"{path},mnist-softmax", "--architecture", "mlp",
                        "--dataset", "mnist", "--samples", "10", "--json")
     assert code == 0 and json.loads(out)["models"] == [str(path), "mnist-softmax"]
+
+
+@pytest.mark.parametrize("display", ["", ":0"])
+def test_a_window_that_cannot_open_is_one_line_naming_why(capsys, monkeypatch, display):
+    """Without a display, or with Qt's X11 plugin missing a system library (Qt aborted with status 134 after
+    six lines of plugin messages), `advviz gui` says why in one line and exits 2."""
+    import ctypes
+
+    for name in ("QT_QPA_PLATFORM", "WAYLAND_DISPLAY", "DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    if display:
+        monkeypatch.setenv("DISPLAY", display)
+
+    def missing_library(path, *args, **kwargs):
+        raise OSError("libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+
+    monkeypatch.setattr(ctypes, "CDLL", missing_library)
+    monkeypatch.setattr("sys.platform", "linux")
+    code, out, err = run(capsys, "gui")
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert ("libxcb-icccm.so.4" in err and "apt install" in err) if display else "DISPLAY is not set" in err
+
+
+def test_advviz_gui_opens_the_window_before_torch_loads():
+    """`advviz gui` (and `advviz gui --session F`) imported torch for the CLI's thread budget before the
+    window was built: a second or more before the first paint, which `advviz` alone did not pay."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys; import advviz.gui.app as app; from advviz import cli; "
+             "app.main = lambda *a, **k: print('torch' in sys.modules) or 0; sys.exit(cli.main(['gui']))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
