@@ -172,8 +172,19 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
     add_device_option(sub)
 
 
+ATTACK_NAMES = ("fgsm", "random-sign", "bim", "pgd", "fgm-l2")  # core.attacks.ATTACKS, known before torch loads
+
+
+def attack_name(text: str) -> str:
+    """An attack's name, checked while parsing (a typo was reported after the model had loaded)."""
+    if text not in ATTACK_NAMES:
+        raise argparse.ArgumentTypeError(f"unknown attack {text!r}; choose from {', '.join(ATTACK_NAMES)}")
+    return text
+
+
 def add_attack_options(sub: argparse.ArgumentParser) -> None:
-    sub.add_argument("--attack", default="fgsm", help="fgsm, random-sign, bim, pgd or fgm-l2 (default: fgsm)")
+    sub.add_argument("--attack", type=attack_name, default="fgsm",
+                     help=f"{', '.join(ATTACK_NAMES[:-1])} or {ATTACK_NAMES[-1]} (default: fgsm)")
     sub.add_argument("--no-clip", action="store_true", help="do not clip x̃ to [0, 1] (the paper does not)")
 
 

@@ -234,3 +234,16 @@ def test_advviz_gui_opens_the_window_before_torch_loads():
                             env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_an_unknown_attack_is_refused_while_parsing(capsys, monkeypatch):
+    """`--attack deepfool` was reported after the model had loaded; the names are the core's."""
+    import advviz.core.zoo as zoo
+    from advviz.cli_common import ATTACK_NAMES
+    from advviz.core.attacks import ATTACKS
+
+    assert ATTACK_NAMES == tuple(ATTACKS)
+    monkeypatch.setattr(zoo, "load_model", lambda *a, **k: pytest.fail("the model loaded before the check"))
+    with pytest.raises(SystemExit) as exit_:
+        main(["sweep", "--attack", "deepfool"])
+    assert exit_.value.code == 2 and "unknown attack 'deepfool'; choose from fgsm" in capsys.readouterr().err
