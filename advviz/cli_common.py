@@ -50,6 +50,17 @@ def eps_above_zero(why: str) -> Callable[[str], float]:
 positive_eps = eps_above_zero("0 would leave only x itself")  # an ε that spans a range (ε_max, a half-width)
 
 
+def positive_float(text: str) -> float:
+    """A finite number > 0, checked while parsing (a learning rate of −1 failed in torch after the data loaded)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
 def eps_list(text: str) -> list[float]:
     return [eps_value(part) for part in text.split(",") if part.strip()] or [eps_value(text)]
 

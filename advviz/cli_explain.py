@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from advviz.cli_common import (
     CommandError, add_model_options, capped, emit, eps_above_zero, eps_value, int_at_least, load_models,
-    load_one_model, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
+    load_one_model, model_names, one_sample, positive_eps, positive_float, positive_int, progress, table, test_samples,
 )
 
 
@@ -132,7 +132,8 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
         rows += [[f"{args.precision} forwards: max |Δ logit|", f"{report.max_logit_difference:.4g}"],
                  [f"{args.precision} forwards: same prediction", f"{100 * report.prediction_agreement:.2f}%"]]
         extra["precision"] = asdict(report)
-    text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}\n" + table(["check", "value"], rows)
+    clipping = "unclipped" if args.no_clip else "clipped to [0, 1]"
+    text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
     emit(args, {"model": args.model, "samples": len(x), **asdict(d), **extra}, text)
 
@@ -224,7 +225,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--alpha", type=float, default=0.5, help="weight of the clean loss in J̃")
     sub.add_argument("--eps", type=eps_value, default=None,
                      help="ε of the adversarial term (default: the paper's, 0.25 for mnist, 0.1 for fashion)")
-    sub.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
+    sub.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam's learning rate")
     sub.add_argument("--validation", type=positive_int, default=500, help="test images for the errors")
     sub.add_argument("--seed", type=int, default=0, help="seed of both models")
     sub.add_argument("--output", help="folder for the two weights files (default: a temporary folder)")

@@ -247,3 +247,19 @@ def test_an_unknown_attack_is_refused_while_parsing(capsys, monkeypatch):
     with pytest.raises(SystemExit) as exit_:
         main(["sweep", "--attack", "deepfool"])
     assert exit_.value.code == 2 and "unknown attack 'deepfool'; choose from fgsm" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "inf"])
+def test_adv_train_refuses_a_learning_rate_while_parsing(capsys, value):
+    """`adv-train --learning-rate -1` failed in torch ("Invalid learning rate") after the training data loaded."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["adv-train", "--learning-rate", value])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "--learning-rate: must be a finite number > 0" in err
+
+
+def test_diagnose_says_whether_it_clipped(capsys):
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-softmax", "--samples", "20", "--no-clip")
+    assert code == 0 and "unclipped" in out.splitlines()[0]
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-softmax", "--samples", "20")
+    assert code == 0 and "clipped to [0, 1]" in out.splitlines()[0]
