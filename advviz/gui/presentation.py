@@ -186,13 +186,33 @@ class Presentation(QObject):
         widget.setFont(bigger)
         self._restore.append(lambda: widget.setFont(font))
 
+    def _style_legend(self, legend: pg.LegendItem, scale: float) -> None:
+        """The legend's text size for the entries it has and for those added while presenting (the
+        panels fill their legends when a result arrives); leaving restores the size of every entry it
+        has then, and the entries added later get the legend's own size again."""
+        size = legend.opts.get("labelTextSize")
+        if not size:
+            return
+        big = _scaled_size(size, scale)
+
+        def resize_entries(old: str, new: str) -> None:
+            legend.opts["labelTextSize"] = new
+            for _, label in legend.items:
+                if label.opts.get("size") == old:  # a size an entry was given on purpose stays
+                    label.setText(label.text, size=new)
+            legend.updateSize()  # a legend anchored on its plot (not in a layout) takes its entries' size
+
+        resize_entries(size, big)
+        self._restore.append(lambda: resize_entries(big, size))
+
     def _style_scene(self, panel: Any, view: pg.GraphicsLayoutWidget, scale: float) -> None:
-        legend = getattr(panel, "legend", None)
-        if legend is not None and "labelTextSize" in legend.opts:
-            size = legend.opts["labelTextSize"]
-            legend.opts["labelTextSize"] = _scaled_size(size, scale)
-            self._restore.append(lambda: legend.opts.__setitem__("labelTextSize", size))
+        legends = [item for item in view.scene().items() if isinstance(item, pg.LegendItem)]
+        legend_labels = {id(label) for legend in legends for _, label in legend.items}
+        for legend in legends:
+            self._style_legend(legend, scale)
         for item in view.scene().items():
+            if id(item) in legend_labels:
+                continue  # the legend's entries: _style_legend
             if isinstance(item, pg.AxisItem):
                 tick_font = item.style.get("tickFont")
                 base = QFont(tick_font) if tick_font is not None else QFont()

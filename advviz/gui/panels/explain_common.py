@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFontMetricsF
+from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGraphicsGridLayout, QGraphicsItem, QHBoxLayout, QLabel,
                                QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
 
@@ -215,9 +215,76 @@ def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "", title: st
         plot.setLabel("left", left)
     if bottom:
         plot.setLabel("bottom", bottom)
+    eliding_title(plot)
     if title:
         plot.setTitle(title, color="#222", size="11pt")
     plot.hideButtons()
+    return plot
+
+
+TITLE_MIN_CHARS = 6  # a title shrinks to about this many characters and "…"
+
+
+def eliding_title(plot: pg.PlotItem) -> pg.PlotItem:
+    """Let ``plot``'s title end in "…" where the plot is narrower than it, instead of widening the plot.
+
+    pyqtgraph pins a label's minimum width to its text: a long title ("mean confidence on the wrong
+    answers", in a presentation's font) made its plot, and the view's layout, wider than the view, and
+    the legend beside the plot ran off its right edge. The title still asks for its full width (its
+    preferred size), so wherever it fits nothing changes; its full text stays in ``titleLabel.text``."""
+    label = plot.titleLabel
+    if getattr(label, "_advviz_eliding", False):
+        return plot
+    label._advviz_eliding = True  # type: ignore[attr-defined]
+    label_type = type(label)
+    state = {"busy": False, "natural": 0.0, "least": 0.0}
+
+    def metrics() -> QFontMetricsF:
+        font = QFont(label.item.font())
+        size = str(label.opts.get("size", ""))
+        if size.endswith("pt"):
+            font.setPointSizeF(float(size[:-2]))
+        elif size.endswith("px"):
+            font.setPixelSize(max(int(round(float(size[:-2]))), 1))
+        return QFontMetricsF(font)
+
+    def update_min() -> None:
+        label_type.updateMin(label)
+        if not state["busy"]:  # the full text's widths (not the elided text's, shown while busy)
+            fm = metrics()
+            margin = 2 * label.item.document().documentMargin()
+            state["natural"] = fm.horizontalAdvance(label.text) + margin
+            state["least"] = min(fm.horizontalAdvance(label.text[:TITLE_MIN_CHARS] + "…") + margin,
+                                 state["natural"])
+        least = state["least"]
+        hints = dict(label._sizeHint)
+        height = hints[Qt.SizeHint.MinimumSize][1]
+        hints[Qt.SizeHint.MinimumSize] = (least, height)
+        hints[Qt.SizeHint.PreferredSize] = (state["natural"], height)
+        label._sizeHint = hints
+        label.setMinimumWidth(least)
+        label.updateGeometry()
+
+    def resize_event(event: object) -> None:
+        label_type.resizeEvent(label, event)
+        if state["busy"] or "<" in label.text:  # rich text is not elided
+            return
+        full = label.text
+        width = label.width() - 2 * label.item.document().documentMargin()
+        shown = full if state["natural"] <= label.width() + 0.5 else metrics().elidedText(
+            full, Qt.TextElideMode.ElideRight, max(width, 1.0))
+        current = label.item.toPlainText()
+        if shown != current:
+            state["busy"] = True
+            try:
+                label_type.setText(label, shown)
+            finally:
+                label.text = full
+                state["busy"] = False
+            label.setToolTip(full if shown != full else "")
+
+    label.updateMin = update_min  # type: ignore[method-assign]
+    label.resizeEvent = resize_event  # type: ignore[method-assign]
     return plot
 
 
