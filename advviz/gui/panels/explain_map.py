@@ -84,6 +84,7 @@ class DecisionMapPanel(ExplainPanel):
         self.state: MapState | None = None
         self.cursor_eps = 0.25
         self._names: tuple[str, ...] = ()
+        self._empty()
 
     def export_data(self) -> dict[str, np.ndarray]:
         """The map's data, not its colours, for the rows computed so far: ``predictions`` (rows, W) the
@@ -122,9 +123,18 @@ class DecisionMapPanel(ExplainPanel):
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
+        self._empty()
+        self.shown.clear()
+
+    def _empty(self) -> None:
+        """No map: an empty plane of the extent, without the markers of x and x + ε·sign∇ or a legend.
+        (Auto-ranged on the marker's text alone, the axes showed ticks of 1e-96 around an "x".)"""
         self.image.clear()
         self.markers.setData([])
-        self.shown.clear()
+        for item in (self.x_text, self.eps_text, self.legend):
+            item.setVisible(False)
+        extent = float(self.extent.value())
+        self.plot.setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0.02)
 
     def set_cursor(self, eps: float) -> None:
         self.cursor_eps = float(eps)
@@ -138,6 +148,8 @@ class DecisionMapPanel(ExplainPanel):
             self._names = header.class_names
         if state.start is None:
             return
+        for item in (self.x_text, self.eps_text, self.legend):
+            item.setVisible(True)
         a, b = state.start.a, state.start.b
         step_a = float(a[1] - a[0]) if len(a) > 1 else 1.0
         step_b = float(b[1] - b[0]) if len(b) > 1 else 1.0
