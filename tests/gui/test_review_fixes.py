@@ -157,3 +157,59 @@ def test_the_folder_caption_counts_once_and_stays_short(window, idle, tmp_path):
     assert "1 image smaller than 4×4 pixels skipped (tiny.png)" in tip
     models = window.controls.models
     assert models.viewport().height() >= models.sizeHintForRow(0) * models.count()  # every model in sight
+
+
+# -- E: a saved transfer matrix says what it shows, with all its labels ----------------------------------
+def _transfer(window, idle):
+    window.transfer_panel.samples.setValue(30)
+    window.controls.set_checked(["mnist-cnn", "mnist-softmax", "mnist-rbf"])
+    idle(window)
+    assert window.transfer is not None and window.transfer.done == window.transfer.total
+    assert window.tabs.currentWidget() is not window.transfer_panel  # exported from behind another tab
+
+
+def _png(path):
+    from PIL import Image
+
+    return np.asarray(Image.open(path).convert("L"), dtype=np.int16)
+
+
+def test_an_exported_transfer_matrix_names_its_metric_attack_and_eps(window, idle, tmp_path):
+    """The error, confidence and agreement matrices looked the same in a saved PNG: the panel's caption is a
+    QLabel outside the pyqtgraph scene that the export drew."""
+    from advviz.gui import export
+    from advviz.gui.panels.transfer import METRICS
+
+    _transfer(window, idle)
+    panel = window.transfer_panel
+    images = {}
+    for metric in ("error", "confidence"):
+        panel.set_metric(metric)
+        title = panel.export_title()
+        assert dict(METRICS)[metric] in title
+        assert "FGSM" in title and "ε = 0.250" in title and "30 test images" in title
+        export.export_panel(window, panel, tmp_path / f"{metric}.png")
+        images[metric] = _png(tmp_path / f"{metric}.png")
+    error, confidence = images["error"], images["confidence"]
+    assert error.shape[1] >= 1200
+    top = error[:40]
+    assert (top < 100).sum() > 500  # dark text on white above the matrix
+    assert np.abs(error[:40] - confidence[:40]).sum() > 0  # the titles differ
+
+
+def test_a_transfer_matrix_exported_from_a_hidden_tab_has_every_row_label(window, idle, qtbot, tmp_path):
+    """Exported while another tab was in front, the PNG dropped the "softmax" row label: the left axis
+    sizes itself to its labels only when first drawn, and that first drawing was the export (the next
+    export, once the layout had made room, had it)."""
+    from advviz.gui import export
+
+    _transfer(window, idle)
+    panel = window.transfer_panel
+    export.export_panel(window, panel, tmp_path / "first.png")
+    qtbot.wait(300)  # the layout makes room for the labels the drawing measured
+    export.export_panel(window, panel, tmp_path / "settled.png")
+    first, settled = _png(tmp_path / "first.png"), _png(tmp_path / "settled.png")
+    assert first.shape == settled.shape and np.array_equal(first, settled)
+    window.tabs.setCurrentWidget(panel)  # shown, the panel lays itself out for the screen again
+    idle(window)
+    assert panel.view.isVisible() and panel.plot.getAxis("left").width() > 40

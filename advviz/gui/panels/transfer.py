@@ -7,6 +7,9 @@ them; each shows its number, or "—" where the mean is over no examples (undefi
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -93,6 +96,11 @@ class TransferPanel(QWidget):
 
     def set_metric(self, key: str) -> None:
         self.metric_choice.setCurrentIndex([k for k, _ in METRICS].index(key))
+
+    def export_title(self) -> str:
+        """What a saved image shows, written above it: the panel's caption (metric, attack, ε, samples)."""
+        caption = html.unescape(re.sub(r"<[^>]*>", "", self.caption.text()))
+        return f"Transfer matrix · {caption}" if self.state is not None else caption
 
     def clear(self, message: str) -> None:
         self.state = None
