@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
-from advviz.gui.panels.explain_common import ExplainPanel, graphics, pct, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, fit_legend_columns, graphics, pct, style_plot
 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
@@ -78,6 +78,8 @@ class TrainingPanel(ExplainPanel):
             self.loss_curves.append(loss)
             self.clean_curves.append(clean)
             self.fgsm_curves.append(fgsm)
+        for plot, legend in ((self.loss_plot, self.loss_legend), (self.error_plot, self.error_legend)):
+            fit_legend_columns(plot, legend, share=0.5, most=2)  # one column where two overran a narrow view
         self.body.addWidget(self.view)
         self.state: TrainingState | None = None
         self.status.setText("Press <b>Train both</b> to train the two models side by side.")
