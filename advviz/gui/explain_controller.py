@@ -45,6 +45,8 @@ AUTOMATIC = ("linear", "linearity", "map", "robustness", "rubbish", "diagnostics
 STATES = {ex.LinearHeader: ex.LinearState, ex.LinearityHeader: ex.LinearityState, ex.MapHeader: ex.MapState,
           ex.RobustnessHeader: ex.RobustnessState, ex.RubbishHeader: ex.RubbishState,
           ex.TrainingHeader: ex.TrainingState}
+# panels that take their ε from the sweep (L∞ attacks only): one ε, or a range up to ε max
+FOLLOW_EPS = {"linear": "one", "diagnostics": "one", "linearity": "range", "map": "range", "robustness": "range"}
 DIAGNOSTICS_SAMPLES = 64
 IDLE_BUILD_MS = 1500  # panels are built ahead of use once no job has run for this long
 
@@ -152,6 +154,7 @@ class ExplanationsController(QObject):
         if key == "paper":
             panel.runRequested.connect(lambda _: self.start("paper"))
         export.add_context_menus(self.window)  # "Export this panel…" in its right-click menu
+        self._update_notes()
         if self.visible() == key:
             self.refresh()  # the panel in front is the one just built: it computes now
 
@@ -165,7 +168,19 @@ class ExplanationsController(QObject):
 
     def sweep_settings_changed(self) -> None:
         """ε max, steps, attack or clipping changed, and the cursor is on the new grid."""
+        self._update_notes()
         self.invalidate("linear", "linearity", "map", "robustness", "diagnostics")
+
+    def _update_notes(self) -> None:
+        """Say so on the panels that use the data set's L∞ ε instead of the sweep's (an L2 attack)."""
+        follows = self._follows_sweep()
+        for key, panel in self._panels.items():
+            if key in FOLLOW_EPS:
+                ranged = FOLLOW_EPS[key] == "range"
+                eps = self._eps_max() if ranged else self._eps()
+                panel.set_note("" if follows else
+                               f"The sweep's attack is L2, whose ε is not a per-pixel step: this panel shows the "
+                               f"paper's FGSM (L∞) at the data set's ε {'up to ' if ranged else ''}{eps:g}.")
 
     def _cursor_released(self) -> None:
         if self._follows_sweep():  # else these panels use the data set's L∞ ε, whatever the cursor
@@ -173,6 +188,7 @@ class ExplanationsController(QObject):
 
     def models_ready(self) -> None:
         """The checked models (or the data set) changed."""
+        self._update_notes()
         self.invalidate(*AUTOMATIC)
 
     def redraw(self, dirty: set[str]) -> None:

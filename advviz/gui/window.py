@@ -74,6 +74,7 @@ class MainWindow(DataAndModels, QMainWindow):
         arrange(self)  # tabs, docks and the status bar
         self._connect()
         self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
+        self._sweep_norm, self._sweep_eps_max = self.controls.attack_choice.norm, self.controls.eps_max.value()
         self.controls.setEnabled(False)
         self.samples.setEnabled(False)
         self.set_status("Loading PyTorch…")
@@ -201,6 +202,11 @@ class MainWindow(DataAndModels, QMainWindow):
 
         eps_max = self.controls.eps_max.value()
         cursor = self.curves.cursor_value()
+        norm = self.controls.attack_choice.norm
+        if norm != self._sweep_norm and self._sweep_eps_max > 0:
+            # L∞ ↔ L2: ε max jumped to the other scale (0.5 ↔ 5); the cursor keeps its place on the axis
+            cursor *= eps_max / self._sweep_eps_max
+        self._sweep_norm, self._sweep_eps_max = norm, eps_max
         if abs(cursor) > eps_max:
             cursor = eps_max / 2
         # on the new sweep's grid, so the heatmaps, the transfer matrix and the explanations share one ε
@@ -211,6 +217,8 @@ class MainWindow(DataAndModels, QMainWindow):
         self.explain.sweep_settings_changed()
 
     def start_sweep(self) -> None:
+        # the scale the cursor lives on (a new data set resets ε max without a sweep-settings change)
+        self._sweep_norm, self._sweep_eps_max = self.controls.attack_choice.norm, self.controls.eps_max.value()
         model, index = self.sweep_model(), self.samples.current()
         if model is None or self.data is None or index < 0:
             return

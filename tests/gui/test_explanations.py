@@ -261,20 +261,25 @@ def test_with_an_l2_attack_the_paper_panels_keep_the_data_sets_linf_eps(window, 
     from advviz.gui.controls import DEFAULT_EPS_MAX, PAPER_EPS
 
     window.controls.set_checked(["mnist-softmax"])
+    window.curves.set_cursor(0.25)
     window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgm-l2"))
     idle(window)
     assert window.controls.eps_max.value() == 5.0
+    assert window.curves.cursor_value() == pytest.approx(2.5)  # 0.25 of 0.5 → the same place of ±5
     window.curves.set_cursor(4.0)
     window.curves.cursorReleased.emit(4.0)
-    show(window, idle, "linear")
+    linear = show(window, idle, "linear")
     assert window.explain.states["linear"].header.eps == pytest.approx(PAPER_EPS["mnist"])
+    assert linear.note.isVisible() and "FGSM (L∞) at the data set's ε 0.25" in linear.note.text()
+    assert "(the data set's L∞ ε)" in linear.status.text()
     show(window, idle, "map")
     assert window.explain.states["map"].header.extent == pytest.approx(DEFAULT_EPS_MAX["mnist"])
     panel = show(window, idle, "robustness")
     assert max(window.explain.states["robustness"].header.eps) == pytest.approx(DEFAULT_EPS_MAX["mnist"])
+    assert "up to 0.5" in panel.note.text()
     # back to an L∞ attack: the panels follow the sweep's ε again
     window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgsm"))
     window.controls.eps_max.setValue(0.3)
     idle(window)
     assert max(window.explain.states["robustness"].header.eps) == pytest.approx(0.3)
-    assert panel is window.explain.panels["robustness"]
+    assert not panel.note.isVisible() and not linear.note.text()

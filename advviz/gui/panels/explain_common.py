@@ -196,6 +196,11 @@ class ExplainPanel(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setStyleSheet("font-size: 10.5pt;")
+        # why this panel does not follow the sweep's settings, when it does not (an L2 attack's ε)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("background: #fff4d6; color: #5a4300; padding: 2px 4px;")
+        self.note.hide()
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.RichText)
@@ -215,6 +220,7 @@ class ExplainPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.caption)
+        layout.addWidget(self.note)
         layout.addLayout(self.bar)
         layout.addWidget(self.status)
         layout.addWidget(self.scroll_area, 1)
@@ -222,6 +228,11 @@ class ExplainPanel(QWidget):
 
     def clear(self, message: str) -> None:
         self.status.setText(message)
+
+    def set_note(self, text: str) -> None:
+        """A highlighted line under the caption; hidden when ``text`` is empty."""
+        self.note.setText(text)
+        self.note.setVisible(bool(text))
 
     # -- the panel's own settings, for sessions -----------------------------------------------------
     session_skips: tuple[str, ...] = ()  # option widgets whose choices come from results, not the user

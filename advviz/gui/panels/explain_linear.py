@@ -260,7 +260,8 @@ class LinearPanel(ExplainPanel):
         if header.local:
             parts.append("<span style='color:#b26a00'>not a linear model: w<sub>c</sub> = ∇ₓz<sub>c</sub>(x), "
                          "the weights of its linearization at x</span>")
-        parts.append(f"FGSM ε = {header.eps:.3f} (|cursor ε|), {'clipped' if header.clip else 'unclipped'}")
+        source = "the data set's L∞ ε" if self.note.text() else "|cursor ε|"  # see ExplanationsController
+        parts.append(f"FGSM ε = {header.eps:.3f} ({source}), {'clipped' if header.clip else 'unclipped'}")
         explanation = state.explanation
         if explanation is not None:
             gap = float(np.abs(explanation.predicted - explanation.measured).max())
