@@ -159,7 +159,7 @@ def robustness_panel(qtbot):
     state.error[:] = 0.5
     state.confidence[:] = 0.7
     panel.show_state(state)
-    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)  # filled a turn later
+    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)  # filled a turn later: a, b, two styles
     return panel
 
 
@@ -191,7 +191,8 @@ def test_robustness_curves_follow_each_new_job_and_its_names(robustness_panel, q
     qtbot.wait(5)
     second.error[0, 1 - fgsm, 0] = second.confidence[0, 1 - fgsm, 0] = 0.3  # the stream goes on
     panel.show_state(second)
-    qtbot.waitUntil(lambda: panel.legend.items[0][1].text == f"c, {ROBUSTNESS_ATTACKS[fgsm][1]}", timeout=2000)
+    qtbot.waitUntil(lambda: [label.text for _, label in panel.legend.items]
+                    == ["c", "d", *[title for _, title in ROBUSTNESS_ATTACKS]], timeout=2000)
     for (index, attack, metric), curve in panel.curves.items():
         x, y = curve.getData()
         if index == 1 and attack == "fgsm":
@@ -287,3 +288,18 @@ def test_the_rubbish_legend_leaves_the_rbf_spike_and_the_gallery_in_sight(qtbot)
     assert panel.hist_legend.sceneBoundingRect().bottom() < view_box.sceneBoundingRect().bottom()  # every row in sight
     last_cell = panel.cells[GALLERY - 1][0]
     assert last_cell.sceneBoundingRect().right() <= panel.gallery.width()
+
+
+def test_a_cleared_robustness_panel_shows_no_empty_legend_box(robustness_panel, qtbot):
+    """Unlabelled images clear the panel: its legend stayed, an empty framed box (or the old models' names)."""
+    from advviz.gui.explanations import RobustnessHeader, RobustnessState
+
+    panel = robustness_panel
+    qtbot.waitUntil(lambda: len(panel.legend.items) == 4, timeout=2000)
+    assert panel.legend.isVisible()
+    panel.clear("Robustness curves need labelled images.")
+    assert not panel.legend.isVisible() and not panel.legend.items
+    state = RobustnessState(RobustnessHeader(["a", "b"], [0.0, 0.1, 0.2], 10, True))
+    state.error[:] = 0.5
+    panel.show_state(state)  # the same models again: their legend comes back
+    qtbot.waitUntil(lambda: len(panel.legend.items) == 4 and panel.legend.isVisible(), timeout=2000)

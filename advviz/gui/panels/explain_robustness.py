@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QGraphicsItem, QSpinBox
 
 from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
 from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, style_plot
+from advviz.gui.style import short_names
 
 STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}
 METRIC_TITLES = {"error": "error rate", "confidence": "mean confidence on the wrong answers"}  # what each plot shows
@@ -48,6 +49,10 @@ class RobustnessPanel(ExplainPanel):
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=2)
         legend_at_top(self.view, self.legend)
+        self.legend.hide()  # until the first job names its models
+        # the legend's line-style rows: never drawn on a plot
+        self._style_samples = {attack: pg.PlotDataItem(pen=pg.mkPen("#555", width=2.5, style=STYLES[attack]))
+                               for attack, _ in ROBUSTNESS_ATTACKS}
         self.curves: dict[tuple[int, str, str], pg.PlotCurveItem] = {}
         # FGSM's measured points, every model's in one item per plot: a PlotDataItem with symbols per
         # curve cost ~5 ms to create, 16 of them a 60 ms stall when the first result arrived
@@ -70,6 +75,9 @@ class RobustnessPanel(ExplainPanel):
             points.setData([], [])
         self.shown.clear()
         self._drawn.clear()
+        self._legend_names = ()
+        self.legend.clear()
+        self.legend.hide()  # an empty legend was an empty framed box beside the plots
 
     def _curve(self, index: int, attack: str, metric: str) -> pg.PlotCurveItem:
         key = (index, attack, metric)
@@ -90,17 +98,21 @@ class RobustnessPanel(ExplainPanel):
             QTimer.singleShot(1, self, lambda names=self._legend_names: self._fill_legend(names))
 
     def _fill_legend(self, names: tuple[str, ...]) -> None:
+        """One row per model (its colour, its short name), then one per attack (its line style): a row per
+        (model, attack) pair made the legend as wide as the two plots at 1024 pixels."""
         if names != self._legend_names:  # the models changed again meanwhile: that call fills it
             return
-        texts = [f"{name}, {title}" for name in names for _, title in ROBUSTNESS_ATTACKS]
-        if len(self.legend.items) == len(texts):  # as many models as before: new names on the same rows
+        self.legend.show()
+        texts = short_names(list(names))
+        if len(self.legend.items) == len(texts) + len(ROBUSTNESS_ATTACKS):  # as many models: relabel in place
             for (_, label), text in zip(self.legend.items, texts):
                 label.setText(text)
             return
         self.legend.clear()
-        for index, name in enumerate(names):
-            for attack, title in ROBUSTNESS_ATTACKS:
-                self.legend.addItem(self._curve(index, attack, "error"), f"{name}, {title}")
+        for index, text in enumerate(texts):
+            self.legend.addItem(self._curve(index, "fgsm", "error"), text)
+        for attack, title in ROBUSTNESS_ATTACKS:
+            self.legend.addItem(self._style_samples[attack], title)
 
     def _show_metric(self, state: RobustnessState, metric: str) -> None:
         """One plot (``metric`` "error" or "confidence"): every model's two curves and FGSM's points."""
