@@ -71,10 +71,34 @@ class UserModelSpec(ModelSpec):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "UserModelSpec":
+        """The spec :meth:`to_dict` wrote; ValueError names the first field of the wrong kind (a hand-edited
+        session: an unknown ``class_source`` or a ``size`` of "big" failed later, or raised in the window)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a user model is a group of settings, not {type(data).__name__}")
         fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
         for key in ("mean", "std"):
             if key in fields:
-                fields[key] = tuple(float(v) for v in fields[key])
+                values = fields[key]
+                if (not isinstance(values, list) or not values
+                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
+                    raise ValueError(f"{key} = {values!r} is not a list of numbers")
+                fields[key] = tuple(float(v) for v in values)
+        for key in ("key", "label"):
+            if not isinstance(fields.get(key), str) or not fields[key]:
+                raise ValueError(f"{key} = {fields.get(key)!r} is not a text")
+        for key in ("path", "architecture", "dataset", "class_file"):
+            if fields.get(key) is not None and not isinstance(fields[key], str):
+                raise ValueError(f"{key} = {fields[key]!r} is not a text")
+        choices = {"kind": ("torchvision", "torchscript"), "class_source": ("count", "file", "imagenet")}
+        for key, allowed in choices.items():
+            if key in fields and fields[key] not in allowed:
+                raise ValueError(f"{key} = {fields[key]!r} is not one of {', '.join(allowed)}")
+        for key, (low, high) in {"channels": (1, 4), "size": (8, 1024), "class_count": (1, 100000)}.items():
+            value = fields.get(key)
+            if key in fields and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
+                raise ValueError(f"{key} = {value!r} is not a whole number in {low} … {high}")
+        if "pretrained" in fields and not isinstance(fields["pretrained"], bool):
+            raise ValueError(f"pretrained = {fields['pretrained']!r} is not true or false")
         return cls(**fields)
 
     def tooltip(self) -> str:

@@ -1,0 +1,57 @@
+"""Second review: hand-edited session files and the models they name."""
+
+from __future__ import annotations
+
+import json
+
+import torch
+
+from advviz.gui import session
+
+
+def open_and_wait(window, qtbot, idle, path):
+    loader = session.open_session(window, path)
+    assert loader is not None
+    qtbot.waitUntil(lambda: loader.finished, timeout=30000)
+    idle(window)
+    return loader
+
+
+def write_session(window, tmp_path, **changes):
+    payload = session.capture(window, layout=False)
+    payload.update(changes)
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(payload))
+    return path
+
+
+def user_entry(tmp_path, **changes):
+    model = tmp_path / "mine.pt"
+    model.write_bytes(b"not read before the spec is checked")
+    spec = {"key": f"user:torchscript::{model}:False:1x28", "label": "mine (torchscript, 1×28×28)",
+            "path": str(model), "architecture": None, "dataset": "mnist", "kind": "torchscript",
+            "pretrained": False, "channels": 1, "size": 28, "class_source": "count", "class_file": None,
+            "class_count": 10, "mean": [0.0], "std": [1.0]}
+    spec.update(changes)
+    return {"kind": "user", "spec": spec}
+
+
+def test_a_user_model_entry_with_an_unknown_class_source_is_named_and_the_rest_opens(window, qtbot, idle, tmp_path):
+    # the window raised KeyError 'weird' from the spec's tooltip: the status stayed at "Opening …" and
+    # the session's models, layout and checked models were never applied
+    path = write_session(window, tmp_path, models=[user_entry(tmp_path, class_source="weird")],
+                         checked=["mnist-mlp"], steps=31)
+    open_and_wait(window, qtbot, idle, path)
+    message = window.error_label.text()
+    assert "class_source = 'weird'" in message and "could not be read" in message
+    assert window.controls.checked_keys() == ["mnist-mlp"]
+    assert window.controls.steps.value() == 31
+    assert not any(key.startswith("user:") for key in window.specs)  # nothing half-added
+
+
+def test_a_user_model_entry_with_a_size_that_is_no_number_is_named(window, qtbot, idle, tmp_path):
+    # "size": "big" was accepted quietly: the model joined the list and failed in every later job
+    path = write_session(window, tmp_path, models=[user_entry(tmp_path, size="big")])
+    open_and_wait(window, qtbot, idle, path)
+    assert "size = 'big'" in window.error_label.text()
+    assert window.controls.models.count() == len(window.data.zoo)
