@@ -340,6 +340,10 @@ class SessionLoader(QObject):
             if missing:
                 self.problems.append(f"model {spec.label}: file not found: {', '.join(missing)}")
                 continue
+            if not isinstance(spec, UserModelSpec) and spec.dataset != window.dataset:
+                # as Load weights file… refuses it: its inputs and classes are another data set's
+                self.problems.append(f"model {spec.label} was trained on {spec.dataset}, not {window.dataset}")
+                continue
             if spec.key not in window.specs:
                 window.specs[spec.key] = spec
                 tooltip = spec.tooltip() if isinstance(spec, UserModelSpec) else (spec.path or "")

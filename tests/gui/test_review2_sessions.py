@@ -55,3 +55,17 @@ def test_a_user_model_entry_with_a_size_that_is_no_number_is_named(window, qtbot
     open_and_wait(window, qtbot, idle, path)
     assert "size = 'big'" in window.error_label.text()
     assert window.controls.models.count() == len(window.data.zoo)
+
+
+def test_a_weights_file_of_the_other_data_set_is_refused_not_swept_on_these_images(window, qtbot, idle, tmp_path):
+    # File › Load weights file… refuses a Fashion-MNIST file on MNIST; a session checked it and swept MNIST digits
+    weights = tmp_path / "fashion_mlp.pt"
+    torch.save(window.loaded["mnist-cnn"].state_dict(), weights)
+    key = f"file:{weights}|cnn|fashion"
+    path = write_session(window, tmp_path, checked=[key, "mnist-cnn"], models=[
+        {"kind": "weights", "key": key, "label": "fashion_mlp", "path": str(weights), "architecture": "cnn",
+         "dataset": "fashion"}])
+    open_and_wait(window, qtbot, idle, path)
+    assert "fashion_mlp was trained on fashion, not mnist" in window.error_label.text()
+    assert window.controls.checked_keys() == ["mnist-cnn"]
+    assert key not in window.specs
