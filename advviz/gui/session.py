@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -333,6 +334,9 @@ class SessionLoader(QObject):
                     missing = spec.missing_files()
                 else:
                     spec = weights_spec(str(entry["path"]), str(entry["architecture"]), str(entry["dataset"]))
+                    label = entry.get("label")
+                    if isinstance(label, str) and label.strip():  # a trained model keeps its name
+                        spec = replace(spec, label=label.strip())
                     missing = [] if Path(spec.path or "").exists() else [str(spec.path)]
             except (AttributeError, KeyError, TypeError, ValueError) as error:
                 self.problems.append(f"a model entry could not be read ({error})")

@@ -69,3 +69,18 @@ def test_a_weights_file_of_the_other_data_set_is_refused_not_swept_on_these_imag
     assert "fashion_mlp was trained on fashion, not mnist" in window.error_label.text()
     assert window.controls.checked_keys() == ["mnist-cnn"]
     assert key not in window.specs
+
+
+def test_a_trained_model_reopens_under_its_own_name(window, qtbot, idle, tmp_path):
+    # the adversarial training panel's "mnist-cnn-advtrained-1" came back as "mnist-cnn-advtrained-1 (cnn, file)"
+    weights = tmp_path / "mnist-cnn-advtrained-1.pt"
+    torch.save(window.loaded["mnist-cnn"].state_dict(), weights)
+    key = f"file:{weights}|cnn|mnist"
+    path = write_session(window, tmp_path, checked=[key], models=[
+        {"kind": "weights", "key": key, "label": "mnist-cnn-advtrained-1", "path": str(weights),
+         "architecture": "cnn", "dataset": "mnist"}])
+    open_and_wait(window, qtbot, idle, path)
+    assert window.error_label.text() == ""
+    assert window.controls.checked_keys() == [key]
+    assert window.controls.models.item(0).text() == "mnist-cnn-advtrained-1"
+    assert window.sweep is not None and window.sweep.header.model_name == "mnist-cnn-advtrained-1"
