@@ -317,6 +317,9 @@ class SessionLoader(QObject):
             target = fields.integer(attack, "target", 0)
             if 0 <= target < controls.target.count():
                 controls.target.setCurrentIndex(target)
+            elif controls.attack_choice.targeted:  # quietly kept the previous target before
+                self.problems.append(f"target class {target} is not one of the {controls.target.count()} classes; "
+                                     f"kept {controls.target.currentText()}")
             controls._set_target_visible(controls.attack_choice.targeted)
             self._set_spin("eps_max", controls.eps_max, fields.number(payload, "eps_max", controls.eps_max.value()))
             self._set_spin("steps", controls.steps, fields.integer(payload, "steps", controls.steps.value()))

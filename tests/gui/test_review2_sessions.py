@@ -84,3 +84,13 @@ def test_a_trained_model_reopens_under_its_own_name(window, qtbot, idle, tmp_pat
     assert window.controls.checked_keys() == [key]
     assert window.controls.models.item(0).text() == "mnist-cnn-advtrained-1"
     assert window.sweep is not None and window.sweep.header.model_name == "mnist-cnn-advtrained-1"
+
+
+def test_a_target_class_outside_the_classes_is_named(window, qtbot, idle, tmp_path):
+    window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgsm-targeted"))
+    window.controls.target.setCurrentIndex(3)
+    idle(window)
+    path = write_session(window, tmp_path, attack={"key": "fgsm-targeted", "target": 42})
+    open_and_wait(window, qtbot, idle, path)
+    assert "target class 42 is not one of the 10 classes; kept 3" in window.error_label.text()
+    assert window.controls.attack_choice.target == 3
