@@ -3,6 +3,7 @@ TorchScript file, with its input size, channels, class names and normalization."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
@@ -29,6 +30,30 @@ def _floats(text: str, what: str) -> tuple[float, ...]:
     if what == "std" and any(value <= 0 for value in values):
         raise ValueError("std: every value must be > 0")
     return values
+
+
+def entry_problem(spec: UserModelSpec, images: list[str]) -> str | None:
+    """What the dialog's entries lack that loading would refuse (no torch needed), or None."""
+    for what, values in (("mean", spec.mean), ("std", spec.std)):
+        if len(values) not in (1, spec.channels):
+            return (f"normalization {what} has {len(values)} values; give 1 or one per input channel "
+                    f"({spec.channels})")
+    if spec.kind == "torchvision" and not spec.architecture:
+        return "type a torchvision architecture name, e.g. resnet18"
+    if spec.kind == "torchvision" and not spec.path and not spec.pretrained:
+        return f"{spec.architecture}: choose a weights file (state_dict) or torchvision's pretrained weights"
+    if spec.kind == "torchscript" and not spec.path:
+        return "choose a TorchScript file (saved with torch.jit.save)"
+    if spec.path and not Path(spec.path).is_file():
+        return f"model file not found: {spec.path}"
+    if spec.class_source == "file" and not spec.class_file:
+        return "choose a class-names file (one name per line)"
+    if spec.class_source == "file" and not Path(spec.class_file or "").is_file():
+        return f"class-names file not found: {spec.class_file}"
+    missing = [path for path in images if not Path(path).exists()]
+    if missing:
+        return f"images not found: {', '.join(missing)}"
+    return None
 
 
 class UserModelDialog(QDialog):
@@ -136,9 +161,13 @@ class UserModelDialog(QDialog):
 
     def _accept(self) -> None:
         try:
-            self.request()
+            spec, images = self.request()
         except ValueError as error:
             self.message.setText(str(error))
+            return
+        problem = entry_problem(spec, images)
+        if problem:  # said here, where it can be corrected: once closed, the dialog's entries are gone
+            self.message.setText(problem)
             return
         self.accept()
 
