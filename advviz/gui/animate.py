@@ -236,7 +236,10 @@ def export_animation(window: "MainWindow", path: str | os.PathLike, *, max_frame
         raise ExportError("wait until the sweep is complete, then export the animation")
     if Path(path).suffix.lower() not in (".gif", ".mp4"):
         raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
-    if Path(path).suffix.lower() == ".mp4" and ffmpeg_path() is None:  # refused before seconds of rendering
+    # refused before seconds of rendering: a missing or read-only folder, or a folder named like the file
+    # (which failed only after rendering, as "[Errno 21] Is a directory: '….sweep-x1y2.gif' -> …")
+    check_out_path(path)
+    if Path(path).suffix.lower() == ".mp4" and ffmpeg_path() is None:
         raise ExportError(f"{NO_FFMPEG}; save a GIF instead")
     toggle = getattr(window.heatmaps, "per_channel", None)
     frames = render(state, frame_eps(state, max_frames), width=width,
