@@ -8,6 +8,8 @@ models then join the model list (checked), so the transfer matrix and the other 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -99,6 +101,15 @@ class TrainingPanel(ExplainPanel):
             curve.setData([], [])
         self.shown.clear()
 
+    def _listed(self, state: TrainingState) -> bool:
+        """Whether the window lists the trained models (not when the data set changed during training);
+        True outside a window."""
+        specs = getattr(self.window(), "specs", None)
+        if not isinstance(specs, dict):
+            return True
+        paths = {getattr(spec, "path", None) for spec in specs.values()}
+        return all(model.path in paths for model in state.trained.values())
+
     def show_state(self, state: TrainingState) -> None:
         if state is not self.state:
             self.state = state
@@ -124,9 +135,14 @@ class TrainingPanel(ExplainPanel):
         if all(last):
             parts.append(f"after epoch {last[1][0]}: FGSM error <b>{pct(last[0][2])}</b> (twin) vs "
                          f"<b>{pct(last[1][2])}</b> (adversarial), clean {pct(last[0][1])} vs {pct(last[1][1])}")
-        if state.complete:
+        if state.complete and self._listed(state):
             parts.append(f"<span style='color:#2e7d32'>added <b>{names[0]}</b> and <b>{names[1]}</b> to the "
                          f"models list (checked: see the transfer matrix)</span>")
+        elif state.complete:  # the data set changed meanwhile: the window lists only its own data set's models
+            folder = Path(state.trained[0].path).parent
+            parts.append(f"<span style='color:#b26a00'>saved <b>{names[0]}</b> and <b>{names[1]}</b> in {folder}, "
+                         f"not in the models list: they take {request.dataset} images (load them there with "
+                         f"<i>Load weights file…</i>)</span>")
         else:
             done = sum(len(runs) for runs in state.loss)
             batches = state.loss[0] and state.loss[0][-1] or None
