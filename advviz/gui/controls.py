@@ -123,11 +123,18 @@ class ControlsPanel(QWidget):
 
     # -- writing ---------------------------------------------------------------------------------
     def set_devices(self, devices: list[str]) -> None:
+        """The devices PyTorch found (``["cpu", "cuda:0", …]``); "Auto" names the one it picks, and where
+        there is no CUDA GPU the tooltip says so (the README promises "CPU or CUDA": its absence needs a word)."""
         current = self.device_choice
+        gpus = [name for name in devices if name != "cpu"]
+        titles = {name: name.upper() if name == "cpu" else name.replace("cuda", "CUDA") for name in devices}
         self.device.clear()
-        self.device.addItem("Auto", "auto")
+        self.device.addItem(f"Auto ({titles[gpus[0]] if gpus else 'CPU'})", "auto")
         for name in devices:
-            self.device.addItem(name.upper() if name == "cpu" else name.replace("cuda", "CUDA"), name)
+            self.device.addItem(titles[name], name)
+        self.device.setToolTip("Where the models run. Auto: the first CUDA GPU, else the CPU." + (
+            "" if gpus else "\nNo CUDA GPU here (PyTorch finds none, or was built without CUDA): "
+                            "everything runs on the CPU."))
         index = self.device.findData(current)
         self.device.setCurrentIndex(max(0, index))
 
