@@ -132,8 +132,12 @@ class DataAndModels:
 
         # weights files of this data set, and the user's own models (their inputs are their own, whatever
         # the data set): listed unchecked, checked again by the user where they fit
-        kept = {key: spec for key, spec in self.specs.items()
+        files = {**self.other_dataset_specs, **self.specs}
+        kept = {key: spec for key, spec in files.items()
                 if isinstance(spec, UserModelSpec) or (spec.path and spec.dataset == data.dataset)}
+        # weights files of the other data set wait for it (switching away and back forgot them)
+        self.other_dataset_specs = {key: spec for key, spec in files.items()
+                                    if key not in kept and spec.path and spec.dataset != data.dataset}
         self.specs = dict(kept)
         self.loaded = {key: model for key, model in self.loaded.items() if key in kept}
         self.controls.clear_models()

@@ -52,6 +52,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.data: jobs.DataLoaded | None = None
         self.dataset = dataset  # the zoo data set whose models are listed
         self.specs: dict[str, jobs.ModelSpec] = {}
+        self.other_dataset_specs: dict[str, jobs.ModelSpec] = {}  # weights files listed with their data set
         self.loaded: dict[str, Any] = {}  # key -> model on the current device
         self.sweep: SweepState | None = None
         self.transfer: TransferState | None = None

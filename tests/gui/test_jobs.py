@@ -117,6 +117,29 @@ def test_weights_of_other_architecture_are_reported(window, tmp_path, idle):
     assert len(keys) == len(set(keys)) and window.controls.checked_keys().count(keys[0]) == 1
 
 
+def test_a_weights_file_comes_back_with_its_data_set(window, tmp_path, idle):
+    """Switching to Fashion-MNIST and back forgot an MNIST weights file for good."""
+    from advviz.core.zoo import load_model
+
+    path = tmp_path / "mine.pt"
+    torch.save(load_model("mnist-mlp").state_dict(), path)
+    spec = weights_spec(str(path), "mlp", "mnist")
+    window.add_weights(spec)
+    idle(window)
+
+    def listed() -> list[str]:
+        return [window.controls.models.item(row).data(Qt.ItemDataRole.UserRole)
+                for row in range(window.controls.models.count())]
+
+    assert spec.key in listed()
+    window.choose_dataset("fashion")
+    idle(window)
+    assert spec.key not in listed() and spec.key not in window.specs  # it takes MNIST images
+    window.choose_dataset("mnist")
+    idle(window)
+    assert spec.key in listed() and window.specs[spec.key].path == str(path)
+
+
 def test_missing_weights_file_is_reported(window, tmp_path, idle):
     window.add_weights(weights_spec(str(tmp_path / "nothing.pt"), "cnn", "mnist"))
     idle(window)
