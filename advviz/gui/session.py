@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QByteArray, QObject, Qt
 from PySide6.QtWidgets import QFileDialog
 
-from advviz.gui.panels.explain_common import setting_number
+from advviz.gui.panels.explain_common import set_spin_value, setting_number
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -445,12 +445,9 @@ class SessionLoader(QObject):
 
     def _set_spin(self, key: str, box: Any, value: float) -> None:
         """Set a spin box; a value it had to bring into its range is named (it was changed quietly)."""
-        box.setValue(value)
-        rounding = 10 ** -box.decimals() if hasattr(box, "decimals") else 0  # a double spin box rounds
-        if abs(box.value() - value) > rounding:
-            shown = f"{value:g}" if isinstance(value, float) else str(value)
-            self.problems.append(f"{key} = {shown} is outside {box.minimum():g} … {box.maximum():g}; "
-                                 f"used {box.value():g}")
+        clamped = set_spin_value(box, value)
+        if clamped:
+            self.problems.append(f"{key} {clamped}")
 
     def _finish(self) -> None:
         self.finished = True

@@ -146,7 +146,8 @@ def test_a_hand_edited_session_with_wrong_values_opens_the_rest(window, qtbot, i
     payload = session.capture(window)
     payload.update(eps_max="x", steps=11, attack={"key": "fgsm", "target": "q"}, layout=5, models="oops",
                    transfer={"samples": 1e12}, clip="no", sample=10 ** 400,  # numbers past float and 32 bits
-                   explain_options={"map": {"resolution": "big", "extent": 1e300}, "nope": {}})
+                   explain_options={"map": {"resolution": "big", "extent": 1e300}, "training": {"epochs": 1000},
+                                    "nope": {}})
     path = tmp_path / "edited.json"
     path.write_text(json.dumps(payload))
     before = window.controls.eps_max.value()
@@ -154,6 +155,7 @@ def test_a_hand_edited_session_with_wrong_values_opens_the_rest(window, qtbot, i
     message = window.error_label.text()
     for part in ("eps_max = 'x' is not a number", "target = 'q'", "samples = 1000000000000.0", "clip = 'no'",
                  "sample = 1000", "map panel: resolution = 'big'", "extent = 1e+300", "'nope'",
+                 "training panel: epochs = 1000 is outside 1 … 50; used 50",
                  "The rest of the session was opened"):
         assert part in message, (part, message)
     assert window.controls.eps_max.value() == before and window.sweep.total == 11 and window.sweep.complete

@@ -263,13 +263,25 @@ class ExplainPanel(QWidget):
                 widget.setChecked(value)
             elif isinstance(widget, QComboBox) and widget.findData(value) >= 0:
                 widget.setCurrentIndex(widget.findData(value))
-            elif isinstance(widget, QSpinBox) and number and float(value).is_integer():
-                widget.setValue(int(value))
-            elif isinstance(widget, QDoubleSpinBox) and number:
-                widget.setValue(float(value))
+            elif isinstance(widget, QDoubleSpinBox) and number or isinstance(widget, QSpinBox) and number and \
+                    float(value).is_integer():
+                clamped = set_spin_value(widget, float(value) if isinstance(widget, QDoubleSpinBox) else int(value))
+                if clamped:
+                    problems.append(f"{name} {clamped}")
             else:
                 problems.append(f"{name} = {value!r} cannot be set")
         return problems
+
+
+def set_spin_value(box: QSpinBox | QDoubleSpinBox, value: float) -> str | None:
+    """Set a spin box; say so (``"= 1000 is outside 1 … 50; used 50"``) where it had to bring the value
+    into its range, which it does quietly."""
+    box.setValue(value)
+    rounding = 10 ** -box.decimals() if isinstance(box, QDoubleSpinBox) else 0  # a double spin box rounds
+    if abs(box.value() - value) <= rounding:
+        return None
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"= {shown} is outside {box.minimum():g} … {box.maximum():g}; used {box.value():g}"
 
 
 def compact(combo: QComboBox, chars: int = 14) -> QComboBox:
