@@ -303,3 +303,14 @@ def test_a_cleared_robustness_panel_shows_no_empty_legend_box(robustness_panel, 
     state.error[:] = 0.5
     panel.show_state(state)  # the same models again: their legend comes back
     qtbot.waitUntil(lambda: len(panel.legend.items) == 4 and panel.legend.isVisible(), timeout=2000)
+
+
+def test_one_training_epoch_is_singular(qtbot):
+    from advviz.gui.panels.explain_training import TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.epochs.setValue(1)
+    assert panel.epochs.text() == "1 epoch"
+    panel.epochs.setValue(4)
+    assert panel.epochs.text() == "4 epochs"

@@ -40,6 +40,7 @@ class TrainingPanel(ExplainPanel):
         self.samples.setToolTip("Training images (from the shipped training split)")
         self.epochs = QSpinBox(minimum=1, maximum=50, value=3)
         self.epochs.setSuffix(" epochs")
+        self.epochs.valueChanged.connect(lambda count: self.epochs.setSuffix(" epoch" if count == 1 else " epochs"))
         self.alpha = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1.0, singleStep=0.1, value=0.5)
         self.alpha.setPrefix("α = ")
         self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1.0, singleStep=0.05, value=0.25)
@@ -129,7 +130,7 @@ class TrainingPanel(ExplainPanel):
             plot.setXRange(0, request.epochs, padding=0.02)
         names = state.header.names
         parts = [f"{request.architecture} on {request.samples} {request.dataset} training images, "
-                 f"{request.epochs} epochs, α = {request.alpha:g}, ε = {request.eps:g}; errors on "
+                 f"{request.epochs} epoch{'' if request.epochs == 1 else 's'}, α = {request.alpha:g}, ε = {request.eps:g}; errors on "
                  f"{request.validation} test images (FGSM at the same ε)"]
         last = [state.epochs[run][-1] if state.epochs[run] else None for run in range(2)]
         if all(last):
