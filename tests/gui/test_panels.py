@@ -314,3 +314,15 @@ def test_one_training_epoch_is_singular(qtbot):
     assert panel.epochs.text() == "1 epoch"
     panel.epochs.setValue(4)
     assert panel.epochs.text() == "4 epochs"
+
+
+def test_the_paper_table_fits_a_1400_by_900_window_without_scrolling(qtbot):
+    """Its body asked for 460 pixels: at 1400 × 900 the dot plot's value axis sat below a scroll bar."""
+    from advviz.gui.panels.explain_paper import PaperPanel
+
+    panel = PaperPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1080, 480)  # the panel's size in a 1400 × 900 window with the heatmaps docked below
+    panel.show()
+    qtbot.wait(20)
+    assert panel.scroll_area.verticalScrollBar().maximum() == 0
