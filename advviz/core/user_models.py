@@ -78,8 +78,22 @@ def torchvision_model(
         if not any(key.startswith("net.") for key in state):  # a bare torchvision state_dict
             state = {f"net.{key}": value for key, value in state.items()}
             state.update(mean=model.mean, std=model.std)
+        _refuse_other_channels(model, state, path.name)
         load_state(model, state, path.name)
     return prepare(model, device)  # type: ignore[return-value]
+
+
+def _refuse_other_channels(model: PixelSpaceModel, state: dict[str, torch.Tensor], source: str) -> None:
+    """torchvision's architectures take 3-channel images: weights trained on greyscale (a first convolution
+    over 1 channel) cannot load into them, and the shape error alone did not say what to do instead."""
+    first = next((name for name, module in model.named_modules() if isinstance(module, torch.nn.Conv2d)), None)
+    weight = state.get(f"{first}.weight") if first else None
+    expected = model.input_shape[0]
+    if weight is not None and weight.dim() == 4 and weight.shape[1] != expected:
+        raise ModelLoadError(
+            f"{source} was trained on {weight.shape[1]}-channel images (its first convolution, {first}, takes "
+            f"{weight.shape[1]}), and torchvision's architectures take {expected}: save your model as TorchScript "
+            "(torch.jit.script(model).save(path)) and load that file as TorchScript")
 
 
 def torchscript_model(

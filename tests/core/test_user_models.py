@@ -49,6 +49,19 @@ def test_torchvision_state_dict_runs_a_sweep(tmp_path, rgb_images):
     torch.testing.assert_close(model(x), expected, atol=1e-4, rtol=1e-4)
 
 
+def test_greyscale_torchvision_weights_are_refused_with_what_to_do(tmp_path):
+    """A resnet18 trained on MNIST (a 1-channel first convolution) only got "net.conv1.weight has shape
+    (64, 1, 7, 7), the architecture expects (64, 3, 7, 7)"; the message now says to load it as TorchScript."""
+    import torchvision
+
+    net = torchvision.models.get_model("resnet18", weights=None, num_classes=10)
+    net.conv1 = nn.Conv2d(1, 64, 7, stride=2, padding=3, bias=False)
+    torch.save(net.state_dict(), tmp_path / "mnist-resnet18.pt")
+    with pytest.raises(ModelLoadError, match=r"trained on 1-channel images .*conv1.* load that file as TorchScript"):
+        torchvision_model("resnet18", weights_file=tmp_path / "mnist-resnet18.pt", class_names=[str(i) for i in range(10)],
+                          input_size=28)
+
+
 def test_torchscript_model_runs_a_sweep(tmp_path, rgb_images):
     torch.manual_seed(0)
     net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
