@@ -25,15 +25,16 @@ import time
 from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
-    EXIT_BAD_INPUT, CommandError, add_attack_options, add_device_option, add_model_options, attack, capped, device,
-    emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_list, model_names, one_sample,
-    positive_eps, positive_int, progress, table, test_samples,
+    EXIT_BAD_INPUT, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options, add_device_option,
+    add_model_options, attack, capped, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model,
+    model_list, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
 )
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
 # Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
 # 480 is the first width where every heatmap and tick label is readable).
 MIN_ANIMATION_WIDTH = 480
+MAX_ANIMATION_FRAMES = 241  # every frame stays in memory until the file is written: 201 frames at 640 px took 16 s
 MAX_ANIMATION_WIDTH = 3840  # 4K: 3,840 pixels took 1.4 GB for two frames; a typo of 40,000 would not fit
 TEST_SAMPLES_HELP = "test images (capped, with a note, at the size of the test split)"
 
@@ -306,10 +307,12 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
 
-    def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str) -> None:
+    def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str,
+                       max_steps: int, max_why: str) -> None:
         sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
         sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
-        sub.add_argument("--steps", type=int_at_least(2, steps_why), default=steps, help=steps_help)
+        sub.add_argument("--steps", type=int_at_least(2, steps_why, maximum=max_steps, why_not_more=max_why),
+                         default=steps, help=steps_help)
         sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
 
     sub = command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
@@ -320,15 +323,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("sweep", cmd_sweep, "logits along x + ε·d for ε in −ε_max…+ε_max")
     add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=201, steps_help="number of ε values from −ε_max to +ε_max, at least 2",
-                   steps_why="the sweep runs from −ε_max to +ε_max")
+    sample_options(sub, steps=201, steps_help=f"number of ε values from −ε_max to +ε_max, 2 to {MAX_SWEEP_STEPS}",
+                   steps_why="the sweep runs from −ε_max to +ε_max", max_steps=MAX_SWEEP_STEPS,
+                   max_why="a finer ε grid adds rows, not detail")
     add_attack_options(sub)
 
     sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg or imageio-ffmpeg) of the curves and heatmaps as "
                                           "ε goes 0 → ε_max")
     add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=26, steps_help="frames, ε = 0 … ε_max, at least 2",
-                   steps_why="frames from ε = 0 to ε_max")
+    sample_options(sub, steps=26, steps_help=f"frames, ε = 0 … ε_max, 2 to {MAX_ANIMATION_FRAMES}",
+                   steps_why="frames from ε = 0 to ε_max", max_steps=MAX_ANIMATION_FRAMES,
+                   max_why="every frame is kept in memory until the file is written")
     sub.add_argument("--out", default="sweep.gif",
                      help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
     sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
@@ -354,7 +359,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("rubbish", cmd_rubbish, "share of rubbish inputs (N(0, I) or uniform) classified with confidence > .5")
     add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
-    sub.add_argument("--count", type=positive_int, default=10000, help="rubbish inputs per model")
+    sub.add_argument("--count", type=int_at_least(1, maximum=MAX_RUBBISH_COUNT,
+                                                  why_not_more="it gives the confident share to ±0.3 %"),
+                     default=10000, help=f"rubbish inputs per model, 1 to {MAX_RUBBISH_COUNT:,}")
     sub.add_argument("--distribution", choices=["gaussian", "uniform"], default="gaussian",
                      help="N(0, I) (the paper's) or uniform on [0, 1]")
     sub.add_argument("--seed", type=int, default=0, help="seed of the rubbish inputs")

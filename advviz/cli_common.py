@@ -90,6 +90,14 @@ def int_at_least(minimum: int, why: str = "", *, maximum: int | None = None, why
 
 positive_int = int_at_least(1)
 
+# Upper bounds of the counts, checked while parsing: a typo (--steps 10000000, --resolution 100000) ran for
+# minutes before anything printed. Each is at least the window's own largest setting.
+MAX_EPS_STEPS = 2001  # the window's largest ε steps, over many images (linearity: 2,000 images took 8 minutes)
+MAX_SWEEP_STEPS = 10_001  # one image (sweep, animate): 10,001 values of ε take ~5 s
+MAX_MAP_RESOLUTION = 301  # the window's largest map: 301 × 301 = 90,601 forwards, ~20 s for the CNN on 2 cores
+MAX_RUBBISH_COUNT = 100_000  # 5× the window's largest; the confident share to ±0.3 %, ~10 s for three models
+MAX_EPOCHS = 100  # twice the window's largest; the zoo's models train for 5 to 12 epochs
+
 
 def model_list(minimum: int = 1, why: str = "") -> Callable[[str], list[str]]:
     """An argparse type for ``--models``: comma-separated names, at least ``minimum`` of them, counted

@@ -16,8 +16,9 @@ import argparse
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    CommandError, add_model_options, capped, emit, eps_above_zero, eps_value, int_at_least, load_models,
-    load_one_model, model_names, one_sample, positive_eps, positive_float, positive_int, progress, table, test_samples,
+    MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped, emit, eps_above_zero,
+    eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps, positive_float,
+    positive_int, progress, table, test_samples,
 )
 
 
@@ -191,8 +192,9 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
-    sub.add_argument("--steps", type=int_at_least(3, "a line through 2 points always has R² = 1"), default=41,
-                     help="number of ε values, at least 3")
+    sub.add_argument("--steps", type=int_at_least(3, "a line through 2 points always has R² = 1",
+                                                  maximum=MAX_EPS_STEPS, why_not_more="the window's largest"),
+                     default=41, help=f"number of ε values, 3 to {MAX_EPS_STEPS}")
     sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: clipping bends even a linear model)")
 
     sub = command("decision-map", cmd_decision_map, "predicted class on the plane of the FGSM direction and a "
@@ -200,8 +202,11 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     add_model_options(sub, default="mnist-cnn")
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
     sub.add_argument("--extent", type=positive_eps, default=0.5, help="half-width of the plane (> 0), pixel units")
-    sub.add_argument("--resolution", type=int_at_least(2, "the plane needs both of its edges"), default=41,
-                     help="points per axis, at least 2")
+    sub.add_argument("--resolution", type=int_at_least(2, "the plane needs both of its edges",
+                                                       maximum=MAX_MAP_RESOLUTION,
+                                                       why_not_more="the window's largest: "
+                                                                    f"{MAX_MAP_RESOLUTION ** 2:,} points"),
+                     default=41, help=f"points per axis, 2 to {MAX_MAP_RESOLUTION}")
     sub.add_argument("--seed", type=int, default=0, help="seed of the random direction")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 
@@ -221,7 +226,9 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--architecture", choices=["mlp", "softmax", "maxout", "cnn", "rbf"], default="mlp",
                      help="architecture of both models")
     sub.add_argument("--samples", type=positive_int, default=2000, help="training images")
-    sub.add_argument("--epochs", type=positive_int, default=3, help="epochs of each model")
+    sub.add_argument("--epochs", type=int_at_least(1, maximum=MAX_EPOCHS,
+                                                   why_not_more="the zoo's models train for 5 to 12"),
+                     default=3, help=f"epochs of each model, 1 to {MAX_EPOCHS}")
     sub.add_argument("--alpha", type=float, default=0.5, help="weight of the clean loss in J̃")
     sub.add_argument("--eps", type=eps_value, default=None,
                      help="ε of the adversarial term (default: the paper's, 0.25 for mnist, 0.1 for fashion)")
