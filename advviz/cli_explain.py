@@ -88,7 +88,9 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
     start, predictions, confidence = decision_map(model, x, y, extent=args.extent, resolution=args.resolution,
                                                   clip=not args.no_clip, seed=args.seed)
     classes = model.class_names
-    centre = args.resolution // 2
+    # x (a = b = 0) is a grid point only for an odd resolution; an even one puts it between the middle four
+    # (an X drawn at resolution // 2 marked a = b = +extent/(resolution−1), at resolution 2 the corner +extent)
+    centre = args.resolution // 2 if args.resolution % 2 else None
     symbols = "0123456789abcdefghijklmnopqrstuvwxyz"
     lines = []
     for row in range(args.resolution - 1, -1, -1):  # +b at the top
@@ -101,9 +103,12 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
                "predictions": predictions.tolist(), "confidence": confidence.tolist(),
                "share_other_class": share}
     legend = ", ".join(f"{symbols[i]} = {name}" for i, name in enumerate(classes) if symbols[i] != name)
+    where_x = ("X = x" if centre is not None
+               else "x (a = b = 0) falls between grid points (an odd --resolution marks it X)")
     emit(args, payload,
           f"{args.model}, test #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
-          f"a → (−{args.extent} … +{args.extent}), b ↑; X = x; {100 * share:.1f}% of the plane gets another "
+          f"a → (−{args.extent} … +{args.extent}), b ↑; "
+          f"{where_x}; {100 * share:.1f}% of the plane gets another "
           f"class than x ({classes[start.clean_prediction]})" + (f"\n{legend}" if legend else "") + "\n"
           + "\n".join(lines))
 

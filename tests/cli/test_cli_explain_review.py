@@ -50,3 +50,18 @@ def test_the_largest_counts_still_run(capsys):
     assert code == 0 and len(json.loads(out)["eps"]) == 10001
     code, out, _ = run(capsys, "linearity", "--models", "mnist-softmax", "--samples", "1", "--steps", "2001")
     assert code == 0 and "(2001 steps)" in out
+
+
+@pytest.mark.parametrize("resolution", [2, 4])
+def test_an_even_decision_map_does_not_mark_x_where_it_is_not(capsys, resolution):
+    """x (a = b = 0) is no grid point of an even resolution: the X was drawn at a = b = +extent/3 (resolution 4),
+    at the corner (+0.5, +0.5) for resolution 2, hiding that point's class."""
+    code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", str(resolution))
+    header, *rows = out.splitlines()
+    assert code == 0 and len(rows) == resolution
+    assert "X = x" not in header and "x (a = b = 0) falls between grid points" in header
+    assert all("X" not in row.split()[1] for row in rows)
+    code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", "3")
+    header, *rows = out.splitlines()
+    assert "X = x" in header and [row.split()[1].count("X") for row in rows] == [0, 1, 0]
+    assert rows[1].split() == ["+0.000", rows[1].split()[1][0] + "X" + rows[1].split()[1][2]]
