@@ -98,16 +98,18 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
                        for col, p in enumerate(predictions[row]))
         lines.append(f"{round(float(start.b[row]), 6) + 0.0:+.3f} {text}")
     share = float((predictions != start.clean_prediction).mean())
-    payload = {"model": args.model, "index": args.index, "label": int(y[0]),
+    payload = {"model": args.model, "index": args.index, "label": int(y[0]), "clip": not args.no_clip,
+               "extent": args.extent, "resolution": args.resolution, "seed": args.seed,
                "clean_prediction": start.clean_prediction, "a": start.a.tolist(), "b": start.b.tolist(),
                "predictions": predictions.tolist(), "confidence": confidence.tolist(),
                "share_other_class": share}
     legend = ", ".join(f"{symbols[i]} = {name}" for i, name in enumerate(classes) if symbols[i] != name)
+    clipping = "unclipped" if args.no_clip else "clipped to [0, 1]"
     where_x = ("X = x" if centre is not None
                else "x (a = b = 0) falls between grid points (an odd --resolution marks it X)")
     emit(args, payload,
           f"{args.model}, test #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
-          f"a → (−{args.extent} … +{args.extent}), b ↑; "
+          f"a → (−{args.extent} … +{args.extent}), b ↑, {clipping}; "
           f"{where_x}; {100 * share:.1f}% of the plane gets another "
           f"class than x ({classes[start.clean_prediction]})" + (f"\n{legend}" if legend else "") + "\n"
           + "\n".join(lines))

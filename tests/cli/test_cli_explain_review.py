@@ -65,3 +65,15 @@ def test_an_even_decision_map_does_not_mark_x_where_it_is_not(capsys, resolution
     header, *rows = out.splitlines()
     assert "X = x" in header and [row.split()[1].count("X") for row in rows] == [0, 1, 0]
     assert rows[1].split() == ["+0.000", rows[1].split()[1][0] + "X" + rows[1].split()[1][2]]
+
+
+def test_the_decision_map_says_whether_it_clipped(capsys):
+    """Its header and JSON named neither (clipping is on by default, the paper's setting is off); the other
+    explanation commands say it."""
+    for flags, words, clip in (([], "clipped to [0, 1]", True), (["--no-clip"], "unclipped", False)):
+        code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", "3", *flags)
+        assert code == 0 and f"b ↑, {words};" in out.splitlines()[0]
+        code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", "3", "--seed", "4",
+                           "--extent", "0.2", *flags, "--json")
+        payload = json.loads(out)
+        assert (payload["clip"], payload["extent"], payload["resolution"], payload["seed"]) == (clip, 0.2, 3, 4)
