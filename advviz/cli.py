@@ -26,8 +26,8 @@ from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
     EXIT_BAD_INPUT, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options, add_device_option,
-    add_model_options, attack, capped, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model,
-    model_list, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
+    add_model_options, attack, capped, device, emit, eps_list, eps_value, folder_option, int_at_least, load_models,
+    load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
 )
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
@@ -192,16 +192,6 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
     emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test samples\n" + text)
 
 
-def _folder(option: str, text: str):
-    """``text`` as a folder to write in (made if missing): a file of that name is refused by name, not by errno."""
-    from pathlib import Path
-
-    path = Path(text).expanduser()
-    if path.exists() and not path.is_dir():
-        raise CommandError(f"{option} {text} is a file, not a folder")
-    return path
-
-
 def _zoo_output(args: argparse.Namespace):
     """Where train-zoo writes: --output, or the shipped zoo of a source checkout (never site-packages)."""
     from pathlib import Path
@@ -209,7 +199,7 @@ def _zoo_output(args: argparse.Namespace):
     from advviz.core.resources import models_dir, resources_dir
 
     if args.output:
-        return _folder("--output", args.output)
+        return folder_option("--output", args.output)
     if not (resources_dir().parent / "pyproject.toml").exists():
         raise CommandError("advviz is installed as a package: give --output FOLDER for the retrained weights")
     return models_dir()
@@ -253,7 +243,7 @@ def cmd_install_desktop(args: argparse.Namespace) -> None:
 
     from advviz.desktop import install_desktop_entry
 
-    path = install_desktop_entry(_folder("--folder", args.folder) if args.folder else None)
+    path = install_desktop_entry(folder_option("--folder", args.folder) if args.folder else None)
     emit(args, {"desktop_file": str(path)}, f"installed {path}: advviz is in your desktop's application menu")
 
 

@@ -256,6 +256,28 @@ def load_one_model(args: argparse.Namespace):
     return model, dataset
 
 
+def folder_option(option: str, text: str):
+    """``text`` as a folder to write in (made if missing): a file of that name is refused by name, not by errno."""
+    from pathlib import Path
+
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise CommandError(f"{option} {text} is a file, not a folder")
+    return path
+
+
+def writable_folder(option: str, text: str):
+    """:func:`folder_option`, made now and checked for writing: a command that writes only at its end (after
+    minutes of training) must not find out then that it cannot."""
+    import os
+
+    path = folder_option(option, text)
+    path.mkdir(parents=True, exist_ok=True)  # an OSError reads "PATH: reason"
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise CommandError(f"{option} {text}: folder not writable")
+    return path
+
+
 def capped(args: argparse.Namespace, option: str, requested: int, available: int, what: str) -> int:
     """``requested``, or all ``available`` with a note on stderr: more than the data holds is not an error,
     but the numbers must not silently rest on fewer images than asked for."""

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from advviz.cli_common import (
     MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped, emit, eps_above_zero,
     eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps, positive_float,
-    positive_int, progress, table, test_samples,
+    positive_int, progress, table, test_samples, writable_folder,
 )
 
 
@@ -154,6 +154,9 @@ def cmd_adv_train(args: argparse.Namespace) -> None:
     eps = args.eps if args.eps is not None else PAPER_EPS[args.dataset]
     if not 0 <= args.alpha <= 1:
         raise CommandError(f"--alpha must be in [0, 1], got {args.alpha}")
+    # the weights are written after the training: a file, a read-only folder or a path under a file named as
+    # --output was reported then ("PATH: File exists"), minutes of training lost
+    folder = str(writable_folder("--output", args.output)) if args.output else None
     samples = capped(args, "--samples", args.samples, len(load_dataset(args.dataset, "train")[1]),
                      f"the {args.dataset} training split")
     validation = capped(args, "--validation", args.validation, len(load_dataset(args.dataset, "test")[1]),
@@ -163,7 +166,7 @@ def cmd_adv_train(args: argparse.Namespace) -> None:
                               learning_rate=args.learning_rate, seed=args.seed)
     rows, files = [], {}
     titles = ("plain", "adversarial")
-    for step in twin_training_steps(request, folder=args.output):
+    for step in twin_training_steps(request, folder=folder):
         if isinstance(step, TrainProgress):
             s = step.step
             if s.clean_error is not None:

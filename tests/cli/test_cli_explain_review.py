@@ -77,3 +77,36 @@ def test_the_decision_map_says_whether_it_clipped(capsys):
                            "--extent", "0.2", *flags, "--json")
         payload = json.loads(out)
         assert (payload["clip"], payload["extent"], payload["resolution"], payload["seed"]) == (clip, 0.2, 3, 4)
+
+
+@pytest.mark.parametrize("output,message", [
+    ("a-file", "--output {path} is a file, not a folder"),
+    ("a-file/models", "{path}: Not a directory"),
+], ids=["file", "under-a-file"])
+def test_adv_train_refuses_an_output_it_cannot_write_before_training(capsys, tmp_path, no_training, output, message):
+    """The weights are written after the training: '--output FILE' said 'FILE: File exists' only then."""
+    (tmp_path / "a-file").write_text("not a folder")
+    path = tmp_path / output
+    code, out, err = run(capsys, "adv-train", "--samples", "100", "--epochs", "1", "--output", str(path))
+    assert code == 2 and out == "" and err == f"advviz adv-train: error: {message.format(path=path)}\n"
+
+
+def test_adv_train_refuses_a_read_only_output_before_training(capsys, tmp_path, monkeypatch, no_training):
+    import os
+
+    folder = tmp_path / "read-only"
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode, **kw: False if str(path) == str(folder)
+                        else real_access(path, mode, **kw))  # (as root, every folder is writable)
+    code, out, err = run(capsys, "adv-train", "--output", str(folder))
+    assert code == 2 and err == f"advviz adv-train: error: --output {folder}: folder not writable\n"
+
+
+def test_adv_train_makes_a_missing_output_folder(capsys, tmp_path):
+    folder = tmp_path / "new" / "models"
+    code, out, _ = run(capsys, "adv-train", "--samples", "64", "--epochs", "1", "--validation", "16",
+                       "--output", str(folder), "--json")
+    files = json.loads(out)["files"]
+    assert code == 0 and sorted(files) == ["adversarial", "plain"]
+    assert all(os_path.startswith(str(folder)) for os_path in files.values())
+    assert sorted(p.name for p in folder.iterdir()) == ["mnist-mlp-advtrained.pt", "mnist-mlp-plain.pt"]
