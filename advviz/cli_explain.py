@@ -245,4 +245,5 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam's learning rate")
     sub.add_argument("--validation", type=positive_int, default=500, help="test images for the errors")
     sub.add_argument("--seed", type=int, default=0, help="seed of both models")
-    sub.add_argument("--output", help="folder for the two weights files (default: a temporary folder)")
+    sub.add_argument("--output", help="folder for the two weights files (default: a new folder, kept, under "
+                                      "$XDG_DATA_HOME/advviz/trained/, ~/.local/share by default)")

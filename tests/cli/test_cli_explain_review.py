@@ -4,6 +4,7 @@ helpers and reproduce: what a new user met, each pinned by a test."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -110,3 +111,15 @@ def test_adv_train_makes_a_missing_output_folder(capsys, tmp_path):
     assert code == 0 and sorted(files) == ["adversarial", "plain"]
     assert all(os_path.startswith(str(folder)) for os_path in files.values())
     assert sorted(p.name for p in folder.iterdir()) == ["mnist-mlp-advtrained.pt", "mnist-mlp-plain.pt"]
+
+
+def test_adv_train_help_says_where_the_weights_go_by_default(capsys, user_data_home):
+    """It said 'a temporary folder': the files are kept, in a new folder under $XDG_DATA_HOME/advviz/trained/."""
+    code, out, _ = run(capsys, "adv-train", "--help")
+    text = " ".join(out.split())
+    assert code == 0 and "temporary" not in text
+    assert "(default: a new folder, kept, under $XDG_DATA_HOME/advviz/trained/, ~/.local/share by default)" in text
+    code, out, _ = run(capsys, "adv-train", "--samples", "64", "--epochs", "1", "--validation", "16", "--json")
+    paths = [Path(path) for path in json.loads(out)["files"].values()]
+    assert code == 0 and len(paths) == 2 and all(path.is_file() for path in paths)
+    assert paths[0].parent.parent == user_data_home / "advviz" / "trained"
