@@ -27,7 +27,8 @@ from collections.abc import Callable, Sequence
 from advviz.cli_common import (
     EXIT_BAD_INPUT, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options, add_device_option,
     add_model_options, attack, capped, device, emit, eps_list, eps_value, folder_option, int_at_least, load_models,
-    load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, table, test_samples,
+    load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, seed_value, table,
+    test_samples,
 )
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
@@ -354,7 +355,7 @@ def build_parser() -> argparse.ArgumentParser:
                      default=10000, help=f"rubbish inputs per model, 1 to {MAX_RUBBISH_COUNT:,}")
     sub.add_argument("--distribution", choices=["gaussian", "uniform"], default="gaussian",
                      help="N(0, I) (the paper's) or uniform on [0, 1]")
-    sub.add_argument("--seed", type=int, default=0, help="seed of the rubbish inputs")
+    sub.add_argument("--seed", type=seed_value, default=0, help="seed of the rubbish inputs, 0 … 2⁶⁴ − 1")
 
     sub = command("reproduce", cmd_reproduce, "the paper's headline MNIST numbers next to ours")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)

@@ -90,6 +90,10 @@ def int_at_least(minimum: int, why: str = "", *, maximum: int | None = None, why
 
 positive_int = int_at_least(1)
 
+# torch's generators take seeds 0 … 2⁶⁴ − 1; a larger one failed after loading as "Overflow when unpacking long long"
+seed_value = int_at_least(0, "a seed is a whole number 0 … 2⁶⁴ − 1", maximum=2**64 - 1,
+                          why_not_more="torch's seeds are 64-bit")
+
 # Upper bounds of the counts, checked while parsing: a typo (--steps 10000000, --resolution 100000) ran for
 # minutes before anything printed. Each is at least the window's own largest setting.
 MAX_EPS_STEPS = 2001  # the window's largest ε steps, over many images (linearity: 2,000 images took 8 minutes)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from advviz.cli_common import (
     MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped, emit, eps_above_zero,
     eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps, positive_float,
-    positive_int, progress, table, test_samples, writable_folder,
+    positive_int, progress, seed_value, table, test_samples, writable_folder,
 )
 
 
@@ -217,7 +217,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                                                        why_not_more="the window's largest: "
                                                                     f"{MAX_MAP_RESOLUTION ** 2:,} points"),
                      default=41, help=f"points per axis, 2 to {MAX_MAP_RESOLUTION}")
-    sub.add_argument("--seed", type=int, default=0, help="seed of the random direction")
+    sub.add_argument("--seed", type=seed_value, default=0, help="seed of the random direction, 0 … 2⁶⁴ − 1")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 
     sub = command("diagnose", cmd_diagnose, "check a model: logits or probabilities, inputs, zero gradients, "
@@ -244,6 +244,6 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                      help="ε of the adversarial term (default: the paper's, 0.25 for mnist, 0.1 for fashion)")
     sub.add_argument("--learning-rate", type=positive_float, default=1e-3, help="Adam's learning rate")
     sub.add_argument("--validation", type=positive_int, default=500, help="test images for the errors")
-    sub.add_argument("--seed", type=int, default=0, help="seed of both models")
+    sub.add_argument("--seed", type=seed_value, default=0, help="seed of both models, 0 … 2⁶⁴ − 1")
     sub.add_argument("--output", help="folder for the two weights files (default: a new folder, kept, under "
                                       "$XDG_DATA_HOME/advviz/trained/, ~/.local/share by default)")

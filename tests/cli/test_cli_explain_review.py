@@ -123,3 +123,20 @@ def test_adv_train_help_says_where_the_weights_go_by_default(capsys, user_data_h
     paths = [Path(path) for path in json.loads(out)["files"].values()]
     assert code == 0 and len(paths) == 2 and all(path.is_file() for path in paths)
     assert paths[0].parent.parent == user_data_home / "advviz" / "trained"
+
+
+@pytest.mark.parametrize("argv", [["decision-map"], ["adv-train"], ["rubbish"]])
+@pytest.mark.parametrize("seed,message", [
+    ("18446744073709551616", "argument --seed: must be at most 18446744073709551615 (torch's seeds are 64-bit)"),
+    ("100000000000000000000000000000", "argument --seed: must be at most 18446744073709551615"),
+    ("-1", "argument --seed: must be at least 0"),
+])
+def test_a_seed_torch_cannot_take_is_refused_while_parsing(capsys, monkeypatch, no_training, argv, seed, message):
+    """It failed after the model and data had loaded, as 'Overflow when unpacking long long', naming no option."""
+    assert message in parse_error(capsys, monkeypatch, [*argv, "--seed", seed])
+
+
+def test_the_largest_seed_runs(capsys):
+    code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", "3",
+                       "--seed", str(2**64 - 1), "--json")
+    assert code == 0 and json.loads(out)["seed"] == 2**64 - 1
