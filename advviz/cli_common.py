@@ -36,12 +36,29 @@ def eps_value(text: str) -> float:
     return value
 
 
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+# The smallest ε > 0 taken: pixels are float32, which moves a pixel near 1 in steps of 6e-8. A smaller ε (1e-300,
+# 0 in float32) left x unchanged as ε = 0 does, and printed its tables of zeros, or R² = 1 for every model.
+MIN_EPS = 1e-6
+
+
 def eps_above_zero(why: str) -> Callable[[str], float]:
-    """An argparse type for an ε that must not be 0; ``why`` says what 0 would break."""
+    """An argparse type for an ε that must not be 0 (nor so small that float32 pixels cannot move by it);
+    ``why`` says what 0 would break."""
     def parse(text: str) -> float:
-        value = eps_value(text)
-        if value == 0:
+        value = eps_value(text) if not _is_number(text) else float(text)  # not a number: eps_value says so
+        if not math.isfinite(value) or value <= 0:  # the bound is > 0 here, not eps_value's ≥ 0
             raise argparse.ArgumentTypeError(f"must be a finite number > 0 ({why}), got {text!r}")
+        if value < MIN_EPS:
+            raise argparse.ArgumentTypeError(f"must be at least {MIN_EPS:g} (a smaller ε is lost in the float32 "
+                                             f"rounding of the pixels, as if it were 0), got {text!r}")
         return value
 
     return parse

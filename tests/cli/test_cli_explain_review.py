@@ -140,3 +140,26 @@ def test_the_largest_seed_runs(capsys):
     code, out, _ = run(capsys, "decision-map", "--model", "mnist-softmax", "--resolution", "3",
                        "--seed", str(2**64 - 1), "--json")
     assert code == 0 and json.loads(out)["seed"] == 2**64 - 1
+
+
+@pytest.mark.parametrize("argv", [["linear", "--eps"], ["diagnose", "--eps"], ["linearity", "--eps-max"],
+                                  ["decision-map", "--extent"], ["sweep", "--eps-max"]])
+@pytest.mark.parametrize("value", ["1e-300", "1e-9"])
+def test_an_eps_too_small_to_move_a_pixel_is_refused_like_zero(capsys, monkeypatch, argv, value):
+    """ε = 0 is refused; 1e-300 (0 in float32) printed linear's table of zeros, diagnose's '100 % of pixels the clip
+    keeps from moving', and R² = 1 for every model, the RBF network's included."""
+    err = parse_error(capsys, monkeypatch, [*argv, value])
+    assert f"argument {argv[1]}: must be at least 1e-06 (a smaller ε is lost in the float32 rounding" in err
+
+
+@pytest.mark.parametrize("value", ["-0.1", "nan"])
+def test_an_eps_that_must_be_above_zero_says_so_when_negative(capsys, monkeypatch, value):
+    """It said 'ε must be a finite number ≥ 0' — and then refused 0."""
+    err = parse_error(capsys, monkeypatch, ["linear", "--eps", value])
+    assert "argument --eps: must be a finite number > 0" in err and "≥ 0" not in err
+
+
+def test_the_smallest_eps_still_explains(capsys):
+    code, out, _ = run(capsys, "linear", "--eps", "1e-6", "--json")
+    payload = json.loads(out)
+    assert code == 0 and any(value != 0 for value in payload["measured"])
