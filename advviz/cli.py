@@ -230,7 +230,7 @@ def cmd_train_zoo(args: argparse.Namespace) -> None:
 def cmd_animate(args: argparse.Namespace) -> None:
     from advviz.gui.animate import animate, check_request
 
-    check_request(args.out, steps=args.steps, attack=args.attack, target=args.target)  # before the model loads
+    check_request(args.out, steps=args.steps, attack=args.attack, target=args.target, width=args.width)  # before loading
     model, dataset = load_one_model(args)  # validates the model and its data set before any Qt starts
     result = animate(model=args.model, loaded_model=model, index=args.index, eps_max=args.eps_max, steps=args.steps,
                      out=args.out, attack=args.attack, target=args.target, clip=not args.no_clip, dataset=dataset,

@@ -116,16 +116,19 @@ def frame_eps(state: SweepState, max_frames: int = MAX_FRAMES) -> np.ndarray:
 def render(state: SweepState, eps_values: Sequence[float], *, width: int = DEFAULT_WIDTH, probabilities: bool = False,
            per_channel: bool = False) -> list["Image.Image"]:
     """One PIL frame per ε in ``eps_values``."""
+    from PIL import Image
+
     film = SweepFilm(width=round(width * RENDER_SCALE), probabilities=probabilities, per_channel=per_channel)
+    frames = []
     try:
-        frames = [to_pil(image) for image in film.frames(state, eps_values)]
+        for image in film.frames(state, eps_values):
+            frame = to_pil(image)
+            if frame.width != width:  # drawn larger (and on a high-DPI screen at its pixel ratio): scaled down
+                # now, so only frames of the final size are kept (4K frames drawn at 1.5× are 126 MB each)
+                frame = frame.resize((width, round(frame.height * width / frame.width)), Image.Resampling.LANCZOS)
+            frames.append(frame)
     finally:
         film.dispose()
-    if frames and frames[0].width != width:  # a high-DPI screen grabs at its device pixel ratio
-        from PIL import Image
-
-        height = round(frames[0].height * width / frames[0].width)
-        frames = [frame.resize((width, height), Image.Resampling.LANCZOS) for frame in frames]
     return frames
 
 
@@ -285,13 +288,23 @@ def compute_sweep(model: Any, x: Any, label: int, eps_max: float, steps: int, at
     return state
 
 
-def check_request(out: str | os.PathLike, *, steps: int, attack: str, target: int | None) -> tuple[Path, str]:
+FRAME_ASPECT = 0.95  # a frame's height over its width (curves above heatmaps)
+FRAME_MEMORY = 2 * 1024 ** 3  # bytes of RGB frames held before writing (a GIF's palette needs them all)
+
+
+def check_request(out: str | os.PathLike, *, steps: int, attack: str, target: int | None,
+                  width: int = DEFAULT_WIDTH) -> tuple[Path, str]:
     """The output path and the attack's key; ExportError for a request that cannot work, before any model loads."""
     path = check_out_path(out)
     if path.suffix.lower() == ".mp4" and ffmpeg_path() is None:
         raise ExportError(f"{NO_FFMPEG}; use --out something.gif")
     if steps < 2:
         raise ExportError(f"--steps must be at least 2 (frames from ε = 0 to ε_max), got {steps}")
+    frame_bytes = 3 * width * width * FRAME_ASPECT
+    if steps * frame_bytes > FRAME_MEMORY:
+        raise ExportError(f"{steps} frames {width} pixels wide would hold {steps * frame_bytes / 1024 ** 3:.1f} GB "
+                          f"in memory: at this width at most {int(FRAME_MEMORY // frame_bytes)} steps, or a "
+                          "narrower --width")
     from advviz.gui.jobs import ATTACK_TITLES
 
     key = "fgsm-targeted" if target is not None else attack
@@ -362,7 +375,7 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
     from advviz.gui.jobs import AttackChoice
 
     # a bad path or request is refused before any model loads or frame renders
-    out, key = check_request(out, steps=steps, attack=attack, target=target)
+    out, key = check_request(out, steps=steps, attack=attack, target=target, width=width)
     if loaded_model is not None:
         net = loaded_model
     else:

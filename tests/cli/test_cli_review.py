@@ -264,3 +264,12 @@ def test_diagnose_says_whether_it_clipped(capsys):
     assert code == 0 and "unclipped" in out.splitlines()[0]
     code, out, _ = run(capsys, "diagnose", "--model", "mnist-softmax", "--samples", "20")
     assert code == 0 and "clipped to [0, 1]" in out.splitlines()[0]
+
+
+def test_an_animation_too_large_for_memory_is_refused_before_rendering(capsys, monkeypatch):
+    """241 frames 3,840 pixels wide: every frame is held until the GIF's palette is made (9 GB)."""
+    import advviz.core.zoo as zoo
+
+    monkeypatch.setattr(zoo, "load_model", lambda *a, **k: pytest.fail("the model loaded before the check"))
+    code, _, err = run(capsys, "animate", "--steps", "241", "--width", "3840", "--out", "/tmp/advviz-never.gif")
+    assert code == 2 and "would hold 9.4 GB in memory: at this width at most 51 steps" in err
