@@ -190,7 +190,7 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
                  [[r.experiment, r.model, r.metric, f"{r.paper:.1f}", f"{r.ours:.1f}", f"{r.difference:+.1f}"]
                   for r in rows])
     payload = {"samples": samples, "rows": [r.__dict__ for r in rows]}
-    emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test samples\n" + text)
+    emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test sample{'' if samples == 1 else 's'}\n" + text)
 
 
 def _zoo_output(args: argparse.Namespace):

@@ -90,8 +90,8 @@ def list_models(dataset: str | None = None) -> list[dict]:
 
 
 def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
-    if not path.exists():
-        raise ModelLoadError(f"model file not found: {path}")
+    if not path.is_file():
+        raise ModelLoadError(f"{path} is a folder, not a model file" if path.is_dir() else f"model file not found: {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
@@ -175,7 +175,7 @@ def load_model(
             known = ", ".join(sorted(metadata)) or "none (run `advviz train-zoo`)"
             raise ModelLoadError(f"unknown model {key!r}; shipped models: {known}")
         if not path.is_file():
-            raise ModelLoadError(f"model file not found: {path}")
+            raise ModelLoadError(f"{path} is a folder, not a model file" if path.is_dir() else f"model file not found: {path}")
         if architecture is None or dataset is None:
             raise ModelLoadError(f"{path.name} is a weights file: give its architecture "
                                  f"({', '.join(ARCHITECTURE_TITLES)}) and data set (mnist, fashion)")

@@ -61,6 +61,9 @@ def test_weights_file_round_trip(tmp_path, zoo):
 def test_missing_corrupt_foreign_and_nan_files_give_clear_errors(tmp_path, zoo):
     with pytest.raises(ModelLoadError, match="not found"):
         load_model(tmp_path / "absent.pt", architecture="mlp", dataset="mnist")
+    (tmp_path / "folder.pt").mkdir()  # it exists: "not found" misled
+    with pytest.raises(ModelLoadError, match="folder.pt is a folder, not a model file"):
+        load_model(tmp_path / "folder.pt", architecture="mlp", dataset="mnist")
     corrupt = tmp_path / "corrupt.pt"
     corrupt.write_bytes(b"\x00not a torch file" * 10)
     with pytest.raises(ModelLoadError, match="not a readable PyTorch weights file"):
