@@ -175,6 +175,9 @@ class CurvesPanel(QWidget):
             line.blockSignals(True)
             line.setValue(value)
             line.blockSignals(False)
+            # the blocked signal also updates the line's label: it kept the unsnapped ε (+0.137 beside
+            # heatmaps at +0.140)
+            line.label.valueChanged()
         self.cursorReleased.emit(value)
 
     def clear(self, message: str) -> None:
