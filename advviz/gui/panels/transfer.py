@@ -84,6 +84,7 @@ class TransferPanel(QWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.texts: list[pg.TextItem] = []
         self.state: TransferState | None = None
+        self._cleared: TransferState | None = None  # the last result clear() removed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(bar)
@@ -103,6 +104,8 @@ class TransferPanel(QWidget):
         return f"Transfer matrix · {caption}" if self.state is not None else caption
 
     def clear(self, message: str) -> None:
+        if self.state is not None:  # the result cleared away must not come back on the next redraw
+            self._cleared = self.state
         self.state = None
         self.image.clear()
         for text in self.texts:
@@ -110,6 +113,10 @@ class TransferPanel(QWidget):
         self.caption.setText(message)
 
     def show_state(self, state: TransferState) -> None:
+        """Show ``state`` — unless the panel was cleared of it: moving the ε cursor to 0 cleared the matrix,
+        and the next redraw put the old ε's matrix (and its caption) back under the greyed-out cursor ε."""
+        if state is self._cleared:
+            return
         self.state = state
         self.redraw()
 
