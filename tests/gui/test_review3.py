@@ -35,3 +35,40 @@ def test_the_cursor_at_zero_leaves_no_old_transfer_matrix(window, idle):
     window.curves.cursorReleased.emit(0.1)
     idle(window)
     assert panel.shown_matrix() is not None and "ε = 0.100" in panel.caption.text()
+
+
+def rgb_sweep(*, clip: bool):
+    """A hand-made sweep of a 3×8×8 image at ε ∈ {−0.5, 0, 0.5}: x = 0.8 everywhere, d = +1."""
+    import numpy as np
+
+    from advviz.core.sweep import SweepChunk, SweepStart
+    from advviz.gui.jobs import AttackChoice, SweepHeader
+    from advviz.gui.state import SweepState
+
+    header = SweepHeader("toy", ("a", "b"), 0, True, None, np.array([2.0, 0.0], dtype=np.float32), False,
+                         AttackChoice("fgsm", clip=clip), 0.5)
+    state = SweepState(header)
+    eps = np.array([-0.5, 0.0, 0.5], dtype=np.float32)
+    x = np.full((1, 3, 8, 8), 0.8, dtype=np.float32)
+    state.apply(SweepStart(eps=eps, x=x, labels=np.array([0]), clean_logits=header.clean_logits[None],
+                           gradient=np.ones_like(x), direction=np.ones_like(x), zero_gradient_fraction=0.0,
+                           clip=clip, attack="fgsm"))
+    state.apply(SweepChunk(start=0, stop=3, logits=np.tile(header.clean_logits, (3, 1, 1)), adversarial=None,
+                           total=3))
+    return state
+
+
+def test_an_unclipped_rgb_adversarial_shows_its_pixels_beyond_one(qtbot):
+    """With clipping off, x̃'s colour bar ran to 1.3, but the RGB image was clipped to [0, 1] before it was
+    drawn: x + 0.5 = 1.3 looked like 1.0, and x̃ only looked paler than x."""
+    from advviz.gui.panels.heatmaps import HeatmapsPanel
+
+    panel = HeatmapsPanel()
+    qtbot.addWidget(panel)
+    panel.show_state(rgb_sweep(clip=False), 2)
+    low, high = panel.cells["adversarial"].bar.levels()
+    assert high == pytest.approx(1.3)
+    assert panel.shown["adversarial"].max() == pytest.approx(1.3)  # as the colour bar says
+    panel.show_state(rgb_sweep(clip=True), 2)
+    assert panel.shown["adversarial"].max() == pytest.approx(1.0)
+    assert panel.cells["adversarial"].bar.levels() == (0.0, 1.0)

@@ -54,7 +54,8 @@ def display(array: np.ndarray, *, signed: bool) -> np.ndarray:
         return array[0]
     if signed:
         return np.sqrt((array ** 2).sum(axis=0))
-    return np.clip(array.transpose(1, 2, 0), 0.0, 1.0)
+    # not clipped here: the image's levels do it, and an unclipped x̃ shows the pixels its bar reaches past 1
+    return np.ascontiguousarray(array.transpose(1, 2, 0))
 
 
 def tile_channels(array: np.ndarray, gap: int = 1) -> np.ndarray:
