@@ -72,3 +72,29 @@ def test_an_unclipped_rgb_adversarial_shows_its_pixels_beyond_one(qtbot):
     panel.show_state(rgb_sweep(clip=True), 2)
     assert panel.shown["adversarial"].max() == pytest.approx(1.0)
     assert panel.cells["adversarial"].bar.levels() == (0.0, 1.0)
+
+
+def test_leaving_a_transfer_box_unchanged_does_not_recompute(window, idle):
+    """A click into the sample count (or the typed ε) and out again restarted the whole matrix; a new
+    value still recomputes."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    panel = window.transfer_panel
+    panel.samples.setValue(20)
+    window.controls.set_checked(["mnist-cnn", "mnist-softmax"])
+    idle(window)
+    emitted = []
+    panel.settingsChanged.connect(lambda: emitted.append(True))
+    panel.follow.setChecked(False)
+    assert len(emitted) == 1  # unticking the cursor ε is a change
+    idle(window)
+    for box in (panel.samples, panel.eps):
+        box.editingFinished.emit()  # what focus leaving an untouched box sends
+    assert len(emitted) == 1 and not window.runner.busy()
+    panel.samples.selectAll()
+    QTest.keyClicks(panel.samples, "30")
+    QTest.keyClick(panel.samples, Qt.Key.Key_Return)
+    assert len(emitted) == 2
+    idle(window)
+    assert window.transfer.header.samples == 30

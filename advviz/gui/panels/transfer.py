@@ -55,8 +55,12 @@ class TransferPanel(QWidget):
         self.samples.setSuffix(" images")
         self.samples.setToolTip("How many test images craft and evaluate the examples")
         self.follow.toggled.connect(lambda on: (self.eps.setEnabled(not on), self.settingsChanged.emit()))
-        self.eps.editingFinished.connect(self.settingsChanged.emit)
-        self.samples.editingFinished.connect(self.settingsChanged.emit)
+        # editingFinished also comes when the box just loses focus: only a new value recomputes (a click
+        # into the box and out again restarted the whole matrix)
+        self._asked = (self.eps.value(), self.samples.value())  # the values of the last recompute asked for
+        self.settingsChanged.connect(self._remember_asked)
+        self.eps.editingFinished.connect(self._edited_if_changed)
+        self.samples.editingFinished.connect(self._edited_if_changed)
         self.metric_choice.currentIndexChanged.connect(lambda _: self.redraw())
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Show:"))
@@ -90,6 +94,13 @@ class TransferPanel(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.caption)
         layout.addWidget(self.view, 1)
+
+    def _remember_asked(self) -> None:
+        self._asked = (self.eps.value(), self.samples.value())
+
+    def _edited_if_changed(self) -> None:
+        if (self.eps.value(), self.samples.value()) != self._asked:
+            self.settingsChanged.emit()
 
     @property
     def metric_key(self) -> str:
@@ -125,6 +136,7 @@ class TransferPanel(QWidget):
         self.eps.blockSignals(True)
         self.eps.setValue(eps)
         self.eps.blockSignals(False)
+        self._remember_asked()  # the matrix is computed at it
 
     def shown_matrix(self) -> np.ndarray | None:
         return None if self.state is None else self.state.matrix(self.metric_key)
