@@ -18,8 +18,6 @@ with a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -30,6 +28,7 @@ from advviz.cli_common import (
     load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, seed_value, table,
     test_samples,
 )
+from advviz.cli_run import eps_too_large, run
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
 # Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
@@ -195,8 +194,6 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
 
 def _zoo_output(args: argparse.Namespace):
     """Where train-zoo writes: --output, or the shipped zoo of a source checkout (never site-packages)."""
-    from pathlib import Path
-
     from advviz.core.resources import models_dir, resources_dir
 
     if args.output:
@@ -240,8 +237,6 @@ def cmd_animate(args: argparse.Namespace) -> None:
 
 
 def cmd_install_desktop(args: argparse.Namespace) -> None:
-    from pathlib import Path
-
     from advviz.desktop import install_desktop_entry
 
     path = install_desktop_entry(folder_option("--folder", args.folder) if args.folder else None)
@@ -378,97 +373,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     prog = "advviz"
     try:  # Ctrl+C while torch loads (the first seconds) is an interruption too, not a traceback
         args = build_parser().parse_args(argv)
-        if args.command in (None, "gui"):  # the window paints before torch loads: not through _run
+        if args.command in (None, "gui"):  # the window paints before torch loads: not through run()
             return cmd_gui(args)
         prog = f"advviz {args.command}"
         if args.session and args.command != "gui":
             print(f"{prog}: error: --session opens the window; it does not go with a command", file=sys.stderr)
             return EXIT_BAD_INPUT
-        too_large = _eps_too_large(args)
+        too_large = eps_too_large(args)
         if too_large:  # before torch loads, like the bounds argparse checks
             print(f"{prog}: error: {too_large} (see {prog} --help)", file=sys.stderr)
             return EXIT_BAD_INPUT
-        return _run(args, prog)
+        return run(args, prog)
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return 130
-
-
-# ε is in pixel units on [0, 1] images: an L∞ step of 1 already moves every pixel across the whole range, and an L2
-# step of 28 (√784) spans it for a 28 × 28 image. Larger values are typos or ε in 0–255 units (8 for 8/255); the
-# largest ones (1e308) overflowed float32 into "every ε must be a finite number" after numpy's overflow warnings.
-_EPS_OPTIONS = {"eps": "--eps", "eps_max": "--eps-max", "extent": "--extent"}
-
-
-def _eps_too_large(args: argparse.Namespace) -> str | None:
-    l2 = getattr(args, "attack", None) == "fgm-l2"
-    limit, why = ((28.0, "an L2 step of 28 spans the whole [0, 1] range of a 28 × 28 image") if l2 else
-                  (1.0, "ε = 1 already moves every pixel across the whole [0, 1] range; for ε in 0–255 units, "
-                        "divide by 255"))
-    for dest, option in _EPS_OPTIONS.items():
-        value = getattr(args, dest, None)
-        largest = max(value, default=None) if isinstance(value, list) else value
-        if largest is not None and largest > limit:
-            return f"argument {option}: must be at most {limit:g} ({why}), got {largest:g}"
-    return None
-
-
-def _check_architecture(args: argparse.Namespace) -> None:
-    """``--architecture`` describes a weights file; given with zoo names only, it was silently ignored
-    (``sweep --model mnist-cnn --architecture mlp`` ran the CNN)."""
-    names = getattr(args, "models", None) or ([args.model] if getattr(args, "model", None) else [])
-    if not getattr(args, "architecture", None) or not names:
-        return
-    from advviz.core.zoo import list_models
-
-    shipped = {row["name"]: row["architecture"] for row in list_models()}
-    if all(name in shipped for name in names):
-        are = "is a zoo model" if len(names) == 1 else "are zoo models"
-        known = shipped[names[0]] if len(names) == 1 else ", ".join(f"{name}: {shipped[name]}" for name in names)
-        raise CommandError(f"--architecture is for a weights file, and {', '.join(names)} {are} "
-                           f"(architecture {known}): leave --architecture out")
-
-
-def _run(args: argparse.Namespace, prog: str) -> int:
-    from advviz.core.device import set_thread_budget
-    from advviz.core.errors import AdvvizError
-
-    if not os.environ.get("OMP_NUM_THREADS", "").strip():  # a thread count the user set is theirs to keep
-        set_thread_budget()
-    try:
-        _check_architecture(args)
-        result = args.handler(args)
-    except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
-        return 0
-    except OSError as error:  # "[Errno 2] No such file or directory: '/proc/x'" reads as Python's, not ours
-        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
-        print(f"{prog}: error: {text}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (CommandError, AdvvizError, ValueError) as error:
-        print(f"{prog}: error: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (MemoryError, RuntimeError) as error:  # numpy's and torch's allocators (torch's is a RuntimeError)
-        if not isinstance(error, MemoryError) and not _OUT_OF_MEMORY.search(str(error)):
-            raise
-        print(f"{prog}: error: {_out_of_memory(error)}", file=sys.stderr)
-        return EXIT_OUT_OF_MEMORY
-    return int(result or 0)
-
-
-EXIT_OUT_OF_MEMORY = 1
-_OUT_OF_MEMORY = re.compile(r"can't allocate memory|out of memory", re.IGNORECASE)
-
-
-def _out_of_memory(error: BaseException) -> str:
-    """One line for a request too large for memory: how much it wanted (where the allocator says), what to ask."""
-    text = str(error)
-    wanted = re.search(r"allocate (\d+) bytes", text)  # torch: "… you tried to allocate 3136000000000 bytes …"
-    if wanted:
-        size = f"{int(wanted.group(1)) / 2**30:,.1f} GiB"
-    else:
-        wanted = re.search(r"allocate ([\d.]+ [KMGTP]i?B)", text)  # numpy: "Unable to allocate 74.5 GiB …"
-        size = wanted.group(1) if wanted else ""
-    needed = f" (it needed {size} at once)" if size else ""
-    return (f"not enough memory for this request{needed}: ask for less (fewer samples, ε steps, map points "
-            "or rubbish inputs)")

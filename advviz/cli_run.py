@@ -1,0 +1,92 @@
+"""Running a parsed command: checks made before torch loads, and errors told as one line with an exit status."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+from advviz.cli_common import EXIT_BAD_INPUT, CommandError
+
+
+# ε is in pixel units on [0, 1] images: an L∞ step of 1 already moves every pixel across the whole range, and an L2
+# step of 28 (√784) spans it for a 28 × 28 image. Larger values are typos or ε in 0–255 units (8 for 8/255); the
+# largest ones (1e308) overflowed float32 into "every ε must be a finite number" after numpy's overflow warnings.
+EPS_OPTIONS = {"eps": "--eps", "eps_max": "--eps-max", "extent": "--extent"}
+
+
+def eps_too_large(args: argparse.Namespace) -> str | None:
+    """Why an ε option is beyond the pixel range, or None: checked before torch loads."""
+    l2 = getattr(args, "attack", None) == "fgm-l2"
+    limit, why = ((28.0, "an L2 step of 28 spans the whole [0, 1] range of a 28 × 28 image") if l2 else
+                  (1.0, "ε = 1 already moves every pixel across the whole [0, 1] range; for ε in 0–255 units, "
+                        "divide by 255"))
+    for dest, option in EPS_OPTIONS.items():
+        value = getattr(args, dest, None)
+        largest = max(value, default=None) if isinstance(value, list) else value
+        if largest is not None and largest > limit:
+            return f"argument {option}: must be at most {limit:g} ({why}), got {largest:g}"
+    return None
+
+
+def check_architecture(args: argparse.Namespace) -> None:
+    """``--architecture`` describes a weights file; given with zoo names only, it was silently ignored
+    (``sweep --model mnist-cnn --architecture mlp`` ran the CNN)."""
+    names = getattr(args, "models", None) or ([args.model] if getattr(args, "model", None) else [])
+    if not getattr(args, "architecture", None) or not names:
+        return
+    from advviz.core.zoo import list_models
+
+    shipped = {row["name"]: row["architecture"] for row in list_models()}
+    if all(name in shipped for name in names):
+        are = "is a zoo model" if len(names) == 1 else "are zoo models"
+        known = shipped[names[0]] if len(names) == 1 else ", ".join(f"{name}: {shipped[name]}" for name in names)
+        raise CommandError(f"--architecture is for a weights file, and {', '.join(names)} {are} "
+                           f"(architecture {known}): leave --architecture out")
+
+
+def run(args: argparse.Namespace, prog: str) -> int:
+    """Run a parsed command; every error a user can cause ends as one line on stderr and an exit status."""
+    from advviz.core.device import set_thread_budget
+    from advviz.core.errors import AdvvizError
+
+    if not os.environ.get("OMP_NUM_THREADS", "").strip():  # a thread count the user set is theirs to keep
+        set_thread_budget()
+    try:
+        check_architecture(args)
+        result = args.handler(args)
+    except BrokenPipeError:  # the reader went away (`advviz sweep … | head -1`): what it read was enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 0
+    except OSError as error:  # "[Errno 2] No such file or directory: '/proc/x'" reads as Python's, not ours
+        text = f"{error.filename}: {error.strerror}" if error.filename and error.strerror else str(error)
+        print(f"{prog}: error: {text}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (CommandError, AdvvizError, ValueError) as error:
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except (MemoryError, RuntimeError) as error:  # numpy's and torch's allocators (torch's is a RuntimeError)
+        if not isinstance(error, MemoryError) and not _OUT_OF_MEMORY.search(str(error)):
+            raise
+        print(f"{prog}: error: {_out_of_memory(error)}", file=sys.stderr)
+        return EXIT_OUT_OF_MEMORY
+    return int(result or 0)
+
+
+EXIT_OUT_OF_MEMORY = 1
+_OUT_OF_MEMORY = re.compile(r"can't allocate memory|out of memory", re.IGNORECASE)
+
+
+def _out_of_memory(error: BaseException) -> str:
+    """One line for a request too large for memory: how much it wanted (where the allocator says), what to ask."""
+    text = str(error)
+    wanted = re.search(r"allocate (\d+) bytes", text)  # torch: "… you tried to allocate 3136000000000 bytes …"
+    if wanted:
+        size = f"{int(wanted.group(1)) / 2**30:,.1f} GiB"
+    else:
+        wanted = re.search(r"allocate ([\d.]+ [KMGTP]i?B)", text)  # numpy: "Unable to allocate 74.5 GiB …"
+        size = wanted.group(1) if wanted else ""
+    needed = f" (it needed {size} at once)" if size else ""
+    return (f"not enough memory for this request{needed}: ask for less (fewer samples, ε steps, map points "
+            "or rubbish inputs)")
