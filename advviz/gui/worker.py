@@ -152,19 +152,30 @@ class GeneratorWorker(QRunnable):
                     except StopIteration as stop:
                         result = stop.value
                         break
-                    self.signals.yielded.emit(step)
+                    if not self._emit(self.signals.yielded, step):
+                        break
                 if not self._abort:
-                    self.signals.returned.emit(result)
+                    self._emit(self.signals.returned, result)
         except Exception as error:  # noqa: BLE001 - every failure is reported, none is swallowed
             if not self._abort:
-                self.signals.errored.emit(error)
+                self._emit(self.signals.errored, error)
         finally:
             if self.turns is not None:
                 self.turns.end(self)
             if generator is not None:
                 generator.close()  # run the job's cleanup on its own thread
             self.running = False
-            self.signals.finished.emit()
+            self._emit(self.signals.finished)
+
+    def _emit(self, signal: Any, *args: Any) -> bool:
+        """Emit; False (and the job stops) where the signals' C++ object is gone: the application is being
+        torn down around a job that was still running (a traceback on stderr at exit, nothing to tell)."""
+        try:
+            signal.emit(*args)
+        except RuntimeError:
+            self._abort = True
+            return False
+        return True
 
 
 class Job:

@@ -48,6 +48,26 @@ def test_abort_is_checked_between_steps_and_closes_the_generator():
     assert seen == [1, 2, 3] and closed == [True] and returned == []
 
 
+def test_a_job_whose_signals_are_gone_stops_quietly(capsys):
+    """Closing the application around a running job deleted its signals' C++ object: every emit raised
+    "Signal source has been deleted" on the pool thread, a traceback on stderr at exit."""
+    import shiboken6
+
+    closed = []
+
+    def job():
+        try:
+            while True:
+                yield 1
+        finally:
+            closed.append(True)
+
+    worker = GeneratorWorker(job)
+    shiboken6.delete(worker.signals)  # what the teardown does
+    worker.run()  # must neither raise nor loop forever
+    assert closed == [True] and not worker.running
+
+
 def test_runner_drops_steps_of_replaced_job(qtbot):
     def slow(tag):
         for index in range(1000):
