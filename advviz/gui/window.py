@@ -270,9 +270,11 @@ class MainWindow(DataAndModels, QMainWindow):
                                       "examples crafted on one model fool the others.")
             return
         eps = self.transfer_eps()
-        if self.transfer_panel.follow.isChecked() and eps > 0:
+        if self.transfer_panel.follow.isChecked():
             self.transfer_panel.show_eps(eps)
-        if eps <= 0:
+        if eps <= 0:  # nothing to compute: the matrix of the previous ε stops and goes
+            self.runner.cancel("transfer")
+            self.transfer = None
             self.transfer_panel.clear("Move the ε cursor away from 0 (or set ε) to compute the transfer matrix.")
             return
         count = min(self.transfer_panel.samples.value(), len(self.data.x))

@@ -31,6 +31,12 @@ def test_the_cursor_at_zero_leaves_no_old_transfer_matrix(window, idle):
     assert "away from 0" in panel.caption.text()
     assert panel.shown_matrix() is None
     assert not any(text.isVisible() for text in panel.texts)
+    # the job of the previous ε is stopped, not left to finish, and the greyed ε box says 0 (it kept 0.250)
+    assert window.transfer is None and not window.runner.is_running("transfer")
+    assert panel.eps.value() == 0.0
+    panel.follow.setChecked(False)  # a typed ε is at least 0.001
+    assert panel.eps.value() == 0.001
+    panel.follow.setChecked(True)
     window.curves.set_cursor(0.1)  # a new ε brings a new matrix
     window.curves.cursorReleased.emit(0.1)
     idle(window)

@@ -32,6 +32,7 @@ UNDEFINED = {
 UNDEFINED_TEXT = "—"
 UNDEFINED_COLOR = "#666"
 COLORMAP = pg.colormap.get("viridis")
+TYPED_EPS_MIN = 0.001
 
 
 class TransferPanel(QWidget):
@@ -48,13 +49,13 @@ class TransferPanel(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it); "
                                "untick to type ε")
-        self.eps = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=10.0, singleStep=0.01, value=0.25)
+        self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=10.0, singleStep=0.01, value=0.25)  # following
         self.eps.setPrefix("ε = ")
         self.eps.setEnabled(False)
         self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
         self.samples.setSuffix(" images")
         self.samples.setToolTip("How many test images craft and evaluate the examples")
-        self.follow.toggled.connect(lambda on: (self.eps.setEnabled(not on), self.settingsChanged.emit()))
+        self.follow.toggled.connect(self._follow_toggled)
         # editingFinished also comes when the box just loses focus: only a new value recomputes (a click
         # into the box and out again restarted the whole matrix)
         self._asked = (self.eps.value(), self.samples.value())  # the values of the last recompute asked for
@@ -130,6 +131,13 @@ class TransferPanel(QWidget):
             return
         self.state = state
         self.redraw()
+
+    def _follow_toggled(self, on: bool) -> None:
+        self.eps.setEnabled(not on)
+        self.eps.blockSignals(True)
+        self.eps.setMinimum(0.0 if on else TYPED_EPS_MIN)  # the cursor may sit at 0; a typed ε may not
+        self.eps.blockSignals(False)
+        self.settingsChanged.emit()
 
     def show_eps(self, eps: float) -> None:
         """Show the ε the matrix is computed at in the (greyed-out) ε box while it follows the cursor."""
