@@ -20,3 +20,13 @@ def parse_error(capsys, monkeypatch, argv: list[str]) -> str:
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
     return err
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``advviz ARGV`` (argparse's refusals included)."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse refuses the argument
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

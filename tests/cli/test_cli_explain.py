@@ -7,16 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from advviz.cli import main
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse rejects the argument
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from cli_helpers import run  # (tests/cli is on sys.path)
 
 
 def test_linear_predicted_equals_measured_unclipped(capsys, zoo, mnist_test):

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from advviz.cli import main
-from cli_helpers import parse_error  # (tests/cli is on sys.path)
+from cli_helpers import parse_error, run  # (tests/cli is on sys.path)
 
 
 @pytest.fixture
@@ -22,15 +21,6 @@ def no_training(monkeypatch):
         raise AssertionError("adv-train started training for arguments that should have been refused")
 
     monkeypatch.setattr(twin_training, "twin_training_steps", refuse)
-
-
-def run(capsys, *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse refuses the argument
-        code = exit_.code
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize("argv,message", [

@@ -1,4 +1,4 @@
-"""Helpers of the explanation panels' tests (imported by them; pytest puts this folder on sys.path)."""
+"""Helpers of the window's tests (imported by them; pytest puts this folder on sys.path)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,14 @@ def show(window, idle, key):
     window.explain.show(key)
     idle(window)
     return window.explain.panels[key]
+
+
+def open_and_wait(window, qtbot, idle, path):
+    """Open session ``path`` in ``window`` and wait until it is applied; returns its loader."""
+    from advviz.gui import session
+
+    loader = session.open_session(window, path)
+    assert loader is not None
+    qtbot.waitUntil(lambda: loader.finished, timeout=30000)
+    idle(window)
+    return loader

@@ -8,13 +8,7 @@ import torch
 
 from advviz.gui import session
 
-
-def open_and_wait(window, qtbot, idle, path):
-    loader = session.open_session(window, path)
-    assert loader is not None
-    qtbot.waitUntil(lambda: loader.finished, timeout=30000)
-    idle(window)
-    return loader
+from explain_helpers import open_and_wait  # (tests/gui is on sys.path)
 
 
 def write_session(window, tmp_path, **changes):

@@ -11,13 +11,7 @@ from PySide6.QtWidgets import QDockWidget
 from advviz.gui import session
 from advviz.gui.panels import curves as curves_module
 
-
-def open_and_wait(window, qtbot, idle, path):
-    loader = session.open_session(window, path)
-    assert loader is not None
-    qtbot.waitUntil(lambda: loader.finished, timeout=30000)
-    idle(window)
-    return loader
+from explain_helpers import open_and_wait  # (tests/gui is on sys.path)
 
 
 def test_session_round_trip(window, qtbot, idle, tmp_path):
