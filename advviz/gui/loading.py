@@ -113,19 +113,26 @@ class DataAndModels:
         self.samples.grid.blockSignals(False)
         self.controls.setEnabled(True)
         self.samples.setEnabled(True)
-        misfits = [key for key in self.controls.checked_keys() if not self.byo.fits(key, data)]
-        for key in misfits:  # a user's model of other images stays listed, unchecked
-            self._uncheck(key)
+        misfits = self._uncheck_misfits()
         default = DEFAULT_MODEL.format(dataset=data.dataset)
         if misfits and not self.controls.checked_keys() and default in self.specs:
             self.controls.blockSignals(True)  # _models_changed runs below, once
             self.controls.set_checked([default])
             self.controls.blockSignals(False)
+        self._models_changed()
+
+    def _uncheck_misfits(self) -> list[str]:
+        """Uncheck, and name, the checked models that do not take the data's images or classes (they stay
+        listed); returns their keys. Checked later, such a model failed only when a job ran."""
+        data = self.data
+        misfits = [key for key in self.controls.checked_keys() if not self.byo.fits(key, data)]
+        for key in misfits:
+            self._uncheck(key)
         if misfits:
             names = ", ".join(self.specs[key].label if key in self.specs else key for key in misfits)
             self.show_error(f"Unchecked {names}: it does not take the {data.title} images "
                             f"({'×'.join(map(str, data.x.shape[1:]))}) or their classes.", warning=True)
-        self._models_changed()
+        return misfits
 
     def _list_models(self, data: jobs.DataLoaded) -> None:
         from advviz.gui.byo import UserModelSpec
@@ -175,6 +182,7 @@ class DataAndModels:
     def _models_changed(self) -> None:
         if self.data is None:
             return
+        self._uncheck_misfits()
         keys = self.controls.checked_keys()
         missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
         if missing:

@@ -89,6 +89,23 @@ def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_im
     assert spec.key in listed
 
 
+def test_a_model_checked_later_that_does_not_take_the_images_is_unchecked_at_once(window, idle, tmp_path,
+                                                                                  rgb_images):
+    """With 3×24×24 images loaded, checking mnist-cnn was accepted; the transfer matrix then failed with
+    "mnist-cnn expects inputs (1, 28, 28)" and "stopped after 0/4 cells"."""
+    path = script(tmp_path, "tiny", tiny_rgb_net(), torch.rand(1, 3, 24, 24))
+    spec = UserModelSpec.create(kind="torchscript", dataset="mnist", path=path, channels=3, size=24,
+                                class_source="file", class_file=str(tmp_path / "classes.txt"), mean=(0.5,),
+                                std=(0.25,))
+    window.byo.add_model(spec, [str(rgb_images)])
+    idle(window)
+    window.controls.set_checked([spec.key, "mnist-cnn"])
+    idle(window)
+    assert window.controls.checked_keys() == [spec.key]
+    assert "Unchecked mnist-cnn: it does not take" in window.error_label.text()
+    assert window.transfer is None and window.sweep_model().name == spec.label
+
+
 def test_torchvision_state_dict_loads_and_sweeps(window, idle, tmp_path, rgb_images):
     import torchvision
 
