@@ -105,8 +105,9 @@ class DataAndModels:
             self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
         self._restore_dataset_combo()
         count = min(jobs.GRID_SIZE, len(data.x))
-        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names,
-                                noun="of your images" if self._own_images() else "test images")
+        noun = "of your images" if self._own_images() else "test images"
+        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names, noun=noun)
+        self.transfer_panel.images_noun = noun
         self._grid_key = None
         self.samples.grid.blockSignals(True)
         self.samples.set_current(0)

@@ -57,6 +57,15 @@ def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_im
     assert model.name == spec.label and window.controls.checked_keys() == [spec.key]
     assert tuple(window.data.x.shape) == (6, 3, 24, 24) and window.data.class_names == CLASSES
     assert sorted(window.data.y.tolist()) == [0, 0, 1, 1, 2, 2]
+    # the transfer matrix's caption says whose images they are, as the samples do ("on 6 test images")
+    from advviz.core.transfer import TransferCell
+    from advviz.gui.jobs import TransferHeader
+    from advviz.gui.state import TransferState
+
+    matrix = TransferState(TransferHeader(["a", "b"], 0.1, 6, "FGSM"))
+    matrix.apply(TransferCell(source=0, target=0, error=0.5, confidence=0.7, agreement=1.0, done=1, total=4))
+    window.transfer_panel.show_state(matrix)
+    assert "on 6 of your images" in window.transfer_panel.caption.text()
     # the data combo and the grid say these are the user's images (the combo kept saying "MNIST")
     assert window.controls.dataset.currentData() == "folder" and "of your images" in window.samples.caption.text()
     state = window.sweep

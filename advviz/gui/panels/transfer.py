@@ -89,6 +89,7 @@ class TransferPanel(QWidget):
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.texts: list[pg.TextItem] = []
         self.state: TransferState | None = None
+        self.images_noun = "test images"  # "of your images" for the user's own (set by the window)
         self._cleared: TransferState | None = None  # the last result clear() removed
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -192,5 +193,5 @@ class TransferPanel(QWidget):
         self.caption.setText(
             (f"{prefix} models (axes drop the “{prefix}-”) · " if prefix else "") +
             f"<b>{title}</b> · {state.header.attack_title} at ε = {state.header.eps:.3f} on "
-            f"{state.header.samples} test images · row = source, column = target; the diagonal is the "
+            f"{state.header.samples} {self.images_noun} · row = source, column = target; the diagonal is the "
             f"white-box attack{status}")
