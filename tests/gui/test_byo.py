@@ -44,14 +44,19 @@ def tiny_rgb_net():
                          nn.Linear(4, 3))
 
 
-def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_images):
-    torch.manual_seed(0)
+def load_tiny_rgb_model(window, idle, tmp_path, rgb_images) -> UserModelSpec:
+    """A scripted 3-class RGB CNN for 3×24×24 inputs, loaded with the image folder; returns its spec."""
     path = script(tmp_path, "tiny", tiny_rgb_net(), torch.rand(1, 3, 24, 24))
     spec = UserModelSpec.create(kind="torchscript", dataset="mnist", path=path, channels=3, size=24,
                                 class_source="file", class_file=str(tmp_path / "classes.txt"), mean=(0.5,),
                                 std=(0.25,))
     window.byo.add_model(spec, [str(rgb_images)])
     idle(window)
+    return spec
+
+
+def test_torchscript_model_with_its_images_sweeps(window, idle, tmp_path, rgb_images):
+    spec = load_tiny_rgb_model(window, idle, tmp_path, rgb_images)
     assert window.error_label.text() == ""
     model = window.sweep_model()
     assert model.name == spec.label and window.controls.checked_keys() == [spec.key]
@@ -102,12 +107,7 @@ def test_a_model_checked_later_that_does_not_take_the_images_is_unchecked_at_onc
                                                                                   rgb_images):
     """With 3×24×24 images loaded, checking mnist-cnn was accepted; the transfer matrix then failed with
     "mnist-cnn expects inputs (1, 28, 28)" and "stopped after 0/4 cells"."""
-    path = script(tmp_path, "tiny", tiny_rgb_net(), torch.rand(1, 3, 24, 24))
-    spec = UserModelSpec.create(kind="torchscript", dataset="mnist", path=path, channels=3, size=24,
-                                class_source="file", class_file=str(tmp_path / "classes.txt"), mean=(0.5,),
-                                std=(0.25,))
-    window.byo.add_model(spec, [str(rgb_images)])
-    idle(window)
+    spec = load_tiny_rgb_model(window, idle, tmp_path, rgb_images)
     window.controls.set_checked([spec.key, "mnist-cnn"])
     idle(window)
     assert window.controls.checked_keys() == [spec.key]
