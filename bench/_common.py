@@ -22,11 +22,18 @@ from torch import nn
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
 
+def synchronize() -> None:
+    """Wait for queued CUDA work (a no-op where CUDA was never used)."""
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        torch.cuda.synchronize()
+
+
 def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, warmup: int = 1) -> dict[str, float]:
     """Median seconds per call of each peer: ``warmup`` untimed calls each, then ``reps`` rounds."""
     for fn in peers.values():
         for _ in range(warmup):
             fn()
+            synchronize()
     times: dict[str, list[float]] = {name: [] for name in peers}
     names = list(peers)
     for round_index in range(reps):
@@ -34,6 +41,7 @@ def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, wa
         for name in names[shift:] + names[:shift]:
             start = time.perf_counter()
             peers[name]()
+            synchronize()  # a GPU peer's queued kernels count as its own time
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(values) for name, values in times.items()}
 
@@ -93,15 +101,26 @@ def multiply_adds(model: nn.Module, sample: torch.Tensor) -> tuple[int, list[str
 
 
 GEMM_SIZE, GEMM_LOOPS = 1024, 8
-GEMM_FLOP = GEMM_LOOPS * 2 * GEMM_SIZE ** 3  # per call of a gemm peer
+CUDA_GEMM_SIZE, CUDA_GEMM_LOOPS = 8192, 4  # a GPU reaches its rate only on large products: ~0.1 s at 50 TFLOP/s
+GEMM_FLOP: dict[str, int] = {}  # FLOP per call of each gemm peer, by name
 
 
-def gemm_peers() -> dict[str, Callable[[], object]]:
-    """Peers for :func:`interleaved_medians` that time a float32 1024² matmul loop at 1 thread and at
-    torch's budget: rate = ``GEMM_FLOP`` / median. Interleaved with the work they bound, so the
-    limit sees the same machine load. Under load one thread can beat two (OpenMP barriers wait
-    for a descheduled thread), so the limit uses whichever is faster: the machine's best.
+def gemm_peers(device: torch.device | str = "cpu") -> dict[str, Callable[[], object]]:
+    """Peers for :func:`interleaved_medians` that time a float32 matmul loop: on a CPU 1024² at 1 thread
+    and at torch's budget, on a GPU 8192² (TF32 off, as in the models' float32 forwards). Rate =
+    ``GEMM_FLOP[name]`` / median. Interleaved with the work they bound, so the limit sees the same
+    machine load. Under load one thread can beat two (OpenMP barriers wait for a descheduled thread),
+    so the limit uses whichever is faster: the machine's best.
     """
+    if torch.device(device).type == "cuda":
+        a, b = (torch.randn(CUDA_GEMM_SIZE, CUDA_GEMM_SIZE, device=device) for _ in range(2))
+        out = torch.empty_like(a)
+        GEMM_FLOP["gemm-cuda"] = CUDA_GEMM_LOOPS * 2 * CUDA_GEMM_SIZE ** 3
+
+        def on_gpu() -> None:
+            for _ in range(CUDA_GEMM_LOOPS):
+                torch.mm(a, b, out=out)
+        return {"gemm-cuda": on_gpu}
     a, b = torch.randn(GEMM_SIZE, GEMM_SIZE), torch.randn(GEMM_SIZE, GEMM_SIZE)
     out = torch.empty(GEMM_SIZE, GEMM_SIZE)
     budget = torch.get_num_threads()
@@ -116,16 +135,17 @@ def gemm_peers() -> dict[str, Callable[[], object]]:
                 torch.set_num_threads(budget)
 
         peers[f"gemm-{threads}t"] = loop
+        GEMM_FLOP[f"gemm-{threads}t"] = GEMM_LOOPS * 2 * GEMM_SIZE ** 3
     return peers
 
 
 def gemm_rate_of(times: dict[str, float]) -> float:
     """Best GEMM rate (FLOP/s) among the gemm peers' medians."""
-    return max(GEMM_FLOP / value for key, value in times.items() if key.startswith("gemm"))
+    return max(GEMM_FLOP[key] / value for key, value in times.items() if key in GEMM_FLOP)
 
 
-def machine() -> str:
-    """One line: CPU model, cores, torch version, thread budget."""
+def machine(device: torch.device | str = "cpu") -> str:
+    """CPU model, cores, torch version, thread budget; and the GPU, when the benchmark runs on one."""
     name = platform.processor() or "unknown CPU"
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -141,8 +161,13 @@ def machine() -> str:
     load = "n/a"
     if hasattr(os, "getloadavg"):
         load = f"{os.getloadavg()[0]:.1f}"
-    return (f"CPU: {name}, {cores} cores (load average {load}); torch {torch.__version__}, "
+    line = (f"CPU: {name}, {cores} cores (load average {load}); torch {torch.__version__}, "
             f"{torch.get_num_threads()} threads")
+    if torch.device(device).type == "cuda":
+        properties = torch.cuda.get_device_properties(device)
+        line += (f"\nGPU: {properties.name}, {properties.total_memory / 2 ** 30:.0f} GiB, "
+                 f"{properties.multi_processor_count} multiprocessors; CUDA {torch.version.cuda}")
+    return line
 
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
@@ -163,13 +188,20 @@ def ratio(value: float) -> str:
 
 
 def bench_arguments(doc: str) -> argparse.Namespace:
-    """The options every benchmark takes (--quick, --default-threads); also seeds torch and silences
+    """The options every benchmark takes (--quick, --default-threads, --device); also seeds torch and silences
     the peers' UserWarnings so the tables stay readable."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--default-threads", action="store_true",
                         help="run the peers at torch's thread budget, not at the count advviz measured")
+    parser.add_argument("--device", default="cpu", help="cpu or cuda[:N]: where models, inputs and peers run")
     args = parser.parse_args()
+    from advviz.core.device import resolve_device
+
+    device, refused = resolve_device(args.device)  # on a GPU: IEEE float32 from here on, as in the app
+    if refused:
+        parser.error(refused.split(";")[0])
+    args.device = device
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.manual_seed(0)
     return args

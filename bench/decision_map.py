@@ -43,7 +43,7 @@ def floor_map(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, chunk: i
     d1 = grad.sign()
     d2 = orthogonal_sign_direction(d1)
     with torch.inference_mode():
-        axis = torch.linspace(-EXTENT, EXTENT, RESOLUTION)
+        axis = torch.linspace(-EXTENT, EXTENT, RESOLUTION, device=x.device)
         b, a = torch.meshgrid(axis, axis, indexing="ij")
         points = (x + a.reshape(-1, 1, 1, 1) * d1 + b.reshape(-1, 1, 1, 1) * d2).clamp_(0, 1)
         if chunk is None:
@@ -63,9 +63,9 @@ def advviz_map(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, first_r
 
 def main() -> int:
     args = bench_arguments(__doc__)
-    print(machine())
-    model = load_model("mnist-cnn").eval()
-    x_all, y_all = load_dataset("mnist", "test")
+    print(machine(args.device))
+    model = load_model("mnist-cnn", device=args.device).eval()
+    x_all, y_all = (t.to(args.device) for t in load_dataset("mnist", "test"))
     x, y = x_all[:1], y_all[:1]
     threads = calibrated_threads(model, x_all[:2048])
     budget = torch.get_num_threads()
@@ -85,7 +85,7 @@ def main() -> int:
         "advviz": lambda: advviz_map(model, x, y, first_rows),
         "floor": at_peer_threads(lambda: floor_map(model, x, y)),
         "floor-64cl": at_peer_threads(lambda: floor_map(model, x, y, chunk=64)),
-        **gemm_peers(),
+        **gemm_peers(args.device),
     }
     reps = 3 if args.quick else 7
     times = interleaved_medians(peers, reps=reps)

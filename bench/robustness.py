@@ -42,16 +42,17 @@ from advviz.core.transfer import transfer_matrix
 from advviz.core.zoo import load_model
 x, y = load_dataset("mnist", "all")
 x, y = x[:10000], y[:10000]
-models = [load_model(name) for name in {models!r}]
+models = [load_model(name, device={device!r}) for name in {models!r}]
 if {run}:
     result = transfer_matrix(models, x, y, 0.25)
+gpu = torch.cuda.max_memory_allocated() if torch.cuda.is_initialized() else 0
 hwm = 0
 try:  # this process's own high-water mark (new at exec)
     with open("/proc/self/status") as status:
         hwm = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 except (OSError, StopIteration):
     pass
-print(len(x), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, hwm)  # KiB on Linux
+print(len(x), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, hwm, gpu)  # KiB on Linux; bytes
 """
 
 
@@ -66,27 +67,27 @@ def torchattacks_curve(model, x, y, eps: list[float]) -> list[float]:
     return errors
 
 
-def peak_rss(run: bool) -> tuple[int, float, float]:
-    """(samples, ru_maxrss MiB, VmHWM MiB) of a child process.
+def peak_rss(run: bool, device: torch.device) -> tuple[int, float, float, float]:
+    """(samples, ru_maxrss MiB, VmHWM MiB, peak GPU memory allocated MiB) of a child process.
 
     Run these first, while this process is small: Linux carries ``ru_maxrss`` over ``exec``, so a
     child of a large parent reports at least the parent's size. ``VmHWM`` is the child's own.
     """
     root = str(Path(__file__).resolve().parents[1])
-    code = CHILD.format(root=root, models=MODELS, run=run)
+    code = CHILD.format(root=root, models=MODELS, run=run, device=str(device))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    samples, maxrss, hwm = out.split()[-3:]
-    return int(samples), int(maxrss) / 1024, (int(hwm) or int(maxrss)) / 1024
+    samples, maxrss, hwm, gpu = out.split()[-4:]
+    return int(samples), int(maxrss) / 1024, (int(hwm) or int(maxrss)) / 1024, int(gpu) / 2 ** 20
 
 
 def main() -> None:
     args = bench_arguments(__doc__)
-    samples, floor_maxrss, floor_hwm = peak_rss(run=False)
-    _, peak_maxrss, peak_hwm = peak_rss(run=True)
+    samples, floor_maxrss, floor_hwm, floor_gpu = peak_rss(run=False, device=args.device)
+    _, peak_maxrss, peak_hwm, peak_gpu = peak_rss(run=True, device=args.device)
     x_all, y_all = load_dataset("mnist", "test")
-    x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
-    model = load_model("mnist-cnn")
-    print(machine())
+    x, y = x_all[:SAMPLES].to(args.device), y_all[:SAMPLES].to(args.device)
+    model = load_model("mnist-cnn", device=args.device)
+    print(machine(args.device))
     chosen = calibrated_threads(model, x)
     threads = torch.get_num_threads() if args.default_threads else chosen
     print(f"advviz's policy for mnist-cnn: {chosen} thread(s); torchattacks runs with {threads}")
@@ -109,9 +110,12 @@ def main() -> None:
                 [[f"mnist-cnn, {SAMPLES} samples × {len(EPS)} ε", seconds(times["advviz"]),
                   seconds(times["torchattacks"]), ratio(times["torchattacks"] / times["advviz"])]])
     print()
-    print_table(["peak RSS of a child process", "ru_maxrss MiB", "VmHWM MiB"], [
-        [f"after loading data + {len(MODELS)} models", f"{floor_maxrss:.0f}", f"{floor_hwm:.0f}"],
-        [f"transfer matrix, {samples} samples × {len(MODELS)} models", f"{peak_maxrss:.0f}", f"{peak_hwm:.0f}"],
+    gpu = args.device.type == "cuda"
+    print_table(["peak memory of a child process", "ru_maxrss MiB", "VmHWM MiB"] + ["GPU allocated MiB"] * gpu, [
+        [f"after loading data + {len(MODELS)} models", f"{floor_maxrss:.0f}", f"{floor_hwm:.0f}"]
+        + [f"{floor_gpu:.0f}"] * gpu,
+        [f"transfer matrix, {samples} samples × {len(MODELS)} models", f"{peak_maxrss:.0f}", f"{peak_hwm:.0f}"]
+        + [f"{peak_gpu:.0f}"] * gpu,
     ])
     peak = max(peak_maxrss, peak_hwm)
     print(f"\ntarget: peak RSS < 2 GB ({'met' if peak * 2 ** 20 < 2e9 else 'missed'}: {peak:.0f} MiB)")

@@ -3,6 +3,7 @@ the arithmetic limit, on the shipped mnist-cnn and the same inputs.
 
     python bench/sweep.py            # both cases, ~2 minutes on a 2-core CPU
     python bench/sweep.py --quick    # fewer repetitions
+    python bench/sweep.py --device cuda   # models, inputs and every peer on the GPU
 
 Every peer produces the same thing: logits (K, B, C) of clip(x + ε_k·sign(∇ₓJ)) for K values of ε.
 
@@ -79,7 +80,7 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
 
     x, y = x_all[:batch].clone(), y_all[:batch].clone()
     eps_np = eps_grid(EPS_MAX, steps)
-    eps = torch.from_numpy(eps_np)
+    eps = torch.from_numpy(eps_np).to(x.device)
     fmodel = fb.PyTorchModel(model, bounds=(0, 1))
     abs_eps = np.abs(eps_np).tolist()  # Foolbox: ε ≥ 0 only; same grid size
 
@@ -100,7 +101,7 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
         "floor-64cl": peer(lambda: floor_sweep(model, x, y, eps, chunk=64)),
         "torchattacks": peer(lambda: torchattacks_sweep(model, x, y, eps_np.tolist())),
         "foolbox": peer(lambda: foolbox_sweep(fmodel, model, x, y, abs_eps)),
-        **gemm_peers(),
+        **gemm_peers(x.device),
     }, reps=reps)
     rate = gemm_rate_of(times)
     macs, _ = multiply_adds(model, x)
@@ -116,9 +117,9 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
 
 def main() -> None:
     args = bench_arguments(__doc__)
-    model = load_model("mnist-cnn")
-    x_all, y_all = load_dataset("mnist", "test")
-    print(machine())
+    model = load_model("mnist-cnn", device=args.device)
+    x_all, y_all = (t.to(args.device) for t in load_dataset("mnist", "test"))
+    print(machine(args.device))
     threads = calibrated_threads(model, x_all)
     peer_threads = torch.get_num_threads() if args.default_threads else threads
     print(f"advviz's policy for mnist-cnn: {threads} thread(s); peers run with {peer_threads}")

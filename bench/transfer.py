@@ -40,7 +40,7 @@ def per_pair_loop(models, x, y, threads: list[int]) -> torch.Tensor:
     chunking. Returns the error-rate matrix."""
     import torchattacks
 
-    error = torch.empty(len(models), len(models))
+    error = torch.empty(len(models), len(models), device=x.device)
     for i, source in enumerate(models):
         for j, target in enumerate(models):
             with batching._threads(threads[i]):
@@ -54,7 +54,7 @@ def per_source_loop(models, x, y, threads: list[int]) -> torch.Tensor:
     """torchattacks FGSM once per source, a forward per target, no chunking: the error-rate matrix."""
     import torchattacks
 
-    error = torch.empty(len(models), len(models))
+    error = torch.empty(len(models), len(models), device=x.device)
     for i, source in enumerate(models):
         with batching._threads(threads[i]):
             adversarial = torchattacks.FGSM(source, eps=EPS)(x, y)
@@ -67,16 +67,16 @@ def per_source_loop(models, x, y, threads: list[int]) -> torch.Tensor:
 def main() -> None:
     args = bench_arguments(__doc__)
     x_all, y_all = load_dataset("mnist", "test")
-    x, y = x_all[:SAMPLES].clone(), y_all[:SAMPLES].clone()
-    models = [load_model(name) for name in MODELS]
-    print(machine())
+    x, y = x_all[:SAMPLES].to(args.device), y_all[:SAMPLES].to(args.device)
+    models = [load_model(name, device=args.device) for name in MODELS]
+    print(machine(args.device))
     chosen = [calibrated_threads(model, x) for model in models]
     threads = [torch.get_num_threads()] * len(models) if args.default_threads else chosen
     print("advviz's thread policy: " + ", ".join(f"{n} {t}" for n, t in zip(MODELS, chosen)))
 
     ours = transfer_matrix(models, x, y, EPS)
     theirs = per_source_loop(models, x, y, threads)
-    agree = float((torch.from_numpy(ours.error).float() - theirs).abs().max())
+    agree = float((torch.from_numpy(ours.error).float() - theirs.cpu()).abs().max())
     print(f"largest |error-rate difference| advviz vs the torchattacks loops: {agree:.4f} "
           "(torchattacks ignores the RBF model's reject logit in its loss)")
 
@@ -89,14 +89,14 @@ def main() -> None:
         "advviz": lambda: transfer_matrix(models, x, y, EPS),
         "per-pair": lambda: per_pair_loop(models, x, y, threads),
         "per-source": lambda: per_source_loop(models, x, y, threads),
-        **gemm_peers(),
+        **gemm_peers(args.device),
     }, reps=reps, warmup=0)  # advviz and the loop ran above (the agreement check)
     rate = gemm_rate_of(times)
     limit = flops / rate
     adv = times["advviz"]
     print("multiply-adds per image: " + ", ".join(f"{n} {m / 1e6:.2f} M" for n, m in macs.items()))
-    print(f"work: {flops / 1e9:.1f} GFLOP; float32 GEMM {rate / 1e9:.1f} GFLOP/s (best of 1 / "
-          f"{torch.get_num_threads()} threads, interleaved)")
+    print(f"work: {flops / 1e9:.1f} GFLOP; float32 GEMM {rate / 1e9:.1f} GFLOP/s (interleaved; on a CPU the best "
+          f"of 1 / {torch.get_num_threads()} threads)")
     print()
     print_table(["case", "advviz", "per-pair", "per-source", "limit", "adv/limit", "pair/adv", "source/adv"],
                 [[f"{len(MODELS)} models × {SAMPLES}, ε={EPS}", seconds(adv), seconds(times["per-pair"]),

@@ -32,9 +32,28 @@ def available_devices() -> list[str]:
     return devices
 
 
+def exact_float32() -> None:
+    """Make float32 on CUDA IEEE float32, as on the CPU.
+
+    cuDNN rounds float32 convolutions' inputs to TF32 (a 10-bit mantissa) by default on Ampere and
+    newer GPUs: logits then differ from the CPU's by ~1e-3 — enough to flip an argmax or the sign of
+    a small ∇ₓJ component near the decision boundaries this app draws. Reduced precision is an
+    explicit choice here, with its drift reported (:mod:`advviz.core.precision`). The zoo's models
+    are small: on a GPU their speed is bound by kernel launches, not by TF32's arithmetic.
+    """
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):  # torch ≥ 2.9; mixing in the old flags is refused
+        conv.fp32_precision = "ieee"
+        torch.backends.cuda.matmul.fp32_precision = "ieee"
+    else:  # pragma: no cover - older torch
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+
+
 def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
     """Turn "auto", "cpu" or "cuda:N" into a usable device.
 
+    A CUDA device computes in IEEE float32 from then on (:func:`exact_float32`).
     Returns the device and, when CUDA was asked for but cannot be used, a message saying why the
     CPU is used instead (shown in the window's status line or on stderr). A name that is no device
     at all raises ``ValueError``.
@@ -42,10 +61,12 @@ def resolve_device(requested: str = "auto") -> tuple[torch.device, str | None]:
     requested = (requested or "auto").strip().lower()
     available = available_devices()
     if requested == "auto":
-        return torch.device(available[1] if len(available) > 1 else "cpu"), None
+        requested = available[1] if len(available) > 1 else "cpu"
     if requested == "cuda":
         requested = "cuda:0"
     if requested in available:
+        if requested != "cpu":
+            exact_float32()
         return torch.device(requested), None
     if requested.startswith("cuda"):
         reason = "CUDA is not available on this machine" if len(available) == 1 else (

@@ -1,0 +1,167 @@
+"""The CUDA path: the same jobs on a GPU give the CPU's answers, as CPU numpy steps.
+
+Skipped where CUDA is absent (CI, the development machine); run on a lent GPU machine with
+``python -m pytest tests/core/test_cuda.py`` (bench/README.md records the last run).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from advviz.core import batching
+from advviz.core.attacks import FGSM
+from advviz.core.data import load_dataset
+from advviz.core.decision_map import decision_map
+from advviz.core.device import resolve_device
+from advviz.core.precision import precision_report
+from advviz.core.robustness import robustness
+from advviz.core.sweep import SweepChunk, SweepStart, eps_grid, fgsm_sweep, sweep_steps
+from advviz.core.transfer import transfer_matrix
+from advviz.core.zoo import load_model
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+
+MODELS = ("mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-cnn", "mnist-rbf")
+
+
+@pytest.fixture(scope="module")
+def gpu() -> torch.device:
+    device, message = resolve_device("cuda")
+    assert message is None and device.type == "cuda"
+    return device
+
+
+@pytest.fixture(scope="module")
+def pair(gpu):
+    """Each zoo model on the CPU and on the GPU, loaded once."""
+    return {name: (load_model(name), load_model(name, device=gpu)) for name in MODELS}
+
+
+@pytest.fixture(scope="module")
+def batch():
+    x, y = load_dataset("mnist", "test")
+    return x[:256], y[:256]
+
+
+def test_float32_on_the_gpu_is_ieee_float32(gpu):
+    """TF32 convolutions (cuDNN's default) would differ from the CPU by ~1e-3: resolve_device turns them off."""
+    conv = getattr(torch.backends.cudnn, "conv", None)
+    if conv is not None and hasattr(conv, "fp32_precision"):
+        assert conv.fp32_precision == "ieee"
+    else:
+        assert not torch.backends.cudnn.allow_tf32
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sweep_on_the_gpu_matches_the_cpu(pair, batch, name):
+    cpu, cuda = pair[name]
+    x, y = batch
+    eps = eps_grid(0.25, 21)
+    expected, got = fgsm_sweep(cpu, x, y, eps), fgsm_sweep(cuda, x, y, eps)
+    assert got.device.type == "cpu"
+    # float32 kernels differ in summation order: logits agree to ~1e-5 of their scale, predictions
+    # everywhere but where two logits tie within that (a sign of ∇ of ~0 may differ too)
+    scale = float(expected.abs().max())
+    assert float((got - expected).abs().max()) < 1e-3 * scale
+    assert float((got.argmax(-1) == expected.argmax(-1)).float().mean()) > 0.995
+
+
+def test_sweep_steps_from_the_gpu_are_cpu_numpy(pair, batch):
+    _, cuda = pair["mnist-cnn"]
+    x, y = batch
+    steps = list(sweep_steps(cuda, x[:8], y[:8], eps_grid(0.25, 201)))
+    start, chunks = steps[0], steps[1:]
+    assert isinstance(start, SweepStart) and all(isinstance(step, SweepChunk) for step in chunks)
+    for value in (start.x, start.gradient, start.direction, start.clean_logits, *(c.logits for c in chunks)):
+        assert isinstance(value, np.ndarray)
+    assert chunks[-1].stop == 201
+
+
+def test_fgsm_on_the_gpu_equals_torchattacks_on_the_gpu(pair, batch, gpu):
+    torchattacks = pytest.importorskip("torchattacks")
+    _, cuda = pair["mnist-cnn"]
+    x, y = (t[:64].to(gpu) for t in batch)
+    expected = torchattacks.FGSM(cuda, eps=0.1)(x, y)
+    torch.testing.assert_close(FGSM(eps=0.1)(cuda, x, y), expected, atol=1e-6, rtol=0)
+
+
+def test_transfer_matrix_on_the_gpu_matches_the_cpu(pair, batch):
+    x, y = batch
+    expected = transfer_matrix([cpu for cpu, _ in pair.values()], x, y, 0.25)
+    got = transfer_matrix([cuda for _, cuda in pair.values()], x, y, 0.25)
+    # one sample may sit on a boundary within float32 rounding: at most 1 of 256 per cell
+    assert np.abs(got.error - expected.error).max() <= 1 / 256 + 1e-9
+    assert np.isclose(got.error.mean(), expected.error.mean(), atol=2 / 256)
+
+
+def test_robustness_and_decision_map_on_the_gpu_match_the_cpu(pair, batch):
+    cpu, cuda = pair["mnist-cnn"]
+    x, y = batch
+    eps = [0.0, 0.1, 0.2, 0.3]
+    np.testing.assert_allclose(robustness(cuda, x, y, eps).error, robustness(cpu, x, y, eps).error, atol=2 / 256)
+    _, classes_cpu, _ = decision_map(cpu, x[:1], y[:1], resolution=41)
+    _, classes_gpu, _ = decision_map(cuda, x[:1], y[:1], resolution=41)
+    assert (classes_cpu == classes_gpu).mean() > 0.99
+
+
+def test_calibration_picks_a_cuda_chunk(pair, batch):
+    _, cuda = pair["mnist-cnn"]
+    x, _ = load_dataset("mnist", "test")
+    assert batching.chunk_size(cuda, tuple(x.shape[1:]), total=len(x)) in batching.CUDA_CHUNKS
+
+
+@pytest.fixture
+def small_gpu(gpu):
+    """The GPU limited to ~1 GiB for this process: a real out-of-memory, not a simulated one."""
+    total = torch.cuda.get_device_properties(gpu).total_memory
+    torch.cuda.empty_cache()
+    torch.cuda.set_per_process_memory_fraction(2 ** 30 / total, gpu)
+    yield gpu
+    torch.cuda.set_per_process_memory_fraction(1.0, gpu)
+    torch.cuda.empty_cache()
+
+
+def test_a_real_out_of_memory_halves_the_chunk_and_goes_on(pair, batch, small_gpu):
+    """20,000 MNIST images in one chunk need ~10 GB of CNN activations: the chunk halves until it fits."""
+    _, cuda = pair["mnist-cnn"]
+    x = batch[0].repeat(80, 1, 1, 1)  # 20,480 images, 64 MB on the host
+    with pytest.raises(torch.cuda.OutOfMemoryError):
+        with torch.inference_mode():
+            cuda(x.to(small_gpu))
+    torch.cuda.empty_cache()
+    sizes, logits = [], []
+    for start, stop, part in batching.forward_chunks(cuda, x, chunk=len(x)):
+        sizes.append(stop - start)
+        logits.append(part.cpu())
+    assert sizes[0] < len(x) and sum(sizes) == len(x)
+    torch.testing.assert_close(torch.cat(logits), batching.forward(cuda, x[:256]).repeat(80, 1), atol=1e-3, rtol=0)
+    gradient, _ = batching.input_gradient(cuda, x[:8192], batch[1].repeat(32), chunk=8192)
+    assert torch.isfinite(gradient).all() and gradient.abs().sum() > 0
+
+
+@pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
+def test_reduced_precision_on_the_gpu_reports_a_small_drift(pair, batch, dtype):
+    _, cuda = pair["mnist-cnn"]
+    report = precision_report(cuda, batch[0], dtype=dtype)
+    assert report.device.startswith("cuda")
+    assert 0 < report.max_logit_difference < 1.0 and report.prediction_agreement > 0.98
+
+
+def test_cli_transfer_on_the_gpu_prints_the_cpu_matrix():
+    def matrix(device: str) -> str:
+        out = subprocess.run([sys.executable, "-m", "advviz", "transfer", "--device", device, "--samples", "300",
+                              "--models", "mnist-mlp,mnist-cnn", "--json"],
+                             capture_output=True, text=True, check=True, timeout=300)
+        assert "using the CPU" not in out.stderr
+        return out.stdout
+
+    import json
+
+    gpu, cpu = json.loads(matrix("cuda")), json.loads(matrix("cpu"))
+    assert gpu.keys() == cpu.keys()
+    assert np.abs(np.asarray(gpu["error"]) - np.asarray(cpu["error"])).max() <= 1 / 300 + 1e-9
