@@ -81,12 +81,12 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
     x, y = x_all[:batch].clone(), y_all[:batch].clone()
     eps_np = eps_grid(EPS_MAX, steps)
     eps = torch.from_numpy(eps_np).to(x.device)
-    fmodel = fb.PyTorchModel(model, bounds=(0, 1))
+    fmodel = fb.PyTorchModel(model, bounds=(0, 1), device=x.device)  # its default moves models to a GPU
     abs_eps = np.abs(eps_np).tolist()  # Foolbox: ε ≥ 0 only; same grid size
 
     # the peers agree (sanity check, untimed)
     ours = fgsm_sweep(model, x, y, eps_np)
-    reference = floor_sweep(model, x, y, eps)
+    reference = floor_sweep(model, x, y, eps).cpu()
     agree = float((ours.argmax(-1) == reference.argmax(-1)).float().mean())
 
     def peer(fn):

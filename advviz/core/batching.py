@@ -400,15 +400,20 @@ def forward_chunks(
         size = steady
 
 
-def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None) -> torch.Tensor:
-    """All logits (N, C) on the CPU, computed in chunks."""
+def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None,
+            device: torch.device | str = "cpu") -> torch.Tensor:
+    """All logits (N, C) on ``device`` (default the CPU), computed in chunks.
+
+    A job that reduces the logits further (error rates, predictions) keeps them on the model's
+    device: on a GPU each copy to the host waits for the kernels queued before it.
+    """
     total = len(inputs) if isinstance(inputs, torch.Tensor) else inputs[0]
     out = None
     for start, stop, logits in forward_chunks(model, inputs, chunk=chunk):
         if out is None:
-            out = torch.empty(total, logits.shape[1], dtype=torch.float32)
-        out[start:stop] = logits.cpu()
-    return out if out is not None else torch.empty(0, 0)
+            out = torch.empty(total, logits.shape[1], dtype=torch.float32, device=device)
+        out[start:stop] = logits.to(device)
+    return out if out is not None else torch.empty(0, 0, device=device)
 
 
 def input_gradient(

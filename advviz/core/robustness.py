@@ -8,7 +8,6 @@ chunked forwards; an iterative attack runs once per ε.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -47,11 +46,13 @@ class RobustnessCurve:
 def error_and_confidence(model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor) -> tuple[float, float]:
     """Error rate of ``model`` on ``inputs`` and its mean confidence where it is wrong (NaN where it
     never is: a mean over no answers is undefined, and 0 would read as "wrong, never confident")."""
-    logits = forward(model, inputs)
+    device = model_device(model)
+    logits = forward(model, inputs, device=device)  # reduced where computed: two numbers go to the host
     confidence, predictions = outputs.probabilities(
         logits, reject_logit=outputs.has_reject_logit(model)).max(dim=1)
-    wrong = predictions != labels.cpu()
-    return float(wrong.float().mean()), float(confidence[wrong].mean()) if wrong.any() else math.nan
+    wrong = predictions != labels.to(device)
+    error, mean_confidence = torch.stack([wrong.float().mean(), (confidence * wrong).sum() / wrong.sum()]).tolist()
+    return error, mean_confidence  # 0 / 0 = NaN where it is never wrong
 
 
 def robustness_steps(

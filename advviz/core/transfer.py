@@ -14,7 +14,6 @@ Cost: N gradients (one per source, chunked) and N² chunked forwards.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from torch import nn
 
 from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack
-from advviz.core.batching import forward
+from advviz.core.batching import forward, model_device
 
 
 @dataclass(frozen=True)
@@ -95,35 +94,43 @@ def transfer_steps(
     """
     check_compatible(models, x)
     attack = (attack or FGSM()).replace(eps=float(eps))
-    labels = y.cpu()
+    placed: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def on(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        # x and y copied once to each device the models live on; adversarial examples and logits stay
+        # there, and each cell sends the host three numbers (on a GPU every copy waits for the queue)
+        if device not in placed:
+            placed[device] = (x.detach().to(device), y.to(device))
+        return placed[device]
+
     total = len(models) ** 2
     done = 0
     for source_index, source in enumerate(models):
-        adversarial = attack(source, x, y).cpu()
+        adversarial = attack(source, *on(model_device(source)))
         source_predictions: torch.Tensor | None = None
         # the source's own column first: agreement needs its wrong answers
         order = [source_index] + [j for j in range(len(models)) if j != source_index]
         for target_index in order:
             target = models[target_index]
-            logits = forward(target, adversarial)
+            device = model_device(target)
+            labels = on(device)[1]
+            logits = forward(target, adversarial, device=device)
             probabilities = outputs.probabilities(logits, reject_logit=outputs.has_reject_logit(target))
             confidence, predictions = probabilities.max(dim=1)
             if source_predictions is None:
                 source_predictions = predictions
+            source_wrong_as = source_predictions.to(device)
             wrong = predictions != labels
-            both_wrong = wrong & (source_predictions != labels)
+            both_wrong = wrong & (source_wrong_as != labels)
             done += 1
-            # a mean over no wrong answers is undefined: NaN, which a 0 % would misstate as "never confident"
-            yield TransferCell(
-                source=source_index,
-                target=target_index,
-                error=float(wrong.float().mean()),
-                confidence=float(confidence[wrong].mean()) if wrong.any() else math.nan,
-                agreement=float((predictions[both_wrong] == source_predictions[both_wrong]).float().mean())
-                if both_wrong.any() else math.nan,
-                done=done,
-                total=total,
-            )
+            # 0 / 0 = NaN: a mean over no wrong answers is undefined, which 0 % would misstate as "never confident"
+            error, mean_confidence, agreement = torch.stack([
+                wrong.float().mean(),
+                (confidence * wrong).sum() / wrong.sum(),
+                ((predictions == source_wrong_as) & both_wrong).sum() / both_wrong.sum(),
+            ]).tolist()
+            yield TransferCell(source=source_index, target=target_index, error=error, confidence=mean_confidence,
+                               agreement=agreement, done=done, total=total)
 
 
 def transfer_matrix(

@@ -62,7 +62,8 @@ def test_fgsm_equals_foolbox_epsilon_list(zoo, batch):
     model = zoo("mnist-cnn")
     x, y = batch
     epsilons = [0.0, 0.05, 0.1, 0.25]
-    fmodel = foolbox.PyTorchModel(model, bounds=(0, 1))
+    # device named: Foolbox's default moves the (shared) model to a GPU wherever one exists
+    fmodel = foolbox.PyTorchModel(model, bounds=(0, 1), device=x.device)
     _, clipped, _ = foolbox.attacks.FGSM()(fmodel, x, y, epsilons=epsilons)
     for eps, expected in zip(epsilons, clipped):
         torch.testing.assert_close(FGSM(eps=eps)(model, x, y), expected, atol=1e-6, rtol=0)

@@ -58,17 +58,46 @@ def test_float32_on_the_gpu_is_ieee_float32(gpu):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_sweep_on_the_gpu_matches_the_cpu(pair, batch, name):
+def test_gpu_forwards_equal_the_cpu_in_float32(pair, batch, name):
+    """The same inputs (x and FGSM images) give the CPU's logits to float32 rounding: TF32 would be ~1e-3 off."""
+    cpu, cuda = pair[name]
+    x, y = batch
+    inputs = torch.cat([x, FGSM(eps=0.25)(cpu, x, y)])
+    expected, got = batching.forward(cpu, inputs), batching.forward(cuda, inputs)
+    assert got.device.type == "cpu"
+    torch.testing.assert_close(got, expected, atol=1e-5 * float(expected.abs().max()), rtol=0)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sweep_on_the_gpu_is_its_definition_there(pair, batch, gpu, name):
+    """Along its direction, the chunked and streamed sweep gives the model's logits of clip(x + ε·d)
+    computed on the GPU in one batch per ε."""
+    _, cuda = pair[name]
+    x, y = batch
+    eps = eps_grid(0.25, 21)
+    steps = list(sweep_steps(cuda, x, y, eps))
+    logits = np.concatenate([chunk.logits for chunk in steps[1:]])
+    direction, x_gpu = torch.from_numpy(steps[0].direction).to(gpu), x.to(gpu)
+    with torch.inference_mode():
+        expected = torch.stack([cuda((x_gpu + float(e) * direction).clamp(0, 1)) for e in eps]).cpu().numpy()
+    np.testing.assert_allclose(logits, expected, atol=1e-5 * float(np.abs(expected).max()), rtol=0)
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_sweep_on_the_gpu_agrees_with_the_cpu(pair, batch, name):
+    """End to end, CPU and GPU sweeps differ only where ∇ₓJ is ill-defined in float32: a component of
+    ~0 takes either sign, and max-pooling ties on a blank background route the gradient to another
+    tied input (other valid subgradients), so a few samples get another x̃. The first GPU run showed
+    |Δ logit| up to 11 for the CNN; most samples agree to rounding, and so do most predictions."""
     cpu, cuda = pair[name]
     x, y = batch
     eps = eps_grid(0.25, 21)
     expected, got = fgsm_sweep(cpu, x, y, eps), fgsm_sweep(cuda, x, y, eps)
-    assert got.device.type == "cpu"
-    # float32 kernels differ in summation order: logits agree to ~1e-5 of their scale, predictions
-    # everywhere but where two logits tie within that (a sign of ∇ of ~0 may differ too)
-    scale = float(expected.abs().max())
-    assert float((got - expected).abs().max()) < 1e-3 * scale
-    assert float((got.argmax(-1) == expected.argmax(-1)).float().mean()) > 0.995
+    per_sample = (got - expected).abs().amax(dim=(0, 2)) / float(expected.abs().max())
+    same_curve = float((per_sample < 1e-4).float().mean())
+    same_prediction = float((got.argmax(-1) == expected.argmax(-1)).float().mean())
+    print(f"{name}: {same_curve:.1%} of samples' curves agree; {same_prediction:.2%} of predictions")
+    assert same_curve > 0.5 and same_prediction > 0.95
 
 
 def test_sweep_steps_from_the_gpu_are_cpu_numpy(pair, batch):
