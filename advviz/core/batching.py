@@ -44,6 +44,10 @@ CPU_CHUNKS = (32, 64, 128, 256)
 CPU_DENSE_CHUNKS = (64, 256, 1024)
 SMALL_INPUT = 4096  # values per input (CIFAR's 3,072 included): a probe of 2,048 such inputs is ≤ 32 MB
 CUDA_CHUNKS = (256, 1024, 4096)
+# Large inputs on a GPU (ImageNet's 3×224×224): smaller chunks, and a probe of at most 256 MB of inputs —
+# a probe of 8,192 such images would be 4.9 GB, more than many GPUs hold beside the model.
+CUDA_LARGE_CHUNKS = (16, 64, 256)
+CUDA_PROBE_BYTES = 256 * 2 ** 20
 PROBE_ITEMS = 384  # inputs per timed pass of the calibration (CPU, convolutional)
 _T = TypeVar("_T")
 # Said on every freeze, from a worker thread, where ``catch_warnings`` (process-wide, not thread-safe)
@@ -186,6 +190,19 @@ def _release_cuda_memory(device: torch.device) -> None:
         torch.cuda.empty_cache()
 
 
+def chunk_candidates(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device
+                     ) -> tuple[tuple[int, ...], int]:
+    """The chunk sizes the calibration times for this model kind, and the inputs of its probe."""
+    if device.type != "cpu":
+        if math.prod(sample_shape) <= SMALL_INPUT:
+            return CUDA_CHUNKS, max(CUDA_CHUNKS) * 2
+        items = max(CUDA_LARGE_CHUNKS[0], CUDA_PROBE_BYTES // (4 * math.prod(sample_shape)))
+        return tuple(c for c in CUDA_LARGE_CHUNKS if c <= items), items
+    if is_convolutional(model) or math.prod(sample_shape) > SMALL_INPUT:
+        return CPU_CHUNKS, PROBE_ITEMS
+    return CPU_DENSE_CHUNKS, 2 * max(CPU_DENSE_CHUNKS)
+
+
 def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Module,
                     sample_shape: tuple[int, ...], device: torch.device) -> ChunkPolicy:
     """Pick the fastest thread count (CPU), then the fastest chunk size, by timing forwards.
@@ -193,12 +210,7 @@ def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modul
     About a dozen passes over a few hundred inputs: 0.2–0.7 s for the zoo's CNN on two cores.
     """
     budget = torch.get_num_threads()
-    if device.type != "cpu":
-        candidates, items = CUDA_CHUNKS, max(CUDA_CHUNKS) * 2
-    elif is_convolutional(model) or math.prod(sample_shape) > SMALL_INPUT:
-        candidates, items = CPU_CHUNKS, PROBE_ITEMS
-    else:
-        candidates, items = CPU_DENSE_CHUNKS, 2 * max(CPU_DENSE_CHUNKS)
+    candidates, items = chunk_candidates(model, sample_shape, device)
     try:
         probe = torch.rand(items, *sample_shape, device=device)
         probe = probe.contiguous(memory_format=_memory_format(model, probe))
@@ -223,7 +235,9 @@ def _measure_threads(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modu
                      sample_shape: tuple[int, ...], device: torch.device) -> ChunkPolicy:
     """The default chunk with the faster thread count, timed on two chunks (CPU; else the budget)."""
     budget, chunk = torch.get_num_threads(), DEFAULT_CHUNK.get(device.type, 256)
-    if device.type != "cpu" or budget == 1:
+    if device.type != "cpu":
+        return ChunkPolicy(min(chunk, max(chunk_candidates(model, sample_shape, device)[0])), budget)
+    if budget == 1:
         return ChunkPolicy(chunk, budget)
     probe = torch.rand(2 * chunk, *sample_shape, device=device)
     probe = probe.contiguous(memory_format=_memory_format(model, probe))
@@ -335,6 +349,9 @@ def _remember_smaller_chunk(model: nn.Module, sample_shape: tuple[int, ...], chu
             cache[key] = ChunkPolicy(chunk, cache[key].threads)
 
 
+_gradient_caps: dict[tuple, int] = {}  # model kind → a gradient chunk that fit after running out of memory
+
+
 def _run_halving_on_oom(run: Callable[[int], _T], chunk: int) -> tuple[_T, int]:
     """Run ``run(chunk)``; on CUDA out-of-memory halve the chunk and try again."""
     while True:
@@ -439,6 +456,11 @@ def input_gradient(
     # 97 at 256, 145 at 64).
     cpu_cap = 128 if is_convolutional(model) else 1024
     size = chunk or max(16, policy.chunk * 4 if device.type != "cpu" else min(cpu_cap, policy.chunk * 4))
+    # a size that ran out of memory is not tried again by later gradients of this model kind (on a GPU
+    # each failed try runs most of a forward first); an explicit chunk is the caller's to choose
+    cap_key = (_model_key(model, tuple(x.shape[1:]), device), torch.get_num_threads())
+    if chunk is None and cap_key in _gradient_caps:
+        size = min(size, _gradient_caps[cap_key])
     memory_format = _memory_format(model, x)
     threads = _chooser(model, tuple(x.shape[1:]), "gradient", policy)
     gradient = torch.empty_like(x)
@@ -454,7 +476,9 @@ def input_gradient(
                 (grad,) = torch.autograd.grad(loss_fn(logits, labels[start: start + size].to(device)), batch)
             return grad, logits.detach().float()
 
-        (grad, logits), size = _run_halving_on_oom(run, size)
+        (grad, logits), used = _run_halving_on_oom(run, size)
+        if used < size:
+            _gradient_caps[cap_key] = size = used
         stop = start + len(grad)
         gradient[start:stop] = grad.to(x.device)
         if logits_out is None:

@@ -15,7 +15,7 @@ from advviz.core.rows import forward_rows
 def fresh_policies(monkeypatch):
     """Each test measures its own chunk policy: policies are cached per model kind, and every test here
     uses the same kind (run alone or in any order, a test sees the same)."""
-    for cache in ("_policy_cache", "_provisional", "_choosers"):
+    for cache in ("_policy_cache", "_provisional", "_choosers", "_gradient_caps"):
         monkeypatch.setattr(batching, cache, {})
 
 
@@ -60,6 +60,27 @@ def test_out_of_memory_during_a_gradient_halves_the_chunk_too():
     (expected,) = torch.autograd.grad(loss, expected_x)
     torch.testing.assert_close(gradient, expected)
     assert model.failures == 2 and max(model.sizes) == 40
+
+
+def test_a_gradient_chunk_that_ran_out_of_memory_is_not_tried_again():
+    model = RunsOutOfMemory(limit=50).calibrated()
+    x, y = torch.rand(200, 12), torch.randint(0, 3, (200,))
+    first, _ = input_gradient(model, x, y)  # the default gradient chunk (256 here) → 128 → 64 → 32
+    assert model.failures == 3
+    model.failures = 0
+    second, _ = input_gradient(model, x, y)
+    assert model.failures == 0 and max(model.sizes) == 32
+    torch.testing.assert_close(first, second)
+
+
+def test_calibration_on_a_gpu_sizes_its_probe_by_the_input():
+    """MNIST-sized inputs try chunks up to 4,096; ImageNet-sized ones smaller chunks, and a probe of
+    ≤ 256 MB (8,192 images of 3×224×224 would be 4.9 GB)."""
+    gpu, model = torch.device("cuda"), nn.Conv2d(3, 8, 3)
+    small, small_probe = batching.chunk_candidates(model, (1, 28, 28), gpu)
+    large, large_probe = batching.chunk_candidates(model, (3, 224, 224), gpu)
+    assert max(small) == 4096 and small_probe >= max(small)
+    assert max(large) <= 256 and large_probe * 3 * 224 * 224 * 4 <= 256 * 2 ** 20 and large_probe >= max(large)
 
 
 def test_a_chunk_size_that_ran_out_of_memory_is_not_tried_again():

@@ -194,3 +194,18 @@ def test_cli_transfer_on_the_gpu_prints_the_cpu_matrix():
     gpu, cpu = json.loads(matrix("cuda")), json.loads(matrix("cpu"))
     assert gpu.keys() == cpu.keys()
     assert np.abs(np.asarray(gpu["error"]) - np.asarray(cpu["error"])).max() <= 1 / 300 + 1e-9
+
+
+def test_imagenet_sized_models_run_on_the_gpu_in_small_chunks(gpu):
+    """torchvision models at 3×224×224 (untrained: nothing is downloaded): the calibration picks a small
+    chunk from a probe of ≤ 256 MB, the sweep and the transfer matrix run and give finite logits."""
+    from advviz.core.user_models import torchvision_model
+
+    models = [torchvision_model(name, device=gpu) for name in ("resnet18", "mobilenet_v3_small")]
+    torch.manual_seed(0)
+    x, y = torch.rand(48, 3, 224, 224), torch.randint(0, 1000, (48,))
+    assert batching.chunk_size(models[0], (3, 224, 224), total=4096) in batching.CUDA_LARGE_CHUNKS
+    logits = fgsm_sweep(models[0], x[:4], y[:4], eps_grid(8 / 255, 11))
+    assert logits.shape == (11, 4, 1000) and torch.isfinite(logits).all()
+    result = transfer_matrix(models, x, y, 4 / 255)
+    assert np.isfinite(result.error).all()
