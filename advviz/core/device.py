@@ -36,7 +36,7 @@ def exact_float32() -> None:
     """Make float32 on CUDA IEEE float32, as on the CPU.
 
     cuDNN rounds float32 convolutions' inputs to TF32 (a 10-bit mantissa) by default on Ampere and
-    newer GPUs: logits then differ from the CPU's by ~1e-3 — enough to flip an argmax or the sign of
+    newer GPUs: the zoo CNN's logits then differ from the CPU's by up to 1e-2 (1e-5 in IEEE float32) — enough to flip an argmax or the sign of
     a small ∇ₓJ component near the decision boundaries this app draws. Reduced precision is an
     explicit choice here, with its drift reported (:mod:`advviz.core.precision`). The zoo's models
     are small: on a GPU their speed is bound by kernel launches, not by TF32's arithmetic.

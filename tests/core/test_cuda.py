@@ -59,7 +59,8 @@ def test_float32_on_the_gpu_is_ieee_float32(gpu):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_gpu_forwards_equal_the_cpu_in_float32(pair, batch, name):
-    """The same inputs (x and FGSM images) give the CPU's logits to float32 rounding: TF32 would be ~1e-3 off."""
+    """The same inputs (x and FGSM images) give the CPU's logits to float32 rounding (TF32 convolutions:
+    1e-2 off for the CNN's logits of up to 30, measured on an H200; IEEE float32: 1e-5)."""
     cpu, cuda = pair[name]
     x, y = batch
     inputs = torch.cat([x, FGSM(eps=0.25)(cpu, x, y)])
