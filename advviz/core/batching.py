@@ -22,6 +22,7 @@ probe, rebuilt when any weight changes, and skipped wherever it fails — eager 
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 import warnings
@@ -103,6 +104,53 @@ def _threads(count: int) -> Iterator[None]:
         torch.set_num_threads(budget)
 
 
+# -- reduced-precision forwards (optional; a GPU's tensor cores run bfloat16 and float16 fast) --------
+
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def check_precision(precision: str) -> torch.dtype:
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose {', '.join(PRECISIONS)}")
+    return PRECISIONS[precision]
+
+
+def forward_precision(model: nn.Module) -> str:
+    """The precision of ``model``'s chunked forwards: "float32" unless :func:`set_forward_precision` said otherwise."""
+    return getattr(model, "advviz_forward_precision", "float32")
+
+
+def set_forward_precision(model: nn.Module, precision: str) -> None:
+    """Run every chunked forward of ``model`` — the ε-grid of a sweep, the transfer matrix's targets,
+    robustness curves, decision maps — in ``precision`` from now on; gradients (the attacks' directions)
+    stay float32. Every operation runs in it, weights and inputs included (autocast would leave an RBF
+    network, all element-wise, in float32). :func:`advviz.core.precision.precision_report` says how
+    far its logits are from float32's."""
+    check_precision(precision)
+    model.advviz_forward_precision = precision
+
+
+@dataclass
+class _Reduced:
+    signature: tuple | None
+    dtype: torch.dtype
+    copy: nn.Module
+
+
+_reduced: weakref.WeakKeyDictionary[nn.Module, _Reduced] = weakref.WeakKeyDictionary()
+
+
+def _reduced_runner(model: nn.Module, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
+    """A copy of ``model`` in ``dtype`` (made once per weights and dtype), fed inputs cast to it."""
+    signature = _weights_signature(model)
+    entry = _reduced.get(model)
+    if entry is None or entry.dtype != dtype or entry.signature is None or entry.signature != signature:
+        entry = _Reduced(signature, dtype, copy.deepcopy(model).to(dtype).eval())
+        _reduced[model] = entry
+    reduced = entry.copy
+    return lambda batch: reduced(batch.to(dtype))
+
+
 # -- frozen inference graphs for convolutional models on the CPU ---------------------------------
 
 @dataclass
@@ -141,9 +189,13 @@ def _freeze(model: nn.Module, sample_shape: tuple[int, ...]) -> Callable[[torch.
     return frozen
 
 
-def _runner(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device, total: int
-            ) -> Callable[[torch.Tensor], torch.Tensor]:
-    """What runs a chunk: the frozen graph when worthwhile and valid, else the model itself."""
+def _runner(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device, total: int,
+            precision: str | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+    """What runs a chunk: a reduced-precision copy where asked for, the frozen graph when worthwhile
+    and valid, else the model itself."""
+    dtype = check_precision(precision or forward_precision(model))
+    if dtype != torch.float32:
+        return _reduced_runner(model, dtype)
     if device.type != "cpu" or model.training or len(sample_shape) != 3 or not is_convolutional(model):
         return model
     signature = _weights_signature(model)
@@ -368,7 +420,8 @@ InputSource = torch.Tensor | tuple[int, Callable[[int, int], torch.Tensor]]
 
 
 def forward_chunks(
-    model: nn.Module, inputs: InputSource, *, chunk: int | None = None, first_chunk: int | None = None
+    model: nn.Module, inputs: InputSource, *, chunk: int | None = None, first_chunk: int | None = None,
+    precision: str | None = None,
 ) -> Iterator[tuple[int, int, torch.Tensor]]:
     """Yield ``(start, stop, logits)`` for consecutive chunks of the inputs.
 
@@ -376,7 +429,8 @@ def forward_chunks(
     builds the inputs of items ``start:stop`` on demand (an item may stand for several images, such
     as one ε row of a sweep) — so a sweep of K·B perturbed images is never materialized whole.
     ``first_chunk``, when smaller than the chunk size, sizes the first chunk only: a streamed job's
-    first result sooner. Logits are detached float32 on the model's device.
+    first result sooner. ``precision`` overrides the model's :func:`forward_precision`. Logits are
+    detached float32 on the model's device.
     """
     if isinstance(inputs, torch.Tensor):
         tensor = inputs
@@ -386,10 +440,12 @@ def forward_chunks(
         total, make = inputs
         sample_shape = tuple(make(0, 1).shape[1:]) if total else ()
     device = model_device(model)
-    runner = _runner(model, sample_shape, device, total) if total else model
+    runner = _runner(model, sample_shape, device, total, precision) if total else model
     policy = _policy(model, sample_shape, total=total, run=runner)
     size = chunk or policy.chunk
-    threads = _chooser(model, sample_shape, "forward" if runner is model else "frozen", policy)
+    used = precision or forward_precision(model)
+    role = used if used != "float32" else "forward" if runner is model else "frozen"
+    threads = _chooser(model, sample_shape, role, policy)
     conv = len(sample_shape) == 3 and is_convolutional(model)
     memory_format = torch.channels_last if conv else torch.contiguous_format
     start, steady = 0, size
@@ -418,7 +474,7 @@ def forward_chunks(
 
 
 def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None,
-            device: torch.device | str = "cpu") -> torch.Tensor:
+            device: torch.device | str = "cpu", precision: str | None = None) -> torch.Tensor:
     """All logits (N, C) on ``device`` (default the CPU), computed in chunks.
 
     A job that reduces the logits further (error rates, predictions) keeps them on the model's
@@ -426,7 +482,7 @@ def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None,
     """
     total = len(inputs) if isinstance(inputs, torch.Tensor) else inputs[0]
     out = None
-    for start, stop, logits in forward_chunks(model, inputs, chunk=chunk):
+    for start, stop, logits in forward_chunks(model, inputs, chunk=chunk, precision=precision):
         if out is None:
             out = torch.empty(total, logits.shape[1], dtype=torch.float32, device=device)
         out[start:stop] = logits.to(device)

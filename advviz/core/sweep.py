@@ -18,7 +18,7 @@ from torch import nn
 
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import forward, model_device
+from advviz.core.batching import forward, forward_precision, model_device
 from advviz.core.errors import AdvvizError
 from advviz.core.rows import forward_rows
 
@@ -125,8 +125,10 @@ def sweep_steps(
             zero_gradient_fraction=attack.last_zero_gradient_fraction, clip=attack.clip, attack=attack.name,
         )
         if direction is not None:
-            # x itself at ε = 0 (clip(x) = x inside [0, 1]): its logits are known, not forwarded again
-            at_zero = clean.float() if not attack.clip or bool(((x_dev >= 0) & (x_dev <= 1)).all()) else None
+            # x itself at ε = 0 (clip(x) = x inside [0, 1]): its logits are known, not forwarded again —
+            # unless forwards run in reduced precision, where the row must be theirs like its neighbours
+            at_zero = clean.float() if forward_precision(model) == "float32" and (
+                not attack.clip or bool(((x_dev >= 0) & (x_dev <= 1)).all())) else None
             yield from _directional_chunks(model, x_dev, direction, eps_values, clip=attack.clip, at_zero=at_zero)
         else:
             yield from _iterative_chunks(model, x_dev, y_dev, eps_values, attack)
