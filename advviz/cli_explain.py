@@ -133,7 +133,7 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
             ["pixels the clip keeps from moving", f"{100 * d.blocked_fraction:.2f}%"],
             ["moved pixels shortened by the clip", f"{100 * d.clipped_fraction:.2f}%"]]
     extra = {}
-    if args.precision:
+    if args.precision != "float32":
         from advviz.core.precision import precision_report
 
         report = precision_report(model, x, dtype=args.precision)
@@ -227,8 +227,6 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                      default=0.25, help="ε of FGSM (> 0), pixel units on [0, 1]")
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
-    sub.add_argument("--precision", choices=["bfloat16", "float16"],
-                     help="also compare reduced-precision forwards with float32 (max logit difference)")
 
     sub = command("adv-train", cmd_adv_train, "train a plain twin and an adversarially trained model "
                   "(J̃ = αJ(x) + (1−α)J(x + ε·sign∇ₓJ)) and compare their FGSM error")
