@@ -15,8 +15,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from advviz.gui import jobs
-from advviz.gui.controls import DEFAULT_MODEL, PAPER_EPS
+from advviz.gui.controls import DEFAULT_EPS_MAX, DEFAULT_EPS_MAX_L2, DEFAULT_MODEL, PAPER_EPS
 from advviz.gui.dialogs import WeightsDialog
+from advviz.gui.state import snap_to_grid
 
 
 def data_caption(title: str, count: int, classes: int, *, own: bool, unlabelled: int = 0) -> tuple[str, str]:
@@ -101,7 +102,7 @@ class DataAndModels:
         self.controls.data_label.setToolTip(details)
         if not same_models:
             self._list_models(data)
-            self.curves.set_cursor(PAPER_EPS.get(data.dataset, 0.25))
+            self._cursor_to_paper_eps(data.dataset)
             self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
         self._restore_dataset_combo()
         count = min(jobs.GRID_SIZE, len(data.x))
@@ -121,6 +122,19 @@ class DataAndModels:
             self.controls.set_checked([default])
             self.controls.blockSignals(False)
         self._models_changed()
+
+    def _cursor_to_paper_eps(self, dataset: str) -> None:
+        """A new data set puts the cursor at its paper ε (scaled as ε max is for an L2 attack), on the grid
+        of the sweep to come. Put there as is, the cursor's label and the transfer matrix said ε = 0.100
+        beside heatmaps at 0.092 (20 steps), and with an L2 attack the cursor sat at 0.25 on a 0…5 axis."""
+        from advviz.core.sweep import eps_grid  # torch has loaded: the data came from the start-up job
+
+        eps_max = self.controls.eps_max.value()
+        eps = PAPER_EPS.get(dataset, 0.25)
+        if self.controls.attack_choice.norm == "L2":
+            eps *= DEFAULT_EPS_MAX_L2.get(dataset, 0.5) / DEFAULT_EPS_MAX.get(dataset, 0.5)
+        self.curves.set_range(eps_max)  # the old range's bounds would clamp the cursor
+        self.curves.set_cursor(snap_to_grid(min(eps, eps_max), eps_grid(eps_max, self.controls.steps.value())))
 
     def _uncheck_misfits(self) -> list[str]:
         """Uncheck, and name, the checked models that do not take the data's images or classes (they stay
