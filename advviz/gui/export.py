@@ -170,7 +170,7 @@ def curves_data(window: "MainWindow", panel: Any) -> dict[str, np.ndarray]:
         "label_known": np.array(header.label_known),
         "clean_logits": np.asarray(header.clean_logits, dtype=np.float32),
         "model": np.array(header.model_name),
-        "attack": np.array(header.attack.title),
+        "attack": np.array(header.attack.title_for(header.class_names)),
         "cursor_eps": np.array(panel.cursor_value(), dtype=np.float32),
     }
 

@@ -39,7 +39,15 @@ class AttackChoice:
 
     @property
     def title(self) -> str:
-        return ATTACK_TITLES[self.key] + (f" → class {self.target}" if self.targeted else "")
+        return self.title_for(())
+
+    def title_for(self, class_names: Sequence[str]) -> str:
+        """The title, its target named as the data names it: "→ Sandal" (it said "→ class 5" beside a
+        target box and curves saying Sandal); digits stay "→ class 5"."""
+        if not self.targeted:
+            return ATTACK_TITLES[self.key]
+        name = class_names[self.target] if 0 <= self.target < len(class_names) else str(self.target)
+        return ATTACK_TITLES[self.key] + (f" → class {name}" if name == str(self.target) else f" → {name}")
 
     @property
     def targeted(self) -> bool:

@@ -350,7 +350,7 @@ def summary_html(state: SweepState, cursor_index: int) -> str:
     clean, confidence = state.clean()
     truth = (f"true class <b>{label(header.label)}</b>" if header.label_known
              else "label unknown (attacking the clean prediction)")
-    parts = [f"<b>{html.escape(header.model_name)}</b> · {html.escape(header.attack.title)}", truth,
+    parts = [f"<b>{html.escape(header.model_name)}</b> · {html.escape(header.attack.title_for(header.class_names))}", truth,
              f"clean prediction <b>{label(clean)}</b> ({confidence:.1%})"]
     up, down = state.flip_eps()
     if state.filled:
