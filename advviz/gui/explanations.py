@@ -22,6 +22,22 @@ ROBUSTNESS_ATTACKS = (("fgsm", "FGSM"), ("random-sign", "random sign"))
 TRAIN_ARCHITECTURES = ("mlp", "softmax", "maxout", "cnn", "rbf")
 
 
+def attack_labels(model: Any, x: Any, y: Any) -> Any:
+    """``y`` with each unknown label (< 0, an image of the user's without a class folder) replaced by the
+    model's clean prediction: the class the sweep attacks there. Plain ints, not tensors of an
+    ``inference_mode`` forward, which autograd refuses to take as the loss's targets."""
+    import torch
+
+    from advviz.core import batching
+
+    unknown = y < 0
+    if not bool(unknown.any()):
+        return y
+    predicted = batching.forward(model, x).argmax(dim=1).tolist()
+    return torch.tensor([p if u else int(t) for p, u, t in zip(predicted, unknown.tolist(), y.tolist())],
+                        dtype=y.dtype)
+
+
 # -- 1. linear explanation ------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinearHeader:
@@ -37,6 +53,7 @@ class LinearHeader:
     eps: float
     clip: bool
     mode: str
+    label_known: bool = True  # else ``label`` is the clean prediction (the class attacked)
 
 
 @dataclass(frozen=True)
@@ -55,10 +72,12 @@ def linear_job(model: Any, dataset: str, x: Any, y: Any, eps: float, *, clip: bo
 
     if eps <= 0:
         raise ValueError("move the ε cursor away from 0 to see the linear explanation")
+    known = bool(y[0] >= 0)
+    y = attack_labels(model, x, y)
     # Softmax regression: its own weights. Any other model: the weights of its linearization at x.
     explanation = linear_explanation(model, x, y, eps, clip=clip)
     yield LinearHeader(model.name, explanation.local, tuple(model.class_names), tuple(x.shape[1:]), x[0].numpy(),
-                       int(y[0]), float(eps), clip, mode)
+                       int(y[0]), float(eps), clip, mode, known)
     yield LinearResult(explanation)
     weights = torch.from_numpy(explanation.weights)
     yield from dimension_steps(model, x, y, eps, mode=mode, clip=clip, weights=weights)  # type: ignore[arg-type]
@@ -145,15 +164,12 @@ class MapHeader:
 def decision_map_job(model: Any, x: Any, y: Any, *, extent: float, resolution: int, clip: bool = True,
                      seed: int = 0) -> Iterator[Any]:
     """The predicted class over the plane (FGSM direction, random orthogonal sign direction), row by row."""
-    import torch
-
     from advviz.core.decision_map import decision_map_steps
 
-    if int(y[0]) < 0:  # unknown label: attack the clean prediction, as the sweep does
-        with torch.inference_mode():
-            y = model(x.to(next(model.parameters()).device)).argmax(dim=1).cpu()
+    # the header keeps an unknown label (the panel says so); the attack goes against the clean prediction
     yield MapHeader(model.name, tuple(model.class_names), int(y[0]), float(extent), int(resolution), clip)
-    yield from decision_map_steps(model, x, y, extent=extent, resolution=resolution, clip=clip, seed=seed)
+    yield from decision_map_steps(model, x, attack_labels(model, x, y), extent=extent, resolution=resolution,
+                                  clip=clip, seed=seed)
 
 
 class MapState(JobState):

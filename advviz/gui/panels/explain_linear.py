@@ -182,7 +182,8 @@ class LinearPanel(ExplainPanel):
         header = state.header
         self.shown["x"] = to_image(header.x, header.image_shape)
         self.x_cell[1].setImage(self.shown["x"], autoLevels=False, levels=(0.0, 1.0))
-        self.x_cell[0].setTitle(f"x (true {class_label(header.class_names, header.label)})", color="#222",
+        kind = "true" if header.label_known else "predicted"
+        self.x_cell[0].setTitle(f"x ({kind} {class_label(header.class_names, header.label)})", color="#222",
                                 size="9pt")
 
     def redraw(self) -> None:
@@ -233,7 +234,8 @@ class LinearPanel(ExplainPanel):
         self.dim_predicted.setData(counts, predicted)
         self.dim_bound.setData(counts, -bound) if np.isfinite(bound).all() else self.dim_bound.setData([], [])
         name = class_label(header.class_names, label)
-        fit_label(self.dims, "left", f"change of logit {name} (true class)", f"Δ logit {name} (true class)",
+        kind = "true class" if header.label_known else "predicted class"
+        fit_label(self.dims, "left", f"change of logit {name} ({kind})", f"Δ logit {name} ({kind})",
                   f"Δ logit {name}", "Δ logit")
         self.slider.blockSignals(True)
         at_end = self.slider.value() == self.slider.maximum()

@@ -172,8 +172,8 @@ class DecisionMapPanel(ExplainPanel):
         names = header.class_names
         centre = len(b) // 2
         parts = [f"<b>{header.model_name}</b>",
-                 f"clean prediction <b>{class_label(names, state.start.clean_prediction)}</b>, true "
-                 f"{class_label(names, header.label)}" if header.label >= 0 else "label unknown",
+                 f"clean prediction <b>{class_label(names, state.start.clean_prediction)}</b>, "
+                 + (f"true {class_label(names, header.label)}" if header.label >= 0 else "label unknown"),
                  f"{header.resolution}×{header.resolution} points, {'clipped to [0, 1]' if header.clip else 'unclipped'}"]
         if state.filled > centre:
             row = state.predictions[centre]
