@@ -269,6 +269,12 @@ class MainWindow(DataAndModels, QMainWindow):
             self.transfer_panel.clear("Check two or more models in the left panel to see how adversarial "
                                       "examples crafted on one model fool the others.")
             return
+        if bool((self.data.y < 0).any()):  # the job refuses them: the matrix of the previous images stayed up
+            self.runner.cancel("transfer")
+            self.transfer = None
+            self.transfer_panel.clear("The transfer matrix needs labelled images: some of these have no class "
+                                      "(put each image in a sub-folder named as its class, or by its index).")
+            return
         eps = self.transfer_eps()
         if self.transfer_panel.follow.isChecked():
             self.transfer_panel.show_eps(eps)
