@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, handler: Callable, help_text: str, *, json_output: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text, formatter_class=_HelpFormatter)
-        sub.set_defaults(handler=handler, json=False)
+        sub.set_defaults(handler=handler, json=False, command_parser=sub)  # main() refuses extras in its name
         if json_output:
             sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
@@ -372,7 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     prog = "advviz"
     try:  # Ctrl+C while torch loads (the first seconds) is an interruption too, not a traceback
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # told by the command's parser: "advviz: … (see advviz --help)" named neither it nor its options
+            getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command in (None, "gui"):  # the window paints before torch loads: not through run()
             return cmd_gui(args)
         prog = f"advviz {args.command}"
