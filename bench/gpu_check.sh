@@ -25,7 +25,7 @@ step test_cuda 240 python3 -m pytest -q -p no:cacheprovider tests/core/test_cuda
 for dtype in bfloat16 float16; do
     step "precision_$dtype" 60 python3 -m advviz diagnose --device cuda --samples 2000 --precision "$dtype"
 done
-for bench in sweep transfer robustness decision_map; do
+for bench in sweep transfer robustness decision_map large_models; do
     step "bench_$bench" 150 python3 bench/$bench.py --quick --device cuda
 done
 step test_core 150 python3 -m pytest -q -p no:cacheprovider tests/core

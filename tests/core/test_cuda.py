@@ -210,3 +210,16 @@ def test_imagenet_sized_models_run_on_the_gpu_in_small_chunks(gpu):
     assert logits.shape == (11, 4, 1000) and torch.isfinite(logits).all()
     result = transfer_matrix(models, x, y, 4 / 255)
     assert np.isfinite(result.error).all()
+
+
+def test_reduced_precision_forwards_run_the_sweep_on_the_gpu(pair, batch, gpu):
+    from advviz.core.batching import set_forward_precision
+
+    exact_model = pair["mnist-cnn"][1]
+    model = load_model("mnist-cnn", device=gpu)
+    set_forward_precision(model, "bfloat16")
+    x, y = batch
+    eps = eps_grid(0.25, 21)
+    reduced, exact = fgsm_sweep(model, x, y, eps), fgsm_sweep(exact_model, x, y, eps)
+    assert 0 < float((reduced - exact).abs().max()) < 1.0
+    assert float((reduced.argmax(-1) == exact.argmax(-1)).float().mean()) > 0.98
