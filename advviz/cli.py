@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
     EXIT_BAD_INPUT, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options, add_device_option,
-    add_model_options, attack, capped, device, emit, eps_list, eps_value, folder_option, int_at_least, load_models,
-    load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, seed_value, table,
-    test_samples,
+    add_model_options, attack, capped, clipping, device, emit, eps_list, eps_value, folder_option, int_at_least,
+    load_models, load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, seed_value,
+    table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
 
@@ -108,7 +108,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     if start.zero_gradient_fraction > 0.5:  # as the window's summary says it: flat logits are no robustness
         attack_text += " (the gradient is zero here: sign(0) = 0 does not move x)"
     header = (f"{args.model} on {dataset} test #{args.index}: true {classes[int(label)]}, "
-              f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; "
+              f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; {clipping(args)}; "
               f"mean R² of the logits along ε: {r2.mean():.4f}")
     rows = [[float(e), classes[int(p)], *map(float, row)] for e, p, row in zip(eps, summary.predictions, logits)]
     emit(args, payload, header + "\n" + table(["ε", "prediction", *[f"logit {c}" for c in classes]], rows))
@@ -123,7 +123,7 @@ def cmd_transfer(args: argparse.Namespace) -> None:
     models, dataset = load_models(args, names)
     x, y = test_samples(args, dataset)
     result = transfer_matrix(models, x, y, args.eps, attack=attack(args), names=names)
-    payload = {"models": names, "eps": args.eps, "samples": len(x), "attack": args.attack,
+    payload = {"models": names, "eps": args.eps, "samples": len(x), "attack": args.attack, "clip": not args.no_clip,
                "error": result.error.tolist(), "confidence": result.confidence.tolist(),
                "agreement": result.agreement.tolist()}
     blocks = []
@@ -137,7 +137,7 @@ def cmd_transfer(args: argparse.Namespace) -> None:
                 for i, source in enumerate(names)]
         note = f"\n— = undefined: {undefined}" if undefined and not np.isfinite(matrix).all() else ""
         blocks.append(f"{title} (row = source, column = target), {args.attack} ε = {args.eps}, "
-                      f"{len(x)} samples\n" + table(["source \\ target", *names], rows) + note)
+                      f"{clipping(args)}, {len(x)} samples\n" + table(["source \\ target", *names], rows) + note)
     emit(args, payload, "\n\n".join(blocks))
 
 
@@ -149,7 +149,8 @@ def cmd_robustness(args: argparse.Namespace) -> None:
     model, dataset = load_one_model(args)
     x, y = test_samples(args, dataset)
     curve = robustness(model, x, y, args.eps, attack=attack(args))
-    payload = {"model": args.model, "attack": args.attack, "samples": len(x), "eps": curve.eps.tolist(),
+    payload = {"model": args.model, "attack": args.attack, "clip": not args.no_clip, "samples": len(x),
+               "eps": curve.eps.tolist(),
                "error": curve.error.tolist(), "confidence": curve.confidence.tolist()}
     # a mean over no wrong answers is undefined: "—" as in transfer's tables (it printed "nan%")
     text = table(["ε", "error", "mean confidence on errors"],
@@ -157,7 +158,8 @@ def cmd_robustness(args: argparse.Namespace) -> None:
                   for e, err, conf in zip(curve.eps, curve.error, curve.confidence)])
     if not np.isfinite(curve.confidence).all():
         text += "\n— = undefined: no wrong answers at this ε"
-    emit(args, payload, f"{args.model}, {args.attack}, {len(x)} {dataset} test samples\n" + text)
+    emit(args, payload, f"{args.model}, {args.attack}, {clipping(args)}, {len(x)} {dataset} test "
+                        f"sample{'' if len(x) == 1 else 's'}\n" + text)
 
 
 def cmd_rubbish(args: argparse.Namespace) -> None:
@@ -176,6 +178,7 @@ def cmd_rubbish(args: argparse.Namespace) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
+    from advviz.core.attacks import FGSM
     from advviz.core.data import load_dataset
     from advviz.core.paper import reproduce_steps
 
@@ -188,8 +191,11 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
     text = table(["experiment", "model", "metric", "paper", "advviz", "difference"],
                  [[r.experiment, r.model, r.metric, f"{r.paper:.1f}", f"{r.ours:.1f}", f"{r.difference:+.1f}"]
                   for r in rows])
-    payload = {"samples": samples, "rows": [r.__dict__ for r in rows]}
-    emit(args, payload, f"{PAPER}, MNIST, ε = 0.25, {samples} test sample{'' if samples == 1 else 's'}\n" + text)
+    clip = FGSM().clip  # the paper's rows use FGSM as it comes
+    payload = {"samples": samples, "clip": clip, "rows": [r.__dict__ for r in rows]}
+    clipped = "x̃ clipped to [0, 1], the paper's unclipped" if clip else "unclipped, as in the paper"
+    emit(args, payload, f"{PAPER}, MNIST, FGSM ε = 0.25 ({clipped}), {samples} test "
+                        f"sample{'' if samples == 1 else 's'}\n" + text)
 
 
 def _zoo_output(args: argparse.Namespace):
