@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
-    EXIT_BAD_INPUT, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options, add_device_option,
-    add_model_options, attack, capped, clipping, device, emit, eps_list, eps_value, folder_option, int_at_least,
-    load_models, load_one_model, model_list, model_names, one_sample, positive_eps, positive_int, progress, seed_value,
-    table, test_samples,
+    EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options,
+    add_device_option, add_model_options, attack, capped, clipping, device, emit, eps_list, eps_value, folder_option,
+    int_at_least, load_models, load_one_model, model_list, model_names, one_sample, positive_eps, positive_int,
+    progress, seed_value, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
 
@@ -302,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str,
                        max_steps: int, max_why: str) -> None:
         sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
-        sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
+        sub.add_argument("--eps-max", type=positive_eps, default=0.5,
+                         help=f"largest |ε| (> 0), pixel units on [0, 1]; {L2_EPS_HELP}")
         sub.add_argument("--steps", type=int_at_least(2, steps_why, maximum=max_steps, why_not_more=max_why),
                          default=steps, help=steps_help)
         sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
@@ -338,14 +339,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")
     add_model_options(sub, default="mnist-softmax,mnist-mlp,mnist-cnn", several=True, minimum=2,
                       why="a transfer goes from one model to another")
-    sub.add_argument("--eps", type=eps_value, default=0.25, help="ε of the attack, pixel units on [0, 1]")
+    sub.add_argument("--eps", type=eps_value, default=0.25,
+                     help=f"ε of the attack, pixel units on [0, 1]; {L2_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 
     sub = command("robustness", cmd_robustness, "error rate and confidence on wrong answers per ε")
     add_model_options(sub, default="mnist-cnn")
     # a string default goes through eps_list too, and --help shows it as it is typed
-    sub.add_argument("--eps", type=eps_list, default="0,0.05,0.1,0.25", help="comma-separated values of ε")
+    sub.add_argument("--eps", type=eps_list, default="0,0.05,0.1,0.25",
+                     help=f"comma-separated values of ε, pixel units on [0, 1]; {L2_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 

@@ -229,9 +229,15 @@ def attack_name(text: str) -> str:
     return text
 
 
+# fgm-l2's ε is another scale: `sweep --attack fgm-l2` kept the default ε_max of 0.5 and said "does not flip", which
+# reads as robustness; the same model flips at ‖η‖₂ = 2.5, and FGSM's ε = 0.25 moves a 28 × 28 image by up to 7.
+L2_EPS_HELP = "for fgm-l2: the L2 norm of η, at most 28; FGSM's ε = 0.25 is an L2 norm of up to 7"
+
+
 def add_attack_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--attack", type=attack_name, default="fgsm",
-                     help=f"{', '.join(ATTACK_NAMES[:-1])} or {ATTACK_NAMES[-1]} (default: fgsm)")
+                     help=f"{', '.join(ATTACK_NAMES[:-1])} or {ATTACK_NAMES[-1]} (default: fgsm); fgm-l2 takes ε "
+                          "as an L2 norm: give it a larger ε")
     sub.add_argument("--no-clip", action="store_true", help="do not clip x̃ to [0, 1] (the paper does not)")
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from advviz.cli import main
 from cli_helpers import parse_error, run
 
 
@@ -44,3 +46,20 @@ def test_reproduce_says_its_fgsm_is_clipped_unlike_the_papers(capsys):
     assert code == 0 and "FGSM ε = 0.25 (x̃ clipped to [0, 1], the paper's unclipped)" in out.splitlines()[0]
     code, out, _ = run(capsys, "reproduce", "--samples", "2", "--json")
     assert code == 0 and json.loads(out)["clip"] is True
+
+
+@pytest.mark.parametrize("command,option", [
+    ("sweep", "--eps-max"), ("animate", "--eps-max"), ("transfer", "--eps"), ("robustness", "--eps"),
+])
+def test_the_help_of_an_eps_option_gives_the_l2_attacks_scale(capsys, monkeypatch, command, option):
+    """`sweep --attack fgm-l2` kept the default ε_max of 0.5 (an L2 norm: FGSM's 0.25 is up to 7) and said
+    'does not flip', read as robustness; the help said only 'pixel units on [0, 1]'."""
+    import re
+
+    monkeypatch.setenv("COLUMNS", "1000")  # one line per option
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    eps_help = re.search(rf"^  {option} \S+\s+(.*)$", out, re.MULTILINE).group(1)
+    attack_help = re.search(r"^  --attack \S+\s+(.*)$", out, re.MULTILINE).group(1)
+    assert "for fgm-l2: the L2 norm of η, at most 28" in eps_help and "fgm-l2 takes ε as an L2 norm" in attack_help
