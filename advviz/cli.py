@@ -71,7 +71,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     start = next(step for step in steps if isinstance(step, SweepStart))
     logits = collect_sweep(iter(steps))[:, 0].numpy()
     summary = summarize(eps, logits, start.clean_logits[0])
-    r2 = logit_linearity(logits[:, None], eps)[0]
+    # a line through 2 points always fits: R² = 1 there measures nothing (linearity refuses --steps 2 for it)
+    r2 = logit_linearity(logits[:, None], eps)[0] if len(eps) >= 3 else None
     target = args.target
     # smallest ε > 0 predicting the target (the grid ascends), as the window's summary reports it
     target_eps = None if target is None else next(
@@ -83,7 +84,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         "target_name": None if target is None else classes[target], "target_eps": target_eps,
         "clip": not args.no_clip, "eps_max": args.eps_max, "eps": eps.tolist(), "logits": logits.tolist(),
         "predictions": summary.predictions.tolist(), "flip_eps": summary.flip_eps,
-        "flip_eps_negative": summary.flip_eps_negative, "r2_per_class": r2.tolist(), "classes": list(classes),
+        "flip_eps_negative": summary.flip_eps_negative, "r2_per_class": None if r2 is None else r2.tolist(), "classes": list(classes),
         "zero_gradient_fraction": start.zero_gradient_fraction,
     }
     if summary.flip_eps is None:
@@ -109,7 +110,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         attack_text += " (the gradient is zero here: sign(0) = 0 does not move x)"
     header = (f"{args.model} on {dataset} test #{args.index}: true {classes[int(label)]}, "
               f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; {clipping(args)}; "
-              f"mean R² of the logits along ε: {r2.mean():.4f}")
+              + (f"mean R² of the logits along ε: {r2.mean():.4f}" if r2 is not None else
+                 "R² of the logits along ε: — (a line through 2 values of ε always fits)"))
     rows = [[float(e), classes[int(p)], *map(float, row)] for e, p, row in zip(eps, summary.predictions, logits)]
     emit(args, payload, header + "\n" + table(["ε", "prediction", *[f"logit {c}" for c in classes]], rows))
 

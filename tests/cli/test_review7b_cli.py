@@ -63,3 +63,18 @@ def test_the_help_of_an_eps_option_gives_the_l2_attacks_scale(capsys, monkeypatc
     eps_help = re.search(rf"^  {option} \S+\s+(.*)$", out, re.MULTILINE).group(1)
     attack_help = re.search(r"^  --attack \S+\s+(.*)$", out, re.MULTILINE).group(1)
     assert "for fgm-l2: the L2 norm of η, at most 28" in eps_help and "fgm-l2 takes ε as an L2 norm" in attack_help
+
+
+def test_a_sweep_of_two_eps_claims_no_linearity(capsys):
+    """`sweep --steps 2` said 'mean R² of the logits along ε: 1.0000' for any model: a line through two points
+    always fits (linearity refuses --steps 2 for that reason)."""
+    import json
+
+    argv = ["sweep", "--model", "mnist-cnn", "--steps", "2"]
+    code, out, _ = run(capsys, *argv)
+    assert code == 0 and "R² of the logits along ε: — (a line through 2 values of ε always fits)" in out
+    assert "1.0000" not in out.splitlines()[0]
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 0 and json.loads(out)["r2_per_class"] is None
+    code, out, _ = run(capsys, "sweep", "--model", "mnist-cnn", "--steps", "3", "--json")
+    assert code == 0 and len(json.loads(out)["r2_per_class"]) == 10
