@@ -320,7 +320,9 @@ class HeatmapsPanel(QWidget):
         loss_of = (f"loss of target {class_label(names, target)} (η descends it)" if target is not None
                    else f"loss of class {class_label(names, header.label)}")
         zero = state.zero_gradient_fraction
-        # the scale in words: a narrow colour bar may only have room for its 0 tick
-        self._caption("gradient", f"{loss_of} · max |∇| = {peak:.2g}"
-                      + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
+        if header.attack.key == "random-sign":  # its direction takes no gradient: the blank cell is none, not a zero
+            self._caption("gradient", "not used: random signs, no gradient")
+        else:  # the scale in words: a narrow colour bar may only have room for its 0 tick
+            self._caption("gradient", f"{loss_of} · max |∇| = {peak:.2g}"
+                          + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
         self.fit(force=False)
