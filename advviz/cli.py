@@ -350,7 +350,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_options(sub, default="mnist-cnn")
     # a string default goes through eps_list too, and --help shows it as it is typed
     sub.add_argument("--eps", type=eps_list, default="0,0.05,0.1,0.25",
-                     help=f"comma-separated values of ε, pixel units on [0, 1]; {L2_EPS_HELP}")
+                     help=f"comma-separated values of ε (default: 0,0.05,0.1,0.25), pixel units on [0, 1]; "
+                          f"{L2_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 
