@@ -23,10 +23,10 @@ import time
 from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
-    EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError, add_attack_options,
-    add_device_option, add_model_options, attack, capped, clipping, device, emit, eps_list, eps_value, folder_option,
-    int_at_least, load_models, load_one_model, model_list, model_names, one_sample, positive_eps, positive_int,
-    progress, seed_value, table, test_samples,
+    DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError,
+    add_attack_options, add_device_option, add_model_options, attack, capped, clipping, dataset_eps, device, emit,
+    eps_list, eps_value, folder_option, int_at_least, load_models, load_one_model, model_list, model_names,
+    one_sample, positive_eps, positive_int, progress, seed_value, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
 
@@ -84,7 +84,8 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         "target_name": None if target is None else classes[target], "target_eps": target_eps,
         "clip": not args.no_clip, "eps_max": args.eps_max, "eps": eps.tolist(), "logits": logits.tolist(),
         "predictions": summary.predictions.tolist(), "flip_eps": summary.flip_eps,
-        "flip_eps_negative": summary.flip_eps_negative, "r2_per_class": None if r2 is None else r2.tolist(), "classes": list(classes),
+        "flip_eps_negative": summary.flip_eps_negative, "r2_per_class": None if r2 is None else r2.tolist(),
+        "classes": list(classes),
         "zero_gradient_fraction": start.zero_gradient_fraction,
     }
     if summary.flip_eps is None:
@@ -124,6 +125,7 @@ def cmd_transfer(args: argparse.Namespace) -> None:
     names = model_names(args)  # at least two: counted while parsing
     models, dataset = load_models(args, names)
     x, y = test_samples(args, dataset)
+    dataset_eps(args, dataset)
     result = transfer_matrix(models, x, y, args.eps, attack=attack(args), names=names)
     payload = {"models": names, "eps": args.eps, "samples": len(x), "attack": args.attack, "clip": not args.no_clip,
                "error": result.error.tolist(), "confidence": result.confidence.tolist(),
@@ -341,8 +343,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")
     add_model_options(sub, default="mnist-softmax,mnist-mlp,mnist-cnn", several=True, minimum=2,
                       why="a transfer goes from one model to another")
-    sub.add_argument("--eps", type=eps_value, default=0.25,
-                     help=f"ε of the attack, pixel units on [0, 1]; {L2_EPS_HELP}")
+    sub.add_argument("--eps", type=eps_value,
+                     help=f"ε of the attack, pixel units on [0, 1]; {L2_EPS_HELP} {DATASET_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 

@@ -251,6 +251,20 @@ def device(args: argparse.Namespace) -> str:
     return str(chosen)
 
 
+DATASET_EPS_HELP = "(default: the data set's FGSM ε, as advviz models and the window use it: 0.25 for mnist, 0.1 " \
+                   "for fashion)"
+
+
+def dataset_eps(args: argparse.Namespace, dataset: str) -> float:
+    """``--eps``, or where not given the data set's FGSM ε: a fixed 0.25 saturated Fashion-MNIST (every cell of
+    transfer's matrix 84–100 %), where the zoo, the window and adv-train use 0.1."""
+    if args.eps is None:
+        from advviz.core.zoo import PAPER_EPS
+
+        args.eps = PAPER_EPS[dataset]
+    return args.eps
+
+
 def clipping(args: argparse.Namespace) -> str:
     """Whether x̃ was clipped to [0, 1], for a header: clipped and unclipped runs printed the same header
     (``robustness`` and ``robustness --no-clip`` differ by 17 points of error on mnist-maxout-adv)."""

@@ -16,9 +16,9 @@ import argparse
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped, emit, eps_above_zero,
-    eps_value, int_at_least, load_models, load_one_model, model_names, one_sample, positive_eps, positive_float,
-    positive_int, progress, seed_value, table, test_samples, writable_folder,
+    DATASET_EPS_HELP, MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped,
+    dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample,
+    positive_eps, positive_float, positive_int, progress, seed_value, table, test_samples, writable_folder,
 )
 
 
@@ -30,6 +30,7 @@ def cmd_linear(args: argparse.Namespace) -> None:
 
     model, dataset = load_one_model(args)
     x, y = one_sample(args, dataset)
+    dataset_eps(args, dataset)
     result = linear_explanation(model, x, y, args.eps, clip=args.clip)
     # softmax regression: its weights; a deep model: its linearization at x (local weights ∇ₓz_c)
     points = dimension_curve(model, x, y, args.eps, weights=torch.from_numpy(result.weights), clip=args.clip)
@@ -122,6 +123,7 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
 
     model, dataset = load_one_model(args)
     x, y = test_samples(args, dataset)
+    dataset_eps(args, dataset)
     d = diagnose(model, x, y, eps=args.eps, clip=not args.no_clip)
     rows = [["outputs", "probabilities (a softmax is applied)" if d.outputs_look_like_probabilities else "logits"],
             ["mean output row sum", f"{d.output_row_sums:.4g}"],
@@ -195,7 +197,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
     # the window's "move the ε cursor away from 0": at ε = 0 there is no change to explain (a table of zeros)
     sub.add_argument("--eps", type=eps_above_zero("ε = 0 leaves x unchanged: there is no logit change to explain"),
-                     default=0.25, help="ε of FGSM (> 0), pixel units on [0, 1]")
+                     help=f"ε of FGSM (> 0), pixel units on [0, 1] {DATASET_EPS_HELP}")
     sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: the paper's linear argument is unclipped)")
 
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
@@ -224,7 +226,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                   "effective ε after clipping")
     add_model_options(sub, default="mnist-cnn")
     sub.add_argument("--eps", type=eps_above_zero("at ε = 0 no pixel moves: there is nothing to diagnose"),
-                     default=0.25, help="ε of FGSM (> 0), pixel units on [0, 1]")
+                     help=f"ε of FGSM (> 0), pixel units on [0, 1] {DATASET_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 

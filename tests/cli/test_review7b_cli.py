@@ -78,3 +78,20 @@ def test_a_sweep_of_two_eps_claims_no_linearity(capsys):
     assert code == 0 and json.loads(out)["r2_per_class"] is None
     code, out, _ = run(capsys, "sweep", "--model", "mnist-cnn", "--steps", "3", "--json")
     assert code == 0 and len(json.loads(out)["r2_per_class"]) == 10
+
+
+@pytest.mark.parametrize("argv,key", [
+    (["transfer", "--models", "{d}-softmax,{d}-mlp", "--samples", "5"], "eps"),
+    (["linear", "--model", "{d}-softmax"], "eps"),
+    (["diagnose", "--model", "{d}-softmax", "--samples", "5"], "requested_eps"),
+], ids=["transfer", "linear", "diagnose"])
+def test_eps_defaults_to_the_data_sets_fgsm_eps(capsys, argv, key):
+    """`transfer --models fashion-softmax,fashion-mlp,fashion-cnn` attacked with ε = 0.25 (every cell 84–100 %),
+    where advviz models, the window and adv-train use Fashion-MNIST's 0.1."""
+    import json
+
+    for dataset, eps in (("fashion", 0.1), ("mnist", 0.25)):
+        code, out, _ = run(capsys, *[a.format(d=dataset) for a in argv], "--json")
+        assert code == 0 and json.loads(out)[key] == pytest.approx(eps)
+    code, out, _ = run(capsys, *[a.format(d="fashion") for a in argv], "--eps", "0.3", "--json")
+    assert code == 0 and json.loads(out)[key] == pytest.approx(0.3)  # a given ε is kept
