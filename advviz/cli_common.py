@@ -294,6 +294,7 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
 
     chosen_device = device(args)
     requested = getattr(args, "dataset", None)
+    _check_weights_options(args, names)
     models = [load_model(name, device=chosen_device, architecture=getattr(args, "architecture", None),
                          dataset=requested) for name in names]
     trained_on = {model.dataset for model in models}
@@ -312,6 +313,25 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
             set_forward_precision(model, args.precision)
             print(f"advviz: {name}: {precision_report(model, probe, dtype=args.precision).summary()}", file=sys.stderr)
     return models, dataset
+
+
+def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> None:
+    """A weights file needs --architecture and --dataset: name the ones missing. ``--model w.pt --dataset mnist``
+    was told 'give its architecture … and data set …', the data set given, and neither named as an option."""
+    from pathlib import Path
+
+    from advviz.core.architectures import ARCHITECTURE_TITLES
+    from advviz.core.zoo import list_models
+
+    given = {"--architecture": getattr(args, "architecture", None), "--dataset": getattr(args, "dataset", None)}
+    choices = {"--architecture": tuple(ARCHITECTURE_TITLES), "--dataset": DATASET_CHOICES}
+    missing = [option for option, value in given.items() if value is None]
+    shipped = {row["name"] for row in list_models()}
+    files = [name for name in names if name not in shipped and Path(name).is_file()]
+    if files and missing:
+        wanted = " and ".join(f"its {option} ({', '.join(choices[option][:-1])} or {choices[option][-1]})"
+                              for option in missing)
+        raise CommandError(f"{files[0]} is a weights file: give {wanted}")
 
 
 def load_one_model(args: argparse.Namespace):

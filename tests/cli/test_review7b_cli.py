@@ -95,3 +95,21 @@ def test_eps_defaults_to_the_data_sets_fgsm_eps(capsys, argv, key):
         assert code == 0 and json.loads(out)[key] == pytest.approx(eps)
     code, out, _ = run(capsys, *[a.format(d="fashion") for a in argv], "--eps", "0.3", "--json")
     assert code == 0 and json.loads(out)[key] == pytest.approx(0.3)  # a given ε is kept
+
+
+@pytest.mark.parametrize("given,says", [
+    (["--dataset", "mnist"], "give its --architecture (softmax, mlp, maxout, cnn or rbf)\n"),
+    (["--architecture", "mlp"], "give its --dataset (mnist or fashion)\n"),
+    ([], "give its --architecture (softmax, mlp, maxout, cnn or rbf) and its --dataset (mnist or fashion)\n"),
+], ids=["architecture-missing", "dataset-missing", "both-missing"])
+def test_a_weights_file_is_told_which_option_it_lacks(capsys, tmp_path, given, says):
+    """`sweep --model w.pt --dataset mnist` said 'give its architecture (…) and data set (mnist, fashion)':
+    the data set was given, and neither was named as the option to give."""
+    import torch
+
+    from advviz.core.zoo import load_model
+
+    path = tmp_path / "w.pt"
+    torch.save(load_model("mnist-softmax").state_dict(), path)
+    code, _, err = run(capsys, "sweep", "--model", str(path), "--steps", "2", *given)
+    assert code == 2 and err.endswith(f"{path} is a weights file: {says}"), err
