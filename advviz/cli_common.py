@@ -323,14 +323,15 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> No
     from advviz.core.architectures import ARCHITECTURE_TITLES
     from advviz.core.zoo import list_models
 
-    given = {"--architecture": getattr(args, "architecture", None), "--dataset": getattr(args, "dataset", None)}
-    choices = {"--architecture": tuple(ARCHITECTURE_TITLES), "--dataset": DATASET_CHOICES}
-    missing = [option for option, value in given.items() if value is None]
+    options = {"architecture": ("--architecture", tuple(ARCHITECTURE_TITLES)),
+               "dataset": ("--dataset", DATASET_CHOICES)}
+    missing = [dest for dest in options if getattr(args, dest, None) is None]
     shipped = {row["name"] for row in list_models()}
     files = [name for name in names if name not in shipped and Path(name).is_file()]
     if files and missing:
-        wanted = " and ".join(f"its {option} ({', '.join(choices[option][:-1])} or {choices[option][-1]})"
-                              for option in missing)
+        wanted = " and ".join(
+            f"its {'data set' if dest == 'dataset' else dest} ({options[dest][0]} {', '.join(options[dest][1][:-1])} "
+            f"or {options[dest][1][-1]})" for dest in missing)
         raise CommandError(f"{files[0]} is a weights file: give {wanted}")
 
 

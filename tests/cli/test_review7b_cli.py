@@ -98,9 +98,10 @@ def test_eps_defaults_to_the_data_sets_fgsm_eps(capsys, argv, key):
 
 
 @pytest.mark.parametrize("given,says", [
-    (["--dataset", "mnist"], "give its --architecture (softmax, mlp, maxout, cnn or rbf)\n"),
-    (["--architecture", "mlp"], "give its --dataset (mnist or fashion)\n"),
-    ([], "give its --architecture (softmax, mlp, maxout, cnn or rbf) and its --dataset (mnist or fashion)\n"),
+    (["--dataset", "mnist"], "give its architecture (--architecture softmax, mlp, maxout, cnn or rbf)\n"),
+    (["--architecture", "mlp"], "give its data set (--dataset mnist or fashion)\n"),
+    ([], "give its architecture (--architecture softmax, mlp, maxout, cnn or rbf) and its data set (--dataset mnist "
+     "or fashion)\n"),
 ], ids=["architecture-missing", "dataset-missing", "both-missing"])
 def test_a_weights_file_is_told_which_option_it_lacks(capsys, tmp_path, given, says):
     """`sweep --model w.pt --dataset mnist` said 'give its architecture (…) and data set (mnist, fashion)':
