@@ -114,3 +114,22 @@ def test_a_weights_file_is_told_which_option_it_lacks(capsys, tmp_path, given, s
     torch.save(load_model("mnist-softmax").state_dict(), path)
     code, _, err = run(capsys, "sweep", "--model", str(path), "--steps", "2", *given)
     assert code == 2 and err.endswith(f"{path} is a weights file: {says}"), err
+
+
+def test_ctrl_c_while_python_m_advviz_imports_is_an_interruption():
+    """`timeout -s INT 0.2 python -m advviz models` printed a KeyboardInterrupt traceback from the import of
+    advviz.cli (main() turns a later Ctrl+C into 'interrupted', exit 130)."""
+    import subprocess
+    import sys
+
+    interrupt_import = (
+        "import runpy, sys\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'advviz.cli':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "sys.argv = ['advviz', 'models']\n"
+        "runpy.run_module('advviz', run_name='__main__')\n")
+    done = subprocess.run([sys.executable, "-c", interrupt_import], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130 and done.stderr == "advviz: interrupted\n", done.stderr
