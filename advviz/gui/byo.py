@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from advviz.gui.jobs import DataLoaded, ModelSpec, Progress
+from advviz.gui.jobs import DataLoaded, ModelSpec, Progress, apply_precision, drift_message
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -182,6 +182,7 @@ class UserModelReady:
     device: str
     data: ImagesLoaded | None = None  # images loaded for this model, when the dialog named some
     message: str | None = None
+    drift: Any = None  # PrecisionReport of its reduced-precision forwards, else None
 
 
 def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
@@ -223,7 +224,7 @@ def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
 
 
 def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data_x: Any, data_y: Any,
-                   data_classes: Sequence[str]) -> Iterator[Any]:
+                   data_classes: Sequence[str], precision: str = "float32") -> Iterator[Any]:
     """Build ``spec`` and check it against ``images`` (loaded at its input shape) or the window's data."""
     from advviz.core import zoo
     from advviz.core.device import resolve_device
@@ -252,7 +253,8 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
         hint = "" if images else " — load images for it (the dialog's images field, or drop a folder on the window)"
         raise ModelLoadError(f"{error}{hint}") from error
     check_class_count(model, data_y, data_classes)
-    yield UserModelReady(spec, model, str(resolved), loaded, message)
+    drift = apply_precision(model, precision, data_x)
+    yield UserModelReady(spec, model, str(resolved), loaded, message, drift)
 
 
 def check_class_count(model: Any, y: Any, class_names: Sequence[str]) -> None:
@@ -294,7 +296,8 @@ class BringYourOwn(QObject):
         data = window.data
         window.runner.start("user-model", user_model_job, spec, window.controls.device_choice, list(images),
                             None if data is None else data.x, None if data is None else data.y,
-                            () if data is None else data.class_names, on_step=self._model_step,
+                            () if data is None else data.class_names, window.controls.precision_choice,
+                            on_step=self._model_step,
                             on_error=window._failed("model", "user-model"))
 
     def _model_step(self, step: Any) -> None:
@@ -322,6 +325,8 @@ class BringYourOwn(QObject):
             controls.set_checked(keep)
         if ready.message:
             window.show_error(ready.message, warning=True)
+        if ready.drift is not None:
+            window.show_error(drift_message({ready.model.name: ready.drift}), warning=True)
 
     def _remove_rows(self, key: str) -> None:
         models = self.window.controls.models

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
                                QWidget)
 
-from advviz.gui.jobs import ATTACK_CHOICES, AttackChoice
+from advviz.gui.jobs import ATTACK_CHOICES, PRECISIONS, AttackChoice
 
 DATASET_CHOICES = (("mnist", "MNIST"), ("fashion", "Fashion-MNIST"), ("folder", "Folder of my images…"))
 DEFAULT_EPS_MAX = {"mnist": 0.5, "fashion": 0.25}
@@ -27,6 +27,7 @@ class ControlsPanel(QWidget):
     loadWeightsRequested = Signal()
     sweepSettingsChanged = Signal()  # attack, target, ε max, steps, clip
     deviceChanged = Signal(str)
+    precisionChanged = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,14 @@ class ControlsPanel(QWidget):
         self.device.addItem("Auto", "auto")
         self.device.addItem("CPU", "cpu")
         self.device.activated.connect(lambda _: self.deviceChanged.emit(self.device_choice))
+        self.precision = QComboBox()
+        for name in PRECISIONS:
+            self.precision.addItem(name, name)
+        self.precision.setToolTip(
+            "Precision of the models' forwards: the sweep's ε grid, the transfer matrix, robustness curves, decision "
+            "maps. Gradients (the attacks' directions) stay float32.\nbfloat16 and float16 are faster on a GPU and "
+            "slower on most CPUs; the message line says how far their logits are from float32's.")
+        self.precision.activated.connect(lambda _: self.precisionChanged.emit(self.precision_choice))
 
         self.attack.currentIndexChanged.connect(self._attack_changed)
         for signal in (self.target.currentIndexChanged, self.eps_max.valueChanged, self.steps.valueChanged,
@@ -96,6 +105,7 @@ class ControlsPanel(QWidget):
         form.addRow("ε steps", self.steps)
         form.addRow("", self.clip)
         form.addRow("device", self.device)
+        form.addRow("forwards", self.precision)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(data_box)
@@ -112,6 +122,10 @@ class ControlsPanel(QWidget):
     @property
     def device_choice(self) -> str:
         return str(self.device.currentData())
+
+    @property
+    def precision_choice(self) -> str:
+        return str(self.precision.currentData())
 
     def checked_keys(self) -> list[str]:
         keys = []

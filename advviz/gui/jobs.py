@@ -26,6 +26,8 @@ ATTACK_CHOICES: tuple[tuple[str, str], ...] = (
     ("fgm-l2", "fast gradient (L2)"),
 )
 ATTACK_TITLES = dict(ATTACK_CHOICES)
+PRECISIONS = ("float32", "bfloat16", "float16")  # core.batching.PRECISIONS, known before torch loads
+PRECISION_PROBE = 512  # images on which a reduced precision's drift from float32 is measured
 ITERATIVE_STEPS = 10
 
 
@@ -116,6 +118,7 @@ class ModelLoaded:
     model: Any
     device: str
     message: str | None = None
+    drift: Any = None  # advviz.core.precision.PrecisionReport of reduced-precision forwards, else None
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,30 @@ def dataset_job(dataset: str) -> Iterator[Any]:
     yield DataLoaded(dataset, info.title, x, y, info.classes, zoo.list_models(dataset))
 
 
-def models_job(specs: Sequence[ModelSpec], device: str) -> Iterator[Any]:
-    """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message)."""
+def apply_precision(model: Any, precision: str, probe: Any) -> Any:
+    """Run ``model``'s forwards in ``precision``; for a reduced one, its drift from float32 on ``probe``."""
+    from advviz.core.batching import set_forward_precision
+    from advviz.core.precision import precision_report
+
+    set_forward_precision(model, precision)
+    if precision == "float32" or probe is None or not len(probe):
+        return None
+    return precision_report(model, probe[:PRECISION_PROBE], dtype=precision)
+
+
+def drift_message(drifts: dict[str, Any]) -> str:
+    """One line for the message bar: how far each model's reduced-precision logits are from float32's."""
+    first = next(iter(drifts.values()))
+    each = ", ".join(f"{name} {report.max_logit_difference:.3g}" for name, report in drifts.items())
+    agreement = min(report.prediction_agreement for report in drifts.values())
+    return (f"{first.dtype} forwards: max |Δ logit| against float32 on {first.samples} images: {each}; "
+            f"same prediction for {100 * agreement:.1f} % or more (gradients stay float32)")
+
+
+def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float32", probe: Any = None
+               ) -> Iterator[Any]:
+    """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message), their
+    forwards in ``precision`` (its drift measured on ``probe``, the window's images)."""
     from advviz.core.device import resolve_device
     from advviz.core.zoo import load_model
 
@@ -206,7 +231,8 @@ def models_job(specs: Sequence[ModelSpec], device: str) -> Iterator[Any]:
         except (AdvvizError, ValueError, OSError) as error:
             yield ModelFailed(spec.key, str(error))
             continue
-        yield ModelLoaded(spec.key, model, str(resolved), message)
+        drift = apply_precision(model, precision, probe)
+        yield ModelLoaded(spec.key, model, str(resolved), message, drift)
 
 
 def grid_job(model_key: str, model: Any, x: Any) -> Iterator[Any]:

@@ -202,6 +202,7 @@ class DataAndModels:
         missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
         if missing:
             self.runner.start("models", jobs.models_job, missing, self.controls.device_choice,
+                              self.controls.precision_choice, self.data.x,
                               on_step=self._model_step, on_done=lambda _: self._models_ready(),
                               on_error=self._failed("models"))
         else:
@@ -214,6 +215,8 @@ class DataAndModels:
             self.loaded[step.key] = step.model
             if step.message:
                 self.show_error(step.message, warning=True)
+            if step.drift is not None:
+                self.drifts[step.key] = step.drift
         elif isinstance(step, jobs.ModelFailed):
             self.show_error(step.message, source="models")
             self.specs.pop(step.key, None) if step.key.startswith("file:") else None
@@ -234,12 +237,16 @@ class DataAndModels:
     def _device_changed(self, _device: str) -> None:
         self.runner.cancel()
         self.loaded.clear()
+        self.drifts.clear()
         self._grid_key = None
         self._models_changed()
 
     def _models_ready(self) -> None:
         self.ready = True
         keys = [key for key in self.controls.checked_keys() if key in self.loaded]
+        drifts = {self.loaded[key].name: self.drifts.pop(key) for key in keys if key in self.drifts}
+        if drifts:  # once, for the models just loaded in a reduced precision
+            self.show_error(jobs.drift_message(drifts), warning=True)
         if not keys:
             for slot in ("sweep", "transfer", "grid"):  # nothing of the unchecked models may come back
                 self.runner.cancel(slot)

@@ -185,6 +185,7 @@ def capture(window: "MainWindow", *, layout: bool = True) -> dict[str, Any]:
         "clip": bool(controls.clip.isChecked()),
         "cursor": float(window.curves.cursor_value()),
         "device": controls.device_choice,
+        "precision": controls.precision_choice,
         "probabilities": bool(window.curves.probabilities.isChecked()),
         "per_channel": bool(toggle is not None and toggle.isChecked()),
         "transfer": {"follow": transfer.follow.isChecked(), "eps": float(transfer.eps.value()),
@@ -368,10 +369,21 @@ class SessionLoader(QObject):
         device_index = combo.findData(device)
         if device_index < 0:
             self.problems.append(f"device {device!r} is not available here; using {controls.device_choice}")
-        elif device != controls.device_choice:
+        precision = fields.text(payload, "precision", "float32")
+        precision_index = controls.precision.findData(precision)
+        if precision_index < 0:
+            self.problems.append(f"forwards in {precision!r} are not available; using {controls.precision_choice}")
+        changed = False
+        if device_index >= 0 and device != controls.device_choice:
             combo.setCurrentIndex(device_index)
+            changed = True
+        if precision_index >= 0 and precision != controls.precision_choice:
+            controls.precision.setCurrentIndex(precision_index)
+            changed = True
+        if changed:  # every model loads again, on this device and in this precision
             window.runner.cancel()
             window.loaded.clear()
+            window.drifts.clear()
             window._grid_key = None
         sample = fields.integer(payload, "sample", 0)
         grid = window.samples.grid

@@ -54,6 +54,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.specs: dict[str, jobs.ModelSpec] = {}
         self.other_dataset_specs: dict[str, jobs.ModelSpec] = {}  # weights files listed with their data set
         self.loaded: dict[str, Any] = {}  # key -> model on the current device
+        self.drifts: dict[str, Any] = {}  # key -> PrecisionReport of its reduced-precision forwards, not yet shown
         self.sweep: SweepState | None = None
         self.transfer: TransferState | None = None
         self._awaiting_header: set[str] = set()  # "sweep", "transfer": started, no header step yet
@@ -112,6 +113,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.controls.loadWeightsRequested.connect(self.ask_weights)
         self.controls.sweepSettingsChanged.connect(self._sweep_settings_changed)
         self.controls.deviceChanged.connect(self._device_changed)
+        self.controls.precisionChanged.connect(self._device_changed)  # the same: every model loads again
         self.samples.sampleChanged.connect(lambda _: self.start_sweep())
         self.curves.cursorMoved.connect(lambda _: self._mark("curves", "heatmaps"))
         self.curves.cursorReleased.connect(self._cursor_released)

@@ -1,0 +1,43 @@
+"""The controls' "forwards" choice: every loaded model runs its forwards in it, the message line says the
+drift from float32, and a session keeps it."""
+
+from __future__ import annotations
+
+import numpy as np
+from explain_helpers import open_and_wait
+
+
+def choose(window, idle, precision):
+    combo = window.controls.precision
+    combo.setCurrentIndex(combo.findData(precision))
+    combo.activated.emit(combo.currentIndex())  # as a click does
+    idle(window)
+
+
+def test_bfloat16_forwards_reach_every_model_and_the_message_line_says_their_drift(window, idle):
+    from advviz.core.batching import forward_precision
+
+    exact = window.sweep.logits.copy()
+    choose(window, idle, "bfloat16")
+    model = window.loaded[window.controls.checked_keys()[0]]
+    assert forward_precision(model) == "bfloat16"
+    text = window.error_label.text()
+    assert "bfloat16 forwards: max |Δ logit| against float32 on 512 images: mnist-cnn" in text, text
+    reduced = window.sweep.logits
+    assert window.sweep.complete and 0 < np.abs(reduced - exact).max() < 1.0
+    choose(window, idle, "float32")
+    assert forward_precision(window.loaded[window.controls.checked_keys()[0]]) == "float32"
+    np.testing.assert_allclose(window.sweep.logits, exact, rtol=0, atol=1e-5)
+
+
+def test_a_session_keeps_the_forwards_precision(window, idle, qtbot, tmp_path):
+    from advviz.core.batching import forward_precision
+    from advviz.gui import session
+
+    choose(window, idle, "float16")
+    path = session.save_session(window, tmp_path / "half.json")
+    assert session.read_session(path)["precision"] == "float16"
+    choose(window, idle, "float32")
+    open_and_wait(window, qtbot, idle, path)
+    assert window.controls.precision_choice == "float16"
+    assert forward_precision(window.loaded[window.controls.checked_keys()[0]]) == "float16"
