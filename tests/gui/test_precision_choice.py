@@ -41,3 +41,12 @@ def test_a_session_keeps_the_forwards_precision(window, idle, qtbot, tmp_path):
     open_and_wait(window, qtbot, idle, path)
     assert window.controls.precision_choice == "float16"
     assert forward_precision(window.loaded[window.controls.checked_keys()[0]]) == "float16"
+
+
+def test_the_window_and_the_cli_offer_the_core_precisions():
+    """Both list them before torch loads; the core's list is the one that counts."""
+    from advviz.cli_common import PRECISIONS as CLI
+    from advviz.core.batching import PRECISIONS
+    from advviz.gui.jobs import PRECISIONS as WINDOW
+
+    assert WINDOW == CLI == tuple(PRECISIONS)
