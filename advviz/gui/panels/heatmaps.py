@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from advviz.gui.panels.explain_common import image_plot
@@ -134,6 +134,18 @@ def verdict_color(predicted: int, label: int, label_known: bool) -> str:
     return OK_COLOR if predicted == label else ERROR_COLOR
 
 
+SHORT_BAR = 100  # pixels: a shorter colour bar labels its two ends only (at 800 × 600 five labels overlapped)
+
+
+def label_bar(bar: pg.ColorBarItem) -> None:
+    """Automatic ticks on a tall colour bar; on a short one, its two ends, which say the scale."""
+    if bar.height() >= SHORT_BAR:
+        bar.axis.setTicks(None)
+        return
+    low, high = bar.levels()
+    bar.axis.setTicks([[(low, f"{low:.2g}"), (high, f"{high:.2g}")], []])
+
+
 class HeatmapsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +199,7 @@ class HeatmapsPanel(QWidget):
             if colormap is not None:
                 cell.bar.setColorMap(colormap)
             cell.bar.setLevels(levels)
+            label_bar(cell.bar)
         cell.image.setImage(array, autoLevels=False, levels=levels)
 
     def clear(self) -> None:
@@ -195,6 +208,7 @@ class HeatmapsPanel(QWidget):
             cell.image.setImage(np.zeros((28, 28), dtype=np.float32), autoLevels=False)
             cell.image.hide()
             cell.bar.setLevels((-1.0, 1.0) if key in ("perturbation", "gradient") else (0.0, 1.0))
+            label_bar(cell.bar)
         self._captions = {key: "" for key in KEYS}
         self._apply_texts()
         self.shown.clear()
@@ -258,6 +272,11 @@ class HeatmapsPanel(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
         super().resizeEvent(event)
         self.fit()
+        QTimer.singleShot(0, self, self._label_bars)  # the bars' heights follow once the layout has run
+
+    def _label_bars(self) -> None:
+        for cell in self.cells.values():
+            label_bar(cell.bar)
 
     def show_state(self, state: SweepState, index: int) -> None:
         if state.x is None or state.eps is None or state.gradient is None:
