@@ -141,3 +141,14 @@ def test_reject_logit_probabilities():
     assert probs[0].sum() < 1e-10 and probs[1, 0] > 0.99
     loss = outputs.loss(logits, torch.tensor([0, 0]), reject_logit=True, reduction="none")
     assert loss[0] > 40 and loss[1] < 0.01
+
+
+def test_the_papers_rubbish_rates_do_not_shrink_with_the_test_images():
+    """reproduce --samples 1 measured the rubbish class on one noise image: a rate of 0 % or 100 %."""
+    from advviz.core.paper import RUBBISH_MIN, _Context
+    from advviz.core.rubbish import rubbish_probe
+
+    context = _Context(samples=1, device="cpu")
+    share, _ = context.rubbish("mnist-softmax")
+    expected = rubbish_probe(context.model("mnist-softmax"), count=RUBBISH_MIN, seed=0).confident_fraction
+    assert share == expected and 0 < share < 1
