@@ -58,6 +58,10 @@ def cmd_linear(args: argparse.Namespace) -> None:
           f"the change grows linearly with the number of pixels the attack may change:\n{per_n}")
 
 
+def image_count(count: int) -> str:
+    return f"{count} test image{'s' * (count != 1)}"  # "1 test images" read as a typo
+
+
 def cmd_linearity(args: argparse.Namespace) -> None:
     import numpy as np
 
@@ -76,8 +80,7 @@ def cmd_linearity(args: argparse.Namespace) -> None:
                         "r2": r2.tolist()})
     emit(args, {"samples": len(x), "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
                  "models": payload},
-          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {len(x)} test "
-          f"images, {'clipped' if args.clip else 'unclipped'}\n"
+          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {image_count(len(x))}, {'clipped' if args.clip else 'unclipped'}\n"
           + table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
 
 
@@ -143,7 +146,7 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
                  [f"{args.precision} forwards: same prediction", f"{100 * report.prediction_agreement:.2f}%"]]
         extra["precision"] = asdict(report)
     clipping = "unclipped" if args.no_clip else "clipped to [0, 1]"
-    text = f"{args.model} on {len(x)} test images, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
+    text = f"{args.model} on {image_count(len(x))}, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
     emit(args, {"model": args.model, "samples": len(x), **asdict(d), **extra}, text)
 

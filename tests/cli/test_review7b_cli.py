@@ -133,3 +133,8 @@ def test_ctrl_c_while_python_m_advviz_imports_is_an_interruption():
         "runpy.run_module('advviz', run_name='__main__')\n")
     done = subprocess.run([sys.executable, "-c", interrupt_import], capture_output=True, text=True, timeout=60)
     assert done.returncode == 130 and done.stderr == "advviz: interrupted\n", done.stderr
+
+
+def test_one_test_image_is_one_image(capsys):
+    code, out, _ = run(capsys, "diagnose", "--model", "mnist-mlp", "--samples", "1")
+    assert code == 0 and "on 1 test image," in out
