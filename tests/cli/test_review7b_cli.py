@@ -138,3 +138,23 @@ def test_ctrl_c_while_python_m_advviz_imports_is_an_interruption():
 def test_one_test_image_is_one_image(capsys):
     code, out, _ = run(capsys, "diagnose", "--model", "mnist-mlp", "--samples", "1")
     assert code == 0 and "on 1 test image," in out
+
+
+def test_the_advviz_script_treats_ctrl_c_during_its_imports_as_an_interruption(monkeypatch, capsys):
+    """The script (pyproject's entry point) had the traceback that python -m advviz no longer has."""
+    import sys
+    import tomllib
+    import types
+    from pathlib import Path
+
+    from advviz.__main__ import run
+
+    scripts = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["advviz"] == "advviz.__main__:run"
+
+    class Interrupted(types.ModuleType):
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "advviz.cli", Interrupted("advviz.cli"))
+    assert run() == 130 and capsys.readouterr().err == "advviz: interrupted\n"
