@@ -182,8 +182,7 @@ def _iterative_chunks(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: t
         # ε < 0 mirrors the attack: descend the loss of the true class (a targeted attack on y).
         runner = attack.replace(eps=abs(value), targeted=attack.targeted if value >= 0 else not attack.targeted)
         adversarial = runner(model, x, y)
-        with torch.inference_mode():
-            logits = model(adversarial).float()
+        logits = forward(model, adversarial)  # in the model's forward precision, like a directional sweep's rows
         yield SweepChunk(start=index, stop=index + 1, total=total, logits=logits.unsqueeze(0).cpu().numpy(),
                          adversarial=adversarial.unsqueeze(0).cpu().numpy())
 

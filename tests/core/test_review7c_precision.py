@@ -1,0 +1,30 @@
+"""Reduced-precision forwards reach every job's logits (review 7c)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+
+@pytest.mark.parametrize("attack_name", ["bim", "pgd"])
+def test_an_iterative_sweep_forwards_its_adversarial_examples_in_the_models_precision(mnist_test, attack_name):
+    """A BIM or PGD sweep with bfloat16 forwards gave float32's logits to the last bit (stderr said bfloat16)."""
+    from advviz.core.attacks import make_attack
+    from advviz.core.batching import forward, set_forward_precision
+    from advviz.core.sweep import SweepChunk, eps_grid, sweep_steps
+    from advviz.core.zoo import load_model
+
+    model = load_model("mnist-cnn")
+    set_forward_precision(model, "bfloat16")
+    x, y = mnist_test[0][7:8], mnist_test[1][7:8]
+    extra = {"seed": 0} if attack_name == "pgd" else {}
+    attack = make_attack(attack_name, eps=0.2, alpha=0.05, steps=3, **extra)
+    chunks = [step for step in sweep_steps(model, x, y, eps_grid(0.2, 3), attack=attack)
+              if isinstance(step, SweepChunk)]
+    assert len(chunks) == 3
+    for chunk in chunks:
+        adversarial = torch.from_numpy(chunk.adversarial[0])
+        reduced = forward(model, adversarial, precision="bfloat16")
+        exact = forward(model, adversarial, precision="float32")
+        assert not torch.equal(reduced, exact)
+        torch.testing.assert_close(torch.from_numpy(chunk.logits[0]), reduced, rtol=0, atol=0)
