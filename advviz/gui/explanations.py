@@ -54,6 +54,7 @@ class LinearHeader:
     clip: bool
     mode: str
     label_known: bool = True  # else ``label`` is the clean prediction (the class attacked)
+    precision: str = "float32"  # of the model's forwards: the measured changes' (w_c, a gradient, is float32)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def linear_job(model: Any, dataset: str, x: Any, y: Any, eps: float, *, clip: bo
     change as the number of free input dimensions grows (core ``dimension_steps``)."""
     import torch
 
+    from advviz.core.batching import forward_precision
     from advviz.core.dimension import dimension_steps
     from advviz.core.linearity import linear_explanation
 
@@ -77,7 +79,7 @@ def linear_job(model: Any, dataset: str, x: Any, y: Any, eps: float, *, clip: bo
     # Softmax regression: its own weights. Any other model: the weights of its linearization at x.
     explanation = linear_explanation(model, x, y, eps, clip=clip)
     yield LinearHeader(model.name, explanation.local, tuple(model.class_names), tuple(x.shape[1:]), x[0].numpy(),
-                       int(y[0]), float(eps), clip, mode, known)
+                       int(y[0]), float(eps), clip, mode, known, forward_precision(model))
     yield LinearResult(explanation)
     weights = torch.from_numpy(explanation.weights)
     yield from dimension_steps(model, x, y, eps, mode=mode, clip=clip, weights=weights)  # type: ignore[arg-type]

@@ -267,10 +267,15 @@ class LinearPanel(ExplainPanel):
         explanation = state.explanation
         if explanation is not None:
             gap = float(np.abs(explanation.predicted - explanation.measured).max())
+            # the measured change comes from the model's forwards, in their precision (w_c is float32)
+            rounding = f"{header.precision} forwards' rounding" if header.precision != "float32" else ""
             if gap < 1e-3:
                 reason = " (equal: the model is linear)"
             elif header.local:
-                reason = " (the linearization's error: how far from linear the model is along η)"
+                reason = (" (the linearization's error: how far from linear the model is along η"
+                          + (f", and {rounding})" if rounding else ")"))
+            elif rounding:  # a linear model in reduced precision: unclipped, rounding is all there is
+                reason = f" ({rounding}{' and clipping' if header.clip else ''}: w_c and ∇ are float32)"
             else:
                 reason = " (clipping stops some pixels)"
             parts.append(f"max |predicted − measured| = {gap:.2g}{reason}")
