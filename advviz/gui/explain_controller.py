@@ -368,7 +368,9 @@ class ExplanationsController(QObject):
             return
         key = f"file:{step.path}|{step.architecture}|{step.dataset}"
         window.specs[key] = ModelSpec(key, step.name, step.path, step.architecture, step.dataset)
-        window.loaded[key] = step.model
+        # loaded again from its file by the models job, as after a change of device: on the window's device, its
+        # forwards in the window's precision and their drift said (step.model is a float32 model on the CPU)
+        window.loaded.pop(key, None)
         window.controls.add_model(key, step.name, f"trained in this session: {step.path}", checked=True)
         if len(self.states["training"].trained) == 2:
             window._models_changed()
