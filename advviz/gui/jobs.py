@@ -187,24 +187,53 @@ def dataset_job(dataset: str) -> Iterator[Any]:
     yield DataLoaded(dataset, info.title, x, y, info.classes, zoo.list_models(dataset))
 
 
+@dataclass(frozen=True)
+class PrecisionRefused:
+    """A model whose forwards cannot run in ``dtype`` (they fail, or their logits overflow it): they stay float32."""
+
+    dtype: str
+    reason: str
+
+
 def apply_precision(model: Any, precision: str, probe: Any) -> Any:
-    """Run ``model``'s forwards in ``precision``; for a reduced one, its drift from float32 on ``probe``."""
+    """Run ``model``'s forwards in ``precision``; for a reduced one, its drift from float32 on ``probe``
+    (a PrecisionReport), or :class:`PrecisionRefused` where they cannot run in it — a TorchScript model that
+    casts its input to float32 fails beside bfloat16 weights — and the model keeps float32 forwards."""
+    import math
+
     from advviz.core.batching import set_forward_precision
     from advviz.core.precision import precision_report
+    from advviz.core.user_models import _reason
 
     set_forward_precision(model, precision)
     if precision == "float32" or probe is None or not len(probe):
         return None
-    return precision_report(model, probe[:PRECISION_PROBE], dtype=precision)
+    try:
+        report = precision_report(model, probe[:PRECISION_PROBE], dtype=precision)
+    except (RuntimeError, TypeError) as error:  # torch's dtype mismatches; a model that cannot be copied
+        set_forward_precision(model, "float32")
+        return PrecisionRefused(precision, _reason(error))
+    if not math.isfinite(report.max_logit_difference):
+        set_forward_precision(model, "float32")
+        return PrecisionRefused(precision, f"its logits overflow {precision}")
+    return report
 
 
 def drift_message(drifts: dict[str, Any]) -> str:
-    """One line for the message bar: how far each model's reduced-precision logits are from float32's."""
-    first = next(iter(drifts.values()))
-    each = ", ".join(f"{name} {report.max_logit_difference:.3g}" for name, report in drifts.items())
-    agreement = min(report.prediction_agreement for report in drifts.values())
-    return (f"{first.dtype} forwards: max |Δ logit| against float32 on {first.samples} images: {each}; "
-            f"same prediction for {100 * agreement:.1f} % or more (gradients stay float32)")
+    """One line for the message bar: how far each model's reduced-precision logits are from float32's, and
+    which models stay float32 (:class:`PrecisionRefused`)."""
+    reports = {name: drift for name, drift in drifts.items() if not isinstance(drift, PrecisionRefused)}
+    refused = {name: drift for name, drift in drifts.items() if isinstance(drift, PrecisionRefused)}
+    parts = []
+    if reports:
+        first = next(iter(reports.values()))
+        each = ", ".join(f"{name} {report.max_logit_difference:.3g}" for name, report in reports.items())
+        agreement = min(report.prediction_agreement for report in reports.values())
+        parts.append(f"{first.dtype} forwards: max |Δ logit| against float32 on {first.samples} images: {each}; "
+                     f"same prediction for {100 * agreement:.1f} % or more (gradients stay float32)")
+    parts += [f"{name} cannot run its forwards in {drift.dtype} ({drift.reason}): they stay float32"
+              for name, drift in refused.items()]
+    return "; ".join(parts)
 
 
 def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float32", probe: Any = None

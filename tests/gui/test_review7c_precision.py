@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import torch
 from explain_helpers import show
+from torch import nn
+
+
+class CastsToFloat32(nn.Module):
+    """A user's model that casts its input to float32 first: beside bfloat16 weights its forward fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.float().flatten(1))
+
+
+class Loud(nn.Module):
+    """Logits of about 1e6: beyond float16's 65,504."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(28 * 28, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.flatten(1)) * 1e6
 
 
 def choose(window, idle, precision):
@@ -48,3 +72,44 @@ def test_models_trained_in_the_window_join_in_the_chosen_precision_with_their_dr
     assert {forward_precision(model) for model in trained.values()} == {"bfloat16"}
     text = window.error_label.text()
     assert text.startswith("bfloat16 forwards: max |Δ logit|") and all(name in text for name in names), text
+
+
+def test_a_user_model_that_cannot_run_in_bfloat16_stays_float32_and_the_others_load(window, idle, tmp_path):
+    """A TorchScript model casting its input to float32 checked beside mnist-cnn: choosing bfloat16 failed the
+    whole models job — no model loaded, the old float32 curves left up, and TorchScript's 30-line traceback
+    filling the window. It now keeps float32 forwards, and the message line says so beside mnist-cnn's drift."""
+    from advviz.core.batching import forward_precision
+    from advviz.gui.byo import UserModelSpec
+
+    torch.manual_seed(0)
+    path = tmp_path / "casts.ts"
+    torch.jit.script(CastsToFloat32()).save(str(path))
+    spec = UserModelSpec.create(path=str(path), kind="torchscript", dataset="mnist", channels=1, size=28,
+                                class_count=10, mean=(0.0,), std=(1.0,))
+    window.byo.add_model(spec)
+    idle(window)
+    window.controls.set_checked([spec.key, "mnist-cnn"])
+    idle(window)
+    choose(window, idle, "bfloat16")
+    assert set(window.loaded) >= {spec.key, "mnist-cnn"}
+    assert forward_precision(window.loaded[spec.key]) == "float32"
+    assert forward_precision(window.loaded["mnist-cnn"]) == "bfloat16"
+    text = window.error_label.text()
+    assert "mnist-cnn 0." in text and "cannot run its forwards in bfloat16 (mat1 and mat2 must have the same dtype" \
+        in text and "Traceback" not in text, text
+    assert window.sweep is not None and window.sweep.complete and window.sweep_model() is window.loaded[spec.key]
+
+
+def test_a_model_whose_logits_overflow_float16_keeps_float32_forwards():
+    """float16 logits of ±inf drew no curves and a drift of 'inf' (or 'nan'): the model stays float32, said why."""
+    from advviz.core.architectures import PixelSpaceModel
+    from advviz.core.batching import forward_precision
+    from advviz.core.data import load_dataset
+    from advviz.gui.jobs import PrecisionRefused, apply_precision, drift_message
+
+    torch.manual_seed(0)
+    model = PixelSpaceModel(Loud(), input_shape=(1, 28, 28), class_names=tuple("0123456789"), name="loud").eval()
+    refused = apply_precision(model, "float16", load_dataset("mnist", "test")[0][:64])
+    assert isinstance(refused, PrecisionRefused) and forward_precision(model) == "float32"
+    assert drift_message({"loud": refused}) == ("loud cannot run its forwards in float16 (its logits overflow "
+                                                "float16): they stay float32")
