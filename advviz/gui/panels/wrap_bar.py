@@ -18,7 +18,6 @@ class WrapBar(QLayout):
         super().__init__(parent)
         self._items: list[QLayoutItem] = []
         self._stretches: list[int] = []
-        self._heights: dict[int, int] = {}  # heightForWidth by width, until the layout is invalidated
         self.setContentsMargins(0, 0, 0, 0)
 
     # -- QHBoxLayout's calls that the panels use ---------------------------------------------------
@@ -59,15 +58,7 @@ class WrapBar(QLayout):
         return True
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
-        # asked at every layout pass of the panel (hundreds of times while a job streams): measured once a width,
-        # as QBoxLayout does, until a control changes (Qt invalidates the layout then)
-        if width not in self._heights:
-            self._heights[width] = self._arrange(QRect(0, 0, width, 0), apply=False)
-        return self._heights[width]
-
-    def invalidate(self) -> None:
-        self._heights.clear()
-        super().invalidate()
+        return self._arrange(QRect(0, 0, width, 0), apply=False)
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         items = self._visible()
