@@ -171,6 +171,7 @@ def curves_data(window: "MainWindow", panel: Any) -> dict[str, np.ndarray]:
         "clean_logits": np.asarray(header.clean_logits, dtype=np.float32),
         "model": np.array(header.model_name),
         "attack": np.array(header.attack.title_for(header.class_names)),
+        "precision": np.array(header.precision),  # of the forwards that gave the logits (bfloat16 drifts)
         "cursor_eps": np.array(panel.cursor_value(), dtype=np.float32),
     }
 
@@ -202,6 +203,7 @@ def transfer_data(panel: Any) -> dict[str, np.ndarray]:
     # NaN in a computed cell: undefined (no wrong answers to average over); elsewhere: not computed yet
     return {"names": np.array(state.header.names), "eps": np.array(state.header.eps, dtype=np.float32),
             "samples": np.array(state.header.samples), "attack": np.array(state.header.attack_title),
+            "precision": np.array(state.header.precisions or ("float32",) * len(state.header.names)),
             "error": np.asarray(result.error, dtype=np.float32),
             "confidence": np.asarray(result.confidence, dtype=np.float32),
             "agreement": np.asarray(result.agreement, dtype=np.float32),

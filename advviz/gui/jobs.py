@@ -149,6 +149,7 @@ class SweepHeader:
     reject_logit: bool
     attack: AttackChoice
     eps_max: float
+    precision: str = "float32"  # of the model's forwards (the gradient is float32)
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,7 @@ class TransferHeader:
     eps: float
     samples: int
     attack_title: str
+    precisions: tuple[str, ...] = ()  # of each model's forwards, in ``names``' order
 
 
 # -- jobs --------------------------------------------------------------------------------------
@@ -293,13 +295,14 @@ def sweep_job(model: Any, x: Any, label: int, eps_max: float, steps: int, attack
     target = attack.target if attack.targeted else None
     labels = torch.tensor([target if target is not None else label])
     yield SweepHeader(model.name, tuple(model.class_names), label, known, target, clean_logits.numpy(),
-                      outputs.has_reject_logit(model), attack, float(eps_max))
+                      outputs.has_reject_logit(model), attack, float(eps_max), batching.forward_precision(model))
     yield from sweep.sweep_steps(model, x, labels, eps, attack=attack.build(eps_max))
 
 
 def transfer_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, eps: float, attack: AttackChoice,
                  ) -> Iterator[Any]:
     """The transfer matrix, cell by cell (targeted FGSM transfers as untargeted FGSM)."""
+    from advviz.core.batching import forward_precision
     from advviz.core.transfer import transfer_steps
 
     if len(models) < 2:
@@ -309,5 +312,6 @@ def transfer_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, ep
         raise ValueError("the transfer matrix needs labelled images (these have unknown labels)")
     built = attack.build(abs(eps), untargeted=True)
     title = ATTACK_TITLES["fgsm" if attack.targeted else attack.key]
-    yield TransferHeader(list(names), abs(float(eps)), len(x), title)
+    yield TransferHeader(list(names), abs(float(eps)), len(x), title,
+                         tuple(forward_precision(model) for model in models))
     yield from transfer_steps(models, x, y, abs(float(eps)), attack=built)

@@ -113,3 +113,23 @@ def test_a_model_whose_logits_overflow_float16_keeps_float32_forwards():
     assert isinstance(refused, PrecisionRefused) and forward_precision(model) == "float32"
     assert drift_message({"loud": refused}) == ("loud cannot run its forwards in float16 (its logits overflow "
                                                 "float16): they stay float32")
+
+
+def test_exported_data_say_the_precision_of_the_forwards_that_gave_them(window, idle, tmp_path):
+    """An NPZ of the curves, the transfer matrix or the linear explanation from bfloat16 forwards could not be
+    told from a float32 one: each now records the forwards' precision."""
+    import numpy as np
+
+    from advviz.gui import export
+
+    window.controls.set_checked(["mnist-cnn", "mnist-mlp"])
+    idle(window)
+    choose(window, idle, "bfloat16")
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    idle(window)
+    panel = show(window, idle, "linear")
+    for widget, name in ((window.curves, "curves"), (window.transfer_panel, "transfer"), (panel, "linear")):
+        path = export.export_panel(window, widget, tmp_path / f"{name}.npz")
+        with np.load(path) as data:
+            expected = ["bfloat16", "bfloat16"] if name == "transfer" else "bfloat16"
+            assert data["precision"].tolist() == expected, name

@@ -145,6 +145,7 @@ class LinearPanel(ExplainPanel):
             "label": np.array(header.label),
             "eps": np.array(header.eps, dtype=np.float32),
             "clip": np.array(header.clip),
+            "precision": np.array(header.precision),  # of the forwards that measured the change (w_c: float32)
             "mode": np.array(header.mode),
             "weights": weights.reshape(len(weights), *header.image_shape),
             "x": x,
