@@ -175,6 +175,8 @@ def json_ready(value: Any) -> Any:
 
 
 def emit(args: argparse.Namespace, payload: dict, text: str) -> None:
+    if getattr(args, "precision", None) is not None and "precision" not in payload:
+        payload = {**payload, "precision": args.precision}  # the forwards' (diagnose's JSON has its report there)
     print(json.dumps(json_ready(payload), indent=2, allow_nan=False) if args.json else text)
 
 

@@ -1,0 +1,24 @@
+"""--json records the forwards' precision (review 7c)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cli_helpers import run
+
+
+@pytest.mark.parametrize("command", [
+    ["sweep", "--model", "mnist-mlp", "--steps", "5"],
+    ["transfer", "--models", "mnist-mlp,mnist-softmax", "--samples", "20"],
+    ["robustness", "--model", "mnist-softmax", "--eps", "0,0.1", "--samples", "20"],
+])
+def test_the_json_of_a_reduced_precision_run_says_its_precision(capsys, command):
+    """`advviz sweep --precision bfloat16 --json > out.json`: the file could not be told from a float32 run's
+    (the drift went to stderr only)."""
+    code, out, err = run(capsys, *command, "--precision", "bfloat16", "--json")
+    assert code == 0, err
+    assert json.loads(out)["precision"] == "bfloat16"
+    code, out, err = run(capsys, *command, "--json")
+    assert code == 0, err
+    assert json.loads(out)["precision"] == "float32"
