@@ -22,3 +22,9 @@ def test_the_json_of_a_reduced_precision_run_says_its_precision(capsys, command)
     code, out, err = run(capsys, *command, "--json")
     assert code == 0, err
     assert json.loads(out)["precision"] == "float32"
+
+
+def test_on_the_cpu_a_reduced_precision_is_said_to_be_slower(capsys):
+    code, out, err = run(capsys, "sweep", "--model", "mnist-mlp", "--steps", "5", "--device", "cpu",
+                         "--precision", "float16")
+    assert code == 0 and "float16 forwards: max |Δ logit|" in err and "on the CPU slower than float32" in err, err
