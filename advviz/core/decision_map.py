@@ -18,7 +18,7 @@ from torch import nn
 from advviz.core import outputs
 from advviz.core.attacks import FGSM
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import model_device
+from advviz.core.batching import forward, model_device
 from advviz.core.rows import forward_rows
 
 
@@ -81,8 +81,7 @@ def decision_map_steps(
     with eval_mode(model):
         direction, _ = FGSM(clip=clip).direction(model, x_dev, y_dev)
         other = orthogonal_sign_direction(direction, seed=seed)
-        with torch.inference_mode():
-            clean = int(model(x_dev).argmax(dim=1))
+        clean = int(forward(model, x_dev).argmax(dim=1))  # in the forwards' precision, like the map's points
         axis = torch.linspace(-extent, extent, resolution, device=device)
         yield MapStart(a=axis.cpu().numpy(), b=axis.cpu().numpy(), fgsm_direction=direction[0].cpu().numpy(),
                        other_direction=other[0].cpu().numpy(), clean_prediction=clean)

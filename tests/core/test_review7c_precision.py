@@ -28,3 +28,23 @@ def test_an_iterative_sweep_forwards_its_adversarial_examples_in_the_models_prec
         exact = forward(model, adversarial, precision="float32")
         assert not torch.equal(reduced, exact)
         torch.testing.assert_close(torch.from_numpy(chunk.logits[0]), reduced, rtol=0, atol=0)
+
+
+def test_the_decision_maps_clean_prediction_is_its_centres_in_reduced_precision():
+    """The map's points ran in bfloat16 but its 'clean prediction' in float32: for x near a boundary the caption
+    named one class and the centre of the map showed another."""
+    from torch import nn
+
+    from advviz.core.architectures import PixelSpaceModel
+    from advviz.core.batching import set_forward_precision
+    from advviz.core.decision_map import decision_map
+
+    net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))
+    with torch.no_grad():
+        net[1].weight.copy_(torch.tensor([[1e-3, 0, 0, 0], [0, 1e-3, 0, 0]]))
+        net[1].bias.copy_(torch.tensor([1.0, 1.0 + 2 ** -10]))  # class 1 by 2^-10: a tie in bfloat16 → class 0
+    model = PixelSpaceModel(net, input_shape=(1, 2, 2), class_names=("a", "b"), name="tie").eval()
+    set_forward_precision(model, "bfloat16")
+    x, y = torch.zeros(1, 1, 2, 2), torch.tensor([1])
+    start, predictions, _ = decision_map(model, x, y, extent=0.001, resolution=3, clip=False)
+    assert start.clean_prediction == int(predictions[1, 1]) == 0
