@@ -357,7 +357,7 @@ class ExplanationsController(QObject):
 
     def _start_paper(self) -> None:
         samples = self._panels["paper"].samples.value()
-        self._run("paper", ex.paper_job, samples)
+        self._run("paper", ex.paper_job, samples, self.window.controls.device_choice)
         self.states["paper"] = ex.PaperState(samples)  # before the job's first step, which arrives queued
         self.window._mark("explain-paper")
 

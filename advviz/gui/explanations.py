@@ -345,10 +345,13 @@ class PaperStep:
 
 
 def paper_job(samples: int, device: str = "cpu") -> Iterator[Any]:
+    """The paper's headline numbers on the window's device ("auto" included), in float32 as the paper's were."""
+    from advviz.core.device import resolve_device
     from advviz.core.paper import CLAIMS, reproduce_steps
 
+    resolved, _ = resolve_device(device)
     yield Progress(f"Reproducing the paper's table on {samples} test images…", 0, len(CLAIMS))
-    for index, total, row in reproduce_steps(samples=samples, device=device):
+    for index, total, row in reproduce_steps(samples=samples, device=str(resolved)):
         yield PaperStep(index, total, row)
         yield Progress(f"Paper table: {row.experiment} ({row.model})", index, total)
 

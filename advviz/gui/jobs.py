@@ -234,7 +234,8 @@ def drift_message(drifts: dict[str, Any]) -> str:
         each = ", ".join(f"{name} {report.max_logit_difference:.3g}" for name, report in reports.items())
         agreement = min(report.prediction_agreement for report in reports.values())
         parts.append(f"{first.dtype} forwards: max |Δ logit| against float32 on {first.samples} images: {each}; "
-                     f"same prediction for {100 * agreement:.1f} % or more (gradients stay float32)")
+                     f"{'predictions unchanged' if len(reports) == 1 else 'predictions unchanged, each'}: "
+                     f"{'at least ' * (len(reports) > 1)}{100 * agreement:.1f} % (gradients stay float32)")
         if any(report.device == "cpu" for report in reports.values()):
             parts.append(CPU_SLOWER)
     parts += [f"{name} cannot run its forwards in {drift.dtype} ({drift.reason}): they stay float32"

@@ -50,3 +50,23 @@ def test_the_window_and_the_cli_offer_the_core_precisions():
     from advviz.gui.jobs import PRECISIONS as WINDOW
 
     assert WINDOW == CLI == tuple(PRECISIONS)
+
+
+def test_the_drift_message_says_how_many_predictions_stayed():
+    from advviz.core.precision import PrecisionReport
+    from advviz.gui.jobs import drift_message
+
+    def report(agreement):
+        return PrecisionReport("bfloat16", "cuda:0", 512, 0.2, 0.01, agreement)
+
+    assert "predictions unchanged: 99.8 %" in drift_message({"mnist-cnn": report(0.998)})
+    text = drift_message({"mnist-cnn": report(1.0), "mnist-mlp": report(0.996)})
+    assert "predictions unchanged, each: at least 99.6 %" in text and "or more" not in text
+
+
+def test_the_paper_table_runs_on_the_windows_device_auto_included():
+    """The window passed its device choice on; 'auto' is no torch device until resolved."""
+    from advviz.gui.explanations import PaperStep, paper_job
+
+    first = next(step for step in paper_job(20, "auto") if isinstance(step, PaperStep))
+    assert first.index == 1
