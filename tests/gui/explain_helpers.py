@@ -25,3 +25,22 @@ def open_and_wait(window, qtbot, idle, path):
     qtbot.waitUntil(lambda: loader.finished, timeout=30000)
     idle(window)
     return loader
+
+
+def choose_precision(window, idle, precision):
+    """Choose the forwards' precision in the controls, as a click does, and wait for the models and jobs."""
+    combo = window.controls.precision
+    combo.setCurrentIndex(combo.findData(precision))
+    combo.activated.emit(combo.currentIndex())
+    idle(window)
+
+
+def start_training(window):
+    """Start adversarial training of small softmax twins (200 images, one epoch); returns its panel."""
+    panel = window.explain.panels["training"]
+    panel.architecture.setCurrentIndex(panel.architecture.findData("softmax"))
+    panel.samples.setValue(200)
+    panel.epochs.setValue(1)
+    window.explain.show("training")
+    panel.train.click()
+    return panel

@@ -4,14 +4,8 @@ drift from float32, and a session keeps it."""
 from __future__ import annotations
 
 import numpy as np
+from explain_helpers import choose_precision as choose
 from explain_helpers import open_and_wait
-
-
-def choose(window, idle, precision):
-    combo = window.controls.precision
-    combo.setCurrentIndex(combo.findData(precision))
-    combo.activated.emit(combo.currentIndex())  # as a click does
-    idle(window)
 
 
 def test_bfloat16_forwards_reach_every_model_and_the_message_line_says_their_drift(window, idle):

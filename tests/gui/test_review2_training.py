@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-
-def train(window, qtbot):
-    panel = window.explain.panels["training"]
-    panel.architecture.setCurrentIndex(panel.architecture.findData("softmax"))
-    panel.samples.setValue(200)
-    panel.epochs.setValue(1)
-    window.explain.show("training")
-    panel.train.click()
-    return panel
+from explain_helpers import start_training
 
 
 def test_models_trained_while_the_data_set_changed_are_not_said_to_be_listed(window, qtbot, idle):
     # the panel said "added mnist-softmax-plain-1 and mnist-softmax-advtrained-1 to the models list (checked: …)"
     # while the list showed Fashion-MNIST's models, without them
-    panel = train(window, qtbot)
+    panel = start_training(window)
     window.choose_dataset("fashion")
     qtbot.waitUntil(lambda: "training" in window.explain.states and window.explain.states["training"].complete,
                     timeout=60000)
@@ -31,7 +23,7 @@ def test_models_trained_while_the_data_set_changed_are_not_said_to_be_listed(win
 
 
 def test_models_trained_on_the_shown_data_set_are_said_to_be_listed(window, qtbot, idle):
-    panel = train(window, qtbot)
+    panel = start_training(window)
     qtbot.waitUntil(lambda: "training" in window.explain.states and window.explain.states["training"].complete,
                     timeout=60000)
     idle(window)

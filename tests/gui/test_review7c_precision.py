@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import torch
-from explain_helpers import show
+from explain_helpers import choose_precision as choose
+from explain_helpers import show, start_training
 from torch import nn
 
 
@@ -29,13 +30,6 @@ class Loud(nn.Module):
         return self.fc(x.flatten(1)) * 1e6
 
 
-def choose(window, idle, precision):
-    combo = window.controls.precision
-    combo.setCurrentIndex(combo.findData(precision))
-    combo.activated.emit(combo.currentIndex())  # as a click does
-    idle(window)
-
-
 def test_the_linear_explanation_of_softmax_regression_in_bfloat16_blames_the_rounding_not_clipping(window, idle):
     """Unclipped softmax regression in bfloat16 said 'max |predicted − measured| = 0.056 (clipping stops some
     pixels)' beside 'unclipped': the gap is the bfloat16 forwards' rounding of the measured change."""
@@ -57,12 +51,7 @@ def test_models_trained_in_the_window_join_in_the_chosen_precision_with_their_dr
     from advviz.core.batching import forward_precision
 
     choose(window, idle, "bfloat16")
-    panel = window.explain.panels["training"]
-    panel.architecture.setCurrentIndex(panel.architecture.findData("softmax"))
-    panel.samples.setValue(200)
-    panel.epochs.setValue(1)
-    window.explain.show("training")
-    panel.train.click()
+    start_training(window)
     qtbot.waitUntil(lambda: "training" in window.explain.states and window.explain.states["training"].complete,
                     timeout=60000)
     idle(window)
