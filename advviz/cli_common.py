@@ -217,7 +217,7 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
                           "faster on a GPU; advviz says how far their logits are from float32's (default: float32)")
 
 
-PRECISIONS = ("float32", "bfloat16", "float16")  # core.batching.PRECISIONS, known before torch loads
+PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads
 PRECISION_PROBE = 512  # test images on which a reduced precision's drift from float32 is reported
 
 
@@ -306,7 +306,7 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
     if requested and requested != dataset:
         raise CommandError(f"{names[0]} was trained on {dataset}; it cannot classify {requested} images")
     if getattr(args, "precision", "float32") != "float32":
-        from advviz.core.batching import set_forward_precision
+        from advviz.core.precision import set_forward_precision
         from advviz.core.data import load_dataset
         from advviz.core.precision import precision_report
 

@@ -21,7 +21,7 @@ import torch
 import _common  # noqa: F401  (puts the checkout on sys.path)
 from _common import bench_arguments, interleaved_medians, machine, print_table, seconds
 
-from advviz.core.batching import set_forward_precision
+from advviz.core.precision import set_forward_precision
 from advviz.core.precision import precision_report
 from advviz.core.sweep import eps_grid, fgsm_sweep
 from advviz.core.transfer import transfer_matrix

@@ -14,19 +14,14 @@ every chunk is timed and the other count is tried now and then (:class:`_ThreadC
 is set around each piece of work and restored before control returns to the caller, so the
 process-wide budget is untouched.
 
-A convolutional model in eval mode on the CPU whose weights are used a second time unchanged is
-also run as a frozen oneDNN graph (prepacked weights, blocked layout, in-place ReLU): about twice
-the speed of eager channels_last for the zoo's CNN. It is checked against the eager model on a
-probe, rebuilt when any weight changes, and skipped wherever it fails — eager is always the fallback.
+What runs each chunk — the model, its reduced-precision copy or its frozen oneDNN graph — is
+:mod:`advviz.core.runners`' choice.
 """
 
 from __future__ import annotations
 
-import copy
 import math
 import time
-import warnings
-import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +31,8 @@ import torch
 from torch import nn
 
 from advviz.core import outputs
+from advviz.core.precision import forward_precision
+from advviz.core.runners import is_convolutional, runner
 
 DEFAULT_CHUNK = {"cpu": 64, "cuda": 1024}
 CALIBRATE_ABOVE = 1024  # inputs; smaller jobs use the default rather than pay for a measurement
@@ -51,10 +48,6 @@ CUDA_LARGE_CHUNKS = (16, 64, 256)
 CUDA_PROBE_BYTES = 256 * 2 ** 20
 PROBE_ITEMS = 384  # inputs per timed pass of the calibration (CPU, convolutional)
 _T = TypeVar("_T")
-# Said on every freeze, from a worker thread, where ``catch_warnings`` (process-wide, not thread-safe)
-# did not always hold: the frozen graph is checked against the eager model, and eager is the fallback.
-warnings.filterwarnings("ignore", message=r"`torch\.jit\.(freeze|optimize_for_inference)` is deprecated",
-                        category=FutureWarning)
 
 
 @dataclass(frozen=True)
@@ -73,10 +66,6 @@ def model_device(model: nn.Module) -> torch.device:
     for tensor in model.parameters():
         return tensor.device
     return torch.device("cpu")
-
-
-def is_convolutional(model: nn.Module) -> bool:
-    return any(isinstance(module, nn.Conv2d) for module in model.modules())
 
 
 def _memory_format(model: nn.Module, x: torch.Tensor) -> torch.memory_format:
@@ -102,114 +91,6 @@ def _threads(count: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(budget)
-
-
-# -- reduced-precision forwards (optional; a GPU's tensor cores run bfloat16 and float16 fast) --------
-
-PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
-
-def check_precision(precision: str) -> torch.dtype:
-    if precision not in PRECISIONS:
-        raise ValueError(f"unknown precision {precision!r}; choose {', '.join(PRECISIONS)}")
-    return PRECISIONS[precision]
-
-
-def forward_precision(model: nn.Module) -> str:
-    """The precision of ``model``'s chunked forwards: "float32" unless :func:`set_forward_precision` said otherwise."""
-    return getattr(model, "advviz_forward_precision", "float32")
-
-
-def set_forward_precision(model: nn.Module, precision: str) -> None:
-    """Run every chunked forward of ``model`` — the ε-grid of a sweep, the transfer matrix's targets,
-    robustness curves, decision maps — in ``precision`` from now on; gradients (the attacks' directions)
-    stay float32. Every operation runs in it, weights and inputs included (autocast would leave an RBF
-    network, all element-wise, in float32). :func:`advviz.core.precision.precision_report` says how
-    far its logits are from float32's."""
-    check_precision(precision)
-    model.advviz_forward_precision = precision
-
-
-@dataclass
-class _Reduced:
-    signature: tuple | None
-    dtype: torch.dtype
-    copy: nn.Module
-
-
-_reduced: weakref.WeakKeyDictionary[nn.Module, _Reduced] = weakref.WeakKeyDictionary()
-
-
-def _reduced_runner(model: nn.Module, dtype: torch.dtype) -> Callable[[torch.Tensor], torch.Tensor]:
-    """A copy of ``model`` in ``dtype`` (made once per weights and dtype), fed inputs cast to it."""
-    signature = _weights_signature(model)
-    entry = _reduced.get(model)
-    if entry is None or entry.dtype != dtype or entry.signature is None or entry.signature != signature:
-        entry = _Reduced(signature, dtype, copy.deepcopy(model).to(dtype).eval())
-        _reduced[model] = entry
-    reduced = entry.copy
-    return lambda batch: reduced(batch.to(dtype))
-
-
-# -- frozen inference graphs for convolutional models on the CPU ---------------------------------
-
-@dataclass
-class _Frozen:
-    signature: tuple
-    uses: int = 1
-    runner: Callable[[torch.Tensor], torch.Tensor] | None = None
-    failed: bool = False
-
-
-_frozen: weakref.WeakKeyDictionary[nn.Module, _Frozen] = weakref.WeakKeyDictionary()
-
-
-def _weights_signature(model: nn.Module) -> tuple | None:
-    """Identity and version of every parameter and buffer: changes whenever a weight does."""
-    try:
-        return tuple((name, t.data_ptr(), t._version) for name, t in model.state_dict(keep_vars=True).items())
-    except RuntimeError:  # inference tensors have no version counter
-        return None
-
-
-def _freeze(model: nn.Module, sample_shape: tuple[int, ...]) -> Callable[[torch.Tensor], torch.Tensor] | None:
-    """A traced, frozen, oneDNN-optimized copy of ``model``, or None where that fails or disagrees."""
-    probe = torch.rand(5, *sample_shape).contiguous(memory_format=torch.channels_last)
-    try:
-        with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
-            traced = torch.jit.trace(model, probe[:4], check_trace=False)
-            frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
-            expected, got = model(probe), frozen(probe)  # another batch size than the trace's
-            frozen(probe[:1])
-    except Exception:  # any tracing or freezing failure: stay eager
-        return None
-    if got.shape != expected.shape or not torch.allclose(got.float(), expected.float(), rtol=1e-4, atol=1e-4):
-        return None
-    return frozen
-
-
-def _runner(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device, total: int,
-            precision: str | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
-    """What runs a chunk: a reduced-precision copy where asked for, the frozen graph when worthwhile
-    and valid, else the model itself."""
-    dtype = check_precision(precision or forward_precision(model))
-    if dtype != torch.float32:
-        return _reduced_runner(model, dtype)
-    if device.type != "cpu" or model.training or len(sample_shape) != 3 or not is_convolutional(model):
-        return model
-    signature = _weights_signature(model)
-    if signature is None:
-        return model
-    entry = _frozen.get(model)
-    if entry is None or entry.signature != signature:
-        _frozen[model] = _Frozen(signature)  # first use of these weights: eager (they may be mid-training)
-        return model
-    entry.uses += 1
-    if entry.runner is None and not entry.failed and total > 64:
-        entry.runner = _freeze(model, sample_shape)
-        entry.failed = entry.runner is None
-    return entry.runner or model
 
 
 # -- the chunk policy ---------------------------------------------------------------------------
@@ -440,11 +321,11 @@ def forward_chunks(
         total, make = inputs
         sample_shape = tuple(make(0, 1).shape[1:]) if total else ()
     device = model_device(model)
-    runner = _runner(model, sample_shape, device, total, precision) if total else model
-    policy = _policy(model, sample_shape, total=total, run=runner)
+    run_chunk = runner(model, sample_shape, device, total, precision) if total else model
+    policy = _policy(model, sample_shape, total=total, run=run_chunk)
     size = chunk or policy.chunk
     used = precision or forward_precision(model)
-    role = used if used != "float32" else "forward" if runner is model else "frozen"
+    role = used if used != "float32" else "forward" if run_chunk is model else "frozen"
     threads = _chooser(model, sample_shape, role, policy)
     conv = len(sample_shape) == 3 and is_convolutional(model)
     memory_format = torch.channels_last if conv else torch.contiguous_format
@@ -461,7 +342,7 @@ def forward_chunks(
             sizes_run.add(items)
             with _timed_threads(threads, items, record=timed), torch.inference_mode():
                 batch = make(start, start + items).to(device, non_blocking=True)
-                return runner(batch.contiguous(memory_format=memory_format)).float()
+                return run_chunk(batch.contiguous(memory_format=memory_format)).float()
 
         logits, used = _run_halving_on_oom(run, size)
         stop = min(total, start + used)

@@ -2,8 +2,8 @@
 
 On a GPU, half-precision forwards are faster; an adversarial analysis must know how far their
 logits drift from float32's before trusting them near a decision boundary. The report gives the
-largest logit difference and how often the predicted class changes. The forwards themselves run
-in :mod:`advviz.core.batching` (:func:`~advviz.core.batching.set_forward_precision`).
+largest logit difference and how often the predicted class changes. A model set to a reduced
+precision (:func:`set_forward_precision`) runs every chunked forward in it (:mod:`advviz.core.runners`).
 """
 
 from __future__ import annotations
@@ -13,9 +13,31 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from advviz.core.batching import check_precision, forward, model_device
-
 REDUCED = ("bfloat16", "float16")
+
+
+PRECISIONS = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def check_precision(precision: str) -> torch.dtype:
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}; choose {', '.join(PRECISIONS)}")
+    return PRECISIONS[precision]
+
+
+def forward_precision(model: nn.Module) -> str:
+    """The precision of ``model``'s chunked forwards: "float32" unless :func:`set_forward_precision` said otherwise."""
+    return getattr(model, "advviz_forward_precision", "float32")
+
+
+def set_forward_precision(model: nn.Module, precision: str) -> None:
+    """Run every chunked forward of ``model`` — the ε-grid of a sweep, the transfer matrix's targets,
+    robustness curves, decision maps — in ``precision`` from now on; gradients (the attacks' directions)
+    stay float32. Every operation runs in it, weights and inputs included (autocast would leave an RBF
+    network, all element-wise, in float32). :func:`advviz.core.precision.precision_report` says how
+    far its logits are from float32's."""
+    check_precision(precision)
+    model.advviz_forward_precision = precision
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,8 @@ def forward_reduced(model: nn.Module, x: torch.Tensor, *, dtype: str = "bfloat16
     """Logits (N, C) on the CPU from chunked forwards of a copy of ``model`` whose weights, inputs and
     every operation are in ``dtype``. (Autocast would run only matrix products and convolutions in
     ``dtype``: an RBF network, all element-wise, drifted by exactly 0 — a report of nothing.)"""
+    from advviz.core.batching import forward  # batching runs on these settings: imported when used
+
     if dtype not in REDUCED:
         check_precision(dtype)
         raise ValueError(f"unknown precision {dtype!r}; choose {', '.join(REDUCED)}")
@@ -45,6 +69,8 @@ def forward_reduced(model: nn.Module, x: torch.Tensor, *, dtype: str = "bfloat16
 
 def precision_report(model: nn.Module, x: torch.Tensor, *, dtype: str = "bfloat16") -> PrecisionReport:
     """Compare ``dtype`` forwards with float32 ones on ``x``."""
+    from advviz.core.batching import forward, model_device
+
     exact = forward(model, x, precision="float32")
     reduced = forward_reduced(model, x, dtype=dtype)
     difference = (reduced - exact).abs()

@@ -18,7 +18,8 @@ from torch import nn
 
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import forward, forward_precision, model_device
+from advviz.core.batching import forward, model_device
+from advviz.core.precision import forward_precision
 from advviz.core.errors import AdvvizError
 from advviz.core.rows import forward_rows
 

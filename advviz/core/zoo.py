@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from advviz.core.architectures import ARCHITECTURE_TITLES, PixelSpaceModel, build
-from advviz.core.batching import is_convolutional
+from advviz.core.runners import is_convolutional
 from advviz.core.data import dataset_info, load_dataset
 from advviz.core.errors import ModelLoadError
 from advviz.core.resources import models_dir

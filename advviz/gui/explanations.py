@@ -68,7 +68,7 @@ def linear_job(model: Any, dataset: str, x: Any, y: Any, eps: float, *, clip: bo
     change as the number of free input dimensions grows (core ``dimension_steps``)."""
     import torch
 
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
     from advviz.core.dimension import dimension_steps
     from advviz.core.linearity import linear_explanation
 

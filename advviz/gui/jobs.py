@@ -26,7 +26,7 @@ ATTACK_CHOICES: tuple[tuple[str, str], ...] = (
     ("fgm-l2", "fast gradient (L2)"),
 )
 ATTACK_TITLES = dict(ATTACK_CHOICES)
-PRECISIONS = ("float32", "bfloat16", "float16")  # core.batching.PRECISIONS, known before torch loads
+PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads
 PRECISION_PROBE = 512  # images on which a reduced precision's drift from float32 is measured
 # the zoo's CNN on two cores: a 101×101 decision map 1.4 s in float32, 17 s in bfloat16 or float16
 CPU_SLOWER = "on the CPU they are slower than float32 (a CNN's ~10×): a GPU's choice"
@@ -205,8 +205,7 @@ def apply_precision(model: Any, precision: str, probe: Any) -> Any:
     casts its input to float32 fails beside bfloat16 weights — and the model keeps float32 forwards."""
     import math
 
-    from advviz.core.batching import set_forward_precision
-    from advviz.core.precision import precision_report
+    from advviz.core.precision import precision_report, set_forward_precision
     from advviz.core.user_models import _reason
 
     set_forward_precision(model, precision)
@@ -286,7 +285,7 @@ def sweep_job(model: Any, x: Any, label: int, eps_max: float, steps: int, attack
     """One sample's ε-sweep: a :class:`SweepHeader`, then the core's SweepStart and SweepChunks."""
     import torch
 
-    from advviz.core import batching, outputs, sweep
+    from advviz.core import batching, outputs, precision, sweep
     from advviz.core.errors import DataError
 
     if not torch.isfinite(x).all():
@@ -300,14 +299,14 @@ def sweep_job(model: Any, x: Any, label: int, eps_max: float, steps: int, attack
     target = attack.target if attack.targeted else None
     labels = torch.tensor([target if target is not None else label])
     yield SweepHeader(model.name, tuple(model.class_names), label, known, target, clean_logits.numpy(),
-                      outputs.has_reject_logit(model), attack, float(eps_max), batching.forward_precision(model))
+                      outputs.has_reject_logit(model), attack, float(eps_max), precision.forward_precision(model))
     yield from sweep.sweep_steps(model, x, labels, eps, attack=attack.build(eps_max))
 
 
 def transfer_job(models: Sequence[Any], names: Sequence[str], x: Any, y: Any, eps: float, attack: AttackChoice,
                  ) -> Iterator[Any]:
     """The transfer matrix, cell by cell (targeted FGSM transfers as untargeted FGSM)."""
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
     from advviz.core.transfer import transfer_steps
 
     if len(models) < 2:

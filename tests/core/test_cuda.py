@@ -213,7 +213,7 @@ def test_imagenet_sized_models_run_on_the_gpu_in_small_chunks(gpu):
 
 
 def test_reduced_precision_forwards_run_the_sweep_on_the_gpu(pair, batch, gpu):
-    from advviz.core.batching import set_forward_precision
+    from advviz.core.precision import set_forward_precision
 
     exact_model = pair["mnist-cnn"][1]
     model = load_model("mnist-cnn", device=gpu)

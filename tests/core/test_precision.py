@@ -29,7 +29,8 @@ def test_every_layer_runs_in_the_reduced_precision(zoo, mnist_test, dtype):
 
 
 def test_a_model_set_to_bfloat16_runs_every_chunked_forward_in_it_and_its_gradients_in_float32(mnist_test):
-    from advviz.core.batching import forward, forward_precision, input_gradient, set_forward_precision
+    from advviz.core.batching import forward, input_gradient
+    from advviz.core.precision import forward_precision, set_forward_precision
     from advviz.core.zoo import load_model
 
     model = load_model("mnist-cnn")  # its own copy: the setting stays with the model
@@ -47,7 +48,8 @@ def test_a_model_set_to_bfloat16_runs_every_chunked_forward_in_it_and_its_gradie
 
 
 def test_a_sweep_in_bfloat16_forwards_every_row_in_it_the_clean_one_too(mnist_test):
-    from advviz.core.batching import forward, set_forward_precision
+    from advviz.core.batching import forward
+    from advviz.core.precision import set_forward_precision
     from advviz.core.sweep import eps_grid, fgsm_sweep, perturbed, sweep_steps
     from advviz.core.zoo import load_model
 
@@ -64,12 +66,13 @@ def test_a_sweep_in_bfloat16_forwards_every_row_in_it_the_clean_one_too(mnist_te
 
 
 def test_the_transfer_matrix_runs_its_targets_in_their_precision(mnist_test):
-    from advviz.core import batching
+    from advviz.core import runners
+    from advviz.core.precision import set_forward_precision
     from advviz.core.transfer import transfer_matrix
     from advviz.core.zoo import load_model
 
     models = [load_model("mnist-mlp"), load_model("mnist-softmax")]
     x, y = mnist_test[0][:64], mnist_test[1][:64]
-    batching.set_forward_precision(models[1], "float16")
+    set_forward_precision(models[1], "float16")
     transfer_matrix(models, x, y, 0.1)
-    assert models[1] in batching._reduced and models[0] not in batching._reduced
+    assert models[1] in runners._reduced and models[0] not in runners._reduced

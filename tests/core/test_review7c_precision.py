@@ -10,7 +10,8 @@ import torch
 def test_an_iterative_sweep_forwards_its_adversarial_examples_in_the_models_precision(mnist_test, attack_name):
     """A BIM or PGD sweep with bfloat16 forwards gave float32's logits to the last bit (stderr said bfloat16)."""
     from advviz.core.attacks import make_attack
-    from advviz.core.batching import forward, set_forward_precision
+    from advviz.core.batching import forward
+    from advviz.core.precision import set_forward_precision
     from advviz.core.sweep import SweepChunk, eps_grid, sweep_steps
     from advviz.core.zoo import load_model
 
@@ -36,7 +37,7 @@ def test_the_decision_maps_clean_prediction_is_its_centres_in_reduced_precision(
     from torch import nn
 
     from advviz.core.architectures import PixelSpaceModel
-    from advviz.core.batching import set_forward_precision
+    from advviz.core.precision import set_forward_precision
     from advviz.core.decision_map import decision_map
 
     net = nn.Sequential(nn.Flatten(), nn.Linear(4, 2))

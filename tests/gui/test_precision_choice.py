@@ -9,7 +9,7 @@ from explain_helpers import open_and_wait
 
 
 def test_bfloat16_forwards_reach_every_model_and_the_message_line_says_their_drift(window, idle):
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
 
     exact = window.sweep.logits.copy()
     choose(window, idle, "bfloat16")
@@ -25,7 +25,7 @@ def test_bfloat16_forwards_reach_every_model_and_the_message_line_says_their_dri
 
 
 def test_a_session_keeps_the_forwards_precision(window, idle, qtbot, tmp_path):
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
     from advviz.gui import session
 
     choose(window, idle, "float16")
@@ -40,7 +40,7 @@ def test_a_session_keeps_the_forwards_precision(window, idle, qtbot, tmp_path):
 def test_the_window_and_the_cli_offer_the_core_precisions():
     """Both list them before torch loads; the core's list is the one that counts."""
     from advviz.cli_common import PRECISIONS as CLI
-    from advviz.core.batching import PRECISIONS
+    from advviz.core.precision import PRECISIONS
     from advviz.gui.jobs import PRECISIONS as WINDOW
 
     assert WINDOW == CLI == tuple(PRECISIONS)

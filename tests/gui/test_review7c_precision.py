@@ -48,7 +48,7 @@ def test_the_linear_explanation_of_softmax_regression_in_bfloat16_blames_the_rou
 def test_models_trained_in_the_window_join_in_the_chosen_precision_with_their_drift_said(window, idle, qtbot):
     """With bfloat16 forwards chosen, the two models adversarial training added to the list ran in float32
     (the transfer matrix mixed them with bfloat16 targets) and no drift was said for them."""
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
 
     choose(window, idle, "bfloat16")
     start_training(window)
@@ -67,7 +67,7 @@ def test_a_user_model_that_cannot_run_in_bfloat16_stays_float32_and_the_others_l
     """A TorchScript model casting its input to float32 checked beside mnist-cnn: choosing bfloat16 failed the
     whole models job — no model loaded, the old float32 curves left up, and TorchScript's 30-line traceback
     filling the window. It now keeps float32 forwards, and the message line says so beside mnist-cnn's drift."""
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
     from advviz.gui.byo import UserModelSpec
 
     torch.manual_seed(0)
@@ -92,7 +92,7 @@ def test_a_user_model_that_cannot_run_in_bfloat16_stays_float32_and_the_others_l
 def test_a_model_whose_logits_overflow_float16_keeps_float32_forwards():
     """float16 logits of ±inf drew no curves and a drift of 'inf' (or 'nan'): the model stays float32, said why."""
     from advviz.core.architectures import PixelSpaceModel
-    from advviz.core.batching import forward_precision
+    from advviz.core.precision import forward_precision
     from advviz.core.data import load_dataset
     from advviz.gui.jobs import PrecisionRefused, apply_precision, drift_message
 
