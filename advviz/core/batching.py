@@ -73,10 +73,13 @@ def _memory_format(model: nn.Module, x: torch.Tensor) -> torch.memory_format:
     return torch.channels_last if x.dim() == 4 and is_convolutional(model) else torch.contiguous_format
 
 
-def _model_key(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device) -> tuple:
+def _model_key(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device,
+               precision: str = "float32") -> tuple:
+    """A model kind: its layers, parameter sizes, input shape, device type and forwards' precision (a
+    chunk that fits in bfloat16 may not in float32, which needs twice the memory)."""
     layers = tuple(type(m).__name__ for m in model.modules())
     sizes = tuple(p.numel() for p in model.parameters())
-    return (layers, sizes, sample_shape, device.type)
+    return (layers, sizes, sample_shape, device.type, precision)
 
 
 @contextmanager
@@ -103,6 +106,8 @@ def _time_pass(run: Callable[[torch.Tensor], torch.Tensor], probe: torch.Tensor,
     try:
         with _threads(threads), torch.inference_mode():
             run(probe[:chunk])  # warm-up: allocator, kernels, oneDNN primitives for this shape
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)  # the warm-up's queued kernels are not the first pass's time
             for _ in range(repeats):
                 start = time.perf_counter()
                 for begin in range(0, len(probe), chunk):
@@ -246,14 +251,14 @@ def _timed_threads(chooser: _ThreadChooser, items: int, *, record: bool = True) 
 
 
 def _policy(model: nn.Module, sample_shape: tuple[int, ...], *, total: int,
-            run: Callable[[torch.Tensor], torch.Tensor] | None = None) -> ChunkPolicy:
+            run: Callable[[torch.Tensor], torch.Tensor] | None = None, precision: str = "float32") -> ChunkPolicy:
     """The cached policy for this model kind, measured (with ``run``, default the model) if worth it.
 
     One policy serves the eager model and its frozen graph: the frozen graph's speed hardly depends
     on the chunk size (within 10 % from 32 to 512 for the zoo's CNN), so it is not measured twice.
     """
     device = model_device(model)
-    key = (_model_key(model, tuple(sample_shape), device), torch.get_num_threads())
+    key = (_model_key(model, tuple(sample_shape), device, precision), torch.get_num_threads())
     if key in _policy_cache:
         return _policy_cache[key]
     if total <= CALIBRATE_ABOVE:
@@ -274,9 +279,10 @@ def chunk_size(model: nn.Module, sample_shape: tuple[int, ...], *, total: int = 
     return _policy(model, tuple(sample_shape), total=total).chunk
 
 
-def _remember_smaller_chunk(model: nn.Module, sample_shape: tuple[int, ...], chunk: int) -> None:
+def _remember_smaller_chunk(model: nn.Module, sample_shape: tuple[int, ...], chunk: int,
+                            precision: str = "float32") -> None:
     """A chunk size that ran out of memory is not tried again by later jobs of this model kind."""
-    key = (_model_key(model, tuple(sample_shape), model_device(model)), torch.get_num_threads())
+    key = (_model_key(model, tuple(sample_shape), model_device(model), precision), torch.get_num_threads())
     for cache in (_policy_cache, _provisional):
         if key in cache and cache[key].chunk > chunk:
             cache[key] = ChunkPolicy(chunk, cache[key].threads)
@@ -321,11 +327,11 @@ def forward_chunks(
         total, make = inputs
         sample_shape = tuple(make(0, 1).shape[1:]) if total else ()
     device = model_device(model)
-    run_chunk = runner(model, sample_shape, device, total, precision) if total else model
-    policy = _policy(model, sample_shape, total=total, run=run_chunk)
+    in_precision = precision or forward_precision(model)
+    run_chunk = runner(model, sample_shape, device, total, in_precision) if total else model
+    policy = _policy(model, sample_shape, total=total, run=run_chunk, precision=in_precision)
     size = chunk or policy.chunk
-    used = precision or forward_precision(model)
-    role = used if used != "float32" else "forward" if run_chunk is model else "frozen"
+    role = in_precision if in_precision != "float32" else "forward" if run_chunk is model else "frozen"
     threads = _chooser(model, sample_shape, role, policy)
     conv = len(sample_shape) == 3 and is_convolutional(model)
     memory_format = torch.channels_last if conv else torch.contiguous_format
@@ -350,7 +356,7 @@ def forward_chunks(
         start = stop
         if used < size:  # halved on out-of-memory: the rest goes in chunks no larger, and later jobs too
             steady = min(steady, used)
-            _remember_smaller_chunk(model, sample_shape, steady)
+            _remember_smaller_chunk(model, sample_shape, steady, in_precision)
         size = steady
 
 

@@ -113,3 +113,19 @@ def test_rows_stream_their_first_row_alone():
     yielded = [(first, stop) for first, stop, _ in forward_rows(model, 20, 30, lambda a, b: grid[a:b])]
     assert model.sizes[0] == 30 and yielded[0] == (0, 1)
     assert yielded[-1][1] == 20 and all(a[1] == b[0] for a, b in zip(yielded, yielded[1:]))
+
+
+def test_a_chunk_that_ran_out_of_memory_in_bfloat16_is_not_float32s_limit():
+    """float32 needs twice bfloat16's memory: each precision keeps its own chunk policy."""
+    from advviz.core.precision import set_forward_precision
+
+    model = RunsOutOfMemory(limit=10_000).calibrated()
+    x = torch.rand(300, 12)
+    forward(model, x)
+    float32_chunk = chunk_size(model, (12,))
+    set_forward_precision(model, "bfloat16")
+    forward(model, x, chunk=20)  # the bfloat16 copy runs (it does not fail), in chunks of 20
+    batching._remember_smaller_chunk(model, (12,), 8, "bfloat16")  # as a halving in bfloat16 would
+    assert chunk_size(model, (12,)) == float32_chunk  # float32's policy untouched
+    keys = {key[0][-1] for key in {**batching._policy_cache, **batching._provisional}}
+    assert keys == {"float32", "bfloat16"}
