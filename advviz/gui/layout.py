@@ -83,7 +83,7 @@ def arrange(window: "MainWindow") -> None:
     window.resizeDocks([window.findChild(QDockWidget, HEATMAP_DOCK)], [heatmap_height], Qt.Orientation.Vertical)
     window.resizeDocks([window.findChild(QDockWidget, "Controls")], [CONTROLS_DOCK_WIDTH], Qt.Orientation.Horizontal)
     window.resizeDocks([window.findChild(QDockWidget, "Controls"), window.findChild(QDockWidget, "Samples")],
-                       [640, 260], Qt.Orientation.Vertical)
+                       [690, 210], Qt.Orientation.Vertical)
 
     window.progress_bar = QProgressBar()
     window.progress_bar.setMaximumWidth(220)

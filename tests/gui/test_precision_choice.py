@@ -64,3 +64,16 @@ def test_the_paper_table_runs_on_the_windows_device_auto_included():
 
     first = next(step for step in paper_job(20, "auto") if isinstance(step, PaperStep))
     assert first.index == 1
+
+
+def test_on_a_1280_by_800_screen_the_controls_show_the_forwards_choice_unscrolled(make_window, qtbot):
+    """With the forwards row the controls ran 25 px past their dock at 1280 × 800 (its last row cut in half)."""
+    from PySide6.QtCore import QPoint
+
+    window = make_window()
+    window.resize(1260, 760)  # a 1280 × 800 screen less the window manager's frame
+    qtbot.waitUntil(lambda: window.height() == 760)
+    combo = window.controls.precision
+    scroll = window.controls.parentWidget().parentWidget()  # the controls dock's QScrollArea (viewport → area)
+    bottom = combo.mapTo(scroll, QPoint(0, combo.height())).y()
+    assert bottom <= scroll.height(), (bottom, scroll.height())
