@@ -28,7 +28,8 @@ from advviz.core.rows import forward_rows
 class SweepStart:
     """First step of a sweep: what every later chunk refers to (CPU numpy).
 
-    eps (K,); x (B, C, H, W); gradient (B, C, H, W) the raw ∇ₓJ(θ, x, y); direction (B, C, H, W) the
+    eps (K,); x (B, C, H, W); gradient (B, C, H, W) the raw ∇ₓJ(θ, x, y), None for a direction that takes
+    none (random signs); direction (B, C, H, W) the
     unit-ε perturbation d (None for iterative attacks); clean_logits (B, C) the logits at x;
     zero_gradient_fraction: share of inputs with
     ∇ = 0 exactly (they do not move: sign(0) = 0).
@@ -38,7 +39,7 @@ class SweepStart:
     x: np.ndarray
     labels: np.ndarray
     clean_logits: np.ndarray  # (B, C) at ε = 0
-    gradient: np.ndarray
+    gradient: np.ndarray | None
     direction: np.ndarray | None
     zero_gradient_fraction: float
     clip: bool
@@ -113,7 +114,7 @@ def sweep_steps(
             _, gradient = source.direction(model, x_dev, y_dev)
             attack.last_zero_gradient_fraction = source.last_zero_gradient_fraction
             direction = None
-        if not torch.isfinite(gradient).all():
+        if gradient is not None and not torch.isfinite(gradient).all():
             raise AdvvizError(f"the gradient of {getattr(model, 'name', 'the model')} at this input is NaN or "
                               "infinite: its loss is not differentiable here, and sign(NaN) gives no direction")
         # the gradient's forward already gave the clean logits (not for a gradient-free direction)
@@ -121,7 +122,7 @@ def sweep_steps(
         clean_logits = clean.float().cpu().numpy()
         yield SweepStart(
             eps=eps_values.numpy(), x=x.detach().cpu().numpy(), labels=y.cpu().numpy(), clean_logits=clean_logits,
-            gradient=gradient.cpu().numpy(),
+            gradient=None if gradient is None else gradient.cpu().numpy(),
             direction=None if direction is None else direction.cpu().numpy(),
             zero_gradient_fraction=attack.last_zero_gradient_fraction, clip=attack.clip, attack=attack.name,
         )

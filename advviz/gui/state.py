@@ -79,7 +79,7 @@ class SweepState(JobState):
         if isinstance(step, SweepStart):
             self.eps = np.asarray(step.eps, dtype=np.float32)
             self.x = step.x[0]
-            self.gradient = step.gradient[0]
+            self.gradient = None if step.gradient is None else step.gradient[0]
             self.direction = None if step.direction is None else step.direction[0]
             self.zero_gradient_fraction = float(step.zero_gradient_fraction)
             self.clip = step.clip

@@ -102,6 +102,7 @@ def test_stream_order_and_types(zoo, batch):
     np.testing.assert_allclose(steps[0].clean_logits, expected, atol=1e-5)  # reused from the gradient's forward
     noise_start = next(sweep_steps(model, *batch, eps, attack=RandomSign(seed=0)))  # no gradient: own forward
     np.testing.assert_allclose(noise_start.clean_logits, expected, atol=1e-5)
+    assert noise_start.gradient is None  # none was taken: zeros would read as a vanished gradient in exports
 
 
 def test_closing_the_stream_stops_the_work(zoo, batch):

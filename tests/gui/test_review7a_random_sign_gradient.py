@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from advviz.gui.export import panel_data
+
 
 def test_random_sign_does_not_claim_a_zero_gradient(window, idle):
     """The random-sign baseline takes no gradient (the sweep hands the cell zeros): the caption said
@@ -13,6 +15,9 @@ def test_random_sign_does_not_claim_a_zero_gradient(window, idle):
     assert window.sweep.header.attack.key == "random-sign"
     caption = window.heatmaps._captions["gradient"]
     assert "max |∇| = 0" not in caption and "no gradient" in caption
+    assert window.sweep.gradient is None  # so an export has no "gradient_raw" of zeros
+    data = panel_data(window, window.heatmaps)
+    assert "gradient_raw" not in data and "eta" in data
     window.controls.attack.setCurrentIndex(window.controls.attack.findData("fgsm"))
     idle(window)
     assert window.heatmaps._captions["gradient"] == fgsm_caption

@@ -19,8 +19,8 @@ class DirectionalAttack(Attack):
     """An attack x̃ = clip(x + ε·d(x, y)) with a direction d independent of ε."""
 
     @abstractmethod
-    def direction(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The unit-ε direction d and the raw gradient ∇ₓJ it came from (zeros when none is used).
+    def direction(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The unit-ε direction d and the raw gradient ∇ₓJ it came from (None when none is taken).
 
         ``x`` and ``y`` are on the model's device; the model is in eval mode.
         """

@@ -37,11 +37,11 @@ class RandomSign(DirectionalAttack):
         super().__init__(eps=eps, clip=clip, targeted=False)
         self.seed = seed
 
-    def direction(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def direction(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, None]:
         generator = None
         if self.seed is not None:
             generator = torch.Generator(device="cpu").manual_seed(self.seed)
         bits = torch.randint(0, 2, x.shape, generator=generator, dtype=torch.int8)
         signs = (bits.float() * 2 - 1).to(x.device)
         self.last_zero_gradient_fraction = 0.0
-        return signs, torch.zeros_like(x)
+        return signs, None  # no gradient: zeros would read as a model whose gradient vanished

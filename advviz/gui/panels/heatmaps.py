@@ -279,7 +279,7 @@ class HeatmapsPanel(QWidget):
             label_bar(cell.bar)
 
     def show_state(self, state: SweepState, index: int) -> None:
-        if state.x is None or state.eps is None or state.gradient is None:
+        if state.x is None or state.eps is None:
             return
         header = state.header
         names = header.class_names
@@ -327,6 +327,17 @@ class HeatmapsPanel(QWidget):
             self._set("adversarial", blank + high, (low, high))
             self._caption("perturbation", f"ε = {eps:+.3f} · {NOT_YET[state.stopped]}")
             self._caption("adversarial", NOT_YET[state.stopped])
+        if state.gradient is None:  # random signs take no gradient: a blank cell, not a vanished gradient
+            blank = np.zeros_like(display(x, signed=False))
+            self._set("gradient", blank, (-1.0, 1.0), colormap=DIVERGING)
+            self._caption("gradient", "not used: random signs, no gradient")
+        else:
+            self._show_gradient(state, per_channel=per_channel, rgb=rgb)
+        self.fit(force=False)
+
+    def _show_gradient(self, state: SweepState, *, per_channel: bool, rgb: bool) -> None:
+        header = state.header
+        names = header.class_names
         gradient = np.nan_to_num(state.gradient, nan=0.0, posinf=0.0, neginf=0.0)  # a colour bar needs finite levels
         peak = float(np.abs(gradient).max())
         scale = peak or 1.0
@@ -339,9 +350,6 @@ class HeatmapsPanel(QWidget):
         loss_of = (f"loss of target {class_label(names, target)} (η descends it)" if target is not None
                    else f"loss of class {class_label(names, header.label)}")
         zero = state.zero_gradient_fraction
-        if header.attack.key == "random-sign":  # its direction takes no gradient: the blank cell is none, not a zero
-            self._caption("gradient", "not used: random signs, no gradient")
-        else:  # the scale in words: a narrow colour bar may only have room for its 0 tick
-            self._caption("gradient", f"{loss_of} · max |∇| = {peak:.2g}"
-                          + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
-        self.fit(force=False)
+        # the scale in words: a narrow colour bar may only have room for its 0 tick
+        self._caption("gradient", f"{loss_of} · max |∇| = {peak:.2g}"
+                      + (f" · <span style='color:#b26a00'>{zero:.0%} exactly 0</span>" if zero > 0.05 else ""))
