@@ -218,7 +218,6 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
 
 
 PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads
-PRECISION_PROBE = 512  # test images on which a reduced precision's drift from float32 is reported
 
 
 ATTACK_NAMES = ("fgsm", "random-sign", "bim", "pgd", "fgm-l2")  # core.attacks.ATTACKS, known before torch loads
@@ -306,16 +305,15 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
     if requested and requested != dataset:
         raise CommandError(f"{names[0]} was trained on {dataset}; it cannot classify {requested} images")
     if getattr(args, "precision", "float32") != "float32":
-        from advviz.core.precision import set_forward_precision
         from advviz.core.data import load_dataset
-        from advviz.core.precision import precision_report
+        from advviz.core.precision import PrecisionRefused, apply_forward_precision
 
-        probe = load_dataset(dataset, "test")[0][:PRECISION_PROBE]
+        probe = load_dataset(dataset, "test")[0]
         for name, model in zip(names, models):
-            set_forward_precision(model, args.precision)
-            report = precision_report(model, probe, dtype=args.precision)
-            slower = "; on the CPU slower than float32 (a CNN's ~10×)" if report.device == "cpu" else ""
-            print(f"advviz: {name}: {report.summary()}{slower}", file=sys.stderr)
+            drift = apply_forward_precision(model, args.precision, probe)
+            slower = ("; on the CPU slower than float32 (a CNN's ~10×)"
+                      if not isinstance(drift, PrecisionRefused) and drift.device == "cpu" else "")
+            print(f"advviz: {name}: {drift.summary()}{slower}", file=sys.stderr)
     return models, dataset
 
 

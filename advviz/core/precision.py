@@ -55,6 +55,45 @@ class PrecisionReport:
                 f"{self.samples} images, same prediction for {100 * self.prediction_agreement:.1f} %")
 
 
+PRECISION_PROBE = 512  # images on which a reduced precision's drift from float32 is measured
+
+
+@dataclass(frozen=True)
+class PrecisionRefused:
+    """A model whose forwards cannot run in ``dtype`` (they fail, or their logits overflow it): they stay float32."""
+
+    dtype: str
+    reason: str
+
+    def summary(self) -> str:
+        return f"cannot run its forwards in {self.dtype} ({self.reason}): they stay float32"
+
+
+def apply_forward_precision(model: nn.Module, precision: str, probe: torch.Tensor | None
+                            ) -> PrecisionReport | PrecisionRefused | None:
+    """Run ``model``'s chunked forwards in ``precision`` (:func:`set_forward_precision`). For a reduced one,
+    its drift from float32 on the first :data:`PRECISION_PROBE` images of ``probe``; where its forwards cannot
+    run in it — a TorchScript model that casts its input to float32 fails beside bfloat16 weights, or logits
+    overflow float16 — the model keeps float32 forwards and a :class:`PrecisionRefused` says why. None for
+    float32 or no probe."""
+    import math
+
+    from advviz.core.user_models import _reason
+
+    set_forward_precision(model, precision)
+    if precision == "float32" or probe is None or not len(probe):
+        return None
+    try:
+        report = precision_report(model, probe[:PRECISION_PROBE], dtype=precision)
+    except (RuntimeError, TypeError) as error:  # torch's dtype mismatches; a model that cannot be copied
+        set_forward_precision(model, "float32")
+        return PrecisionRefused(precision, _reason(error))
+    if not math.isfinite(report.max_logit_difference):
+        set_forward_precision(model, "float32")
+        return PrecisionRefused(precision, f"its logits overflow {precision}")
+    return report
+
+
 def forward_reduced(model: nn.Module, x: torch.Tensor, *, dtype: str = "bfloat16") -> torch.Tensor:
     """Logits (N, C) on the CPU from chunked forwards of a copy of ``model`` whose weights, inputs and
     every operation are in ``dtype``. (Autocast would run only matrix products and convolutions in

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from advviz.gui.jobs import DataLoaded, ModelSpec, Progress, apply_precision, drift_message
+from advviz.gui.jobs import DataLoaded, ModelSpec, Progress, drift_message
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -253,7 +253,9 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
         hint = "" if images else " — load images for it (the dialog's images field, or drop a folder on the window)"
         raise ModelLoadError(f"{error}{hint}") from error
     check_class_count(model, data_y, data_classes)
-    drift = apply_precision(model, precision, data_x)
+    from advviz.core.precision import apply_forward_precision
+
+    drift = apply_forward_precision(model, precision, data_x)
     yield UserModelReady(spec, model, str(resolved), loaded, message, drift)
 
 

@@ -27,7 +27,6 @@ ATTACK_CHOICES: tuple[tuple[str, str], ...] = (
 )
 ATTACK_TITLES = dict(ATTACK_CHOICES)
 PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads
-PRECISION_PROBE = 512  # images on which a reduced precision's drift from float32 is measured
 # the zoo's CNN on two cores: a 101×101 decision map 1.4 s in float32, 17 s in bfloat16 or float16
 CPU_SLOWER = "on the CPU they are slower than float32 (a CNN's ~10×): a GPU's choice"
 ITERATIVE_STEPS = 10
@@ -191,40 +190,11 @@ def dataset_job(dataset: str) -> Iterator[Any]:
     yield DataLoaded(dataset, info.title, x, y, info.classes, zoo.list_models(dataset))
 
 
-@dataclass(frozen=True)
-class PrecisionRefused:
-    """A model whose forwards cannot run in ``dtype`` (they fail, or their logits overflow it): they stay float32."""
-
-    dtype: str
-    reason: str
-
-
-def apply_precision(model: Any, precision: str, probe: Any) -> Any:
-    """Run ``model``'s forwards in ``precision``; for a reduced one, its drift from float32 on ``probe``
-    (a PrecisionReport), or :class:`PrecisionRefused` where they cannot run in it — a TorchScript model that
-    casts its input to float32 fails beside bfloat16 weights — and the model keeps float32 forwards."""
-    import math
-
-    from advviz.core.precision import precision_report, set_forward_precision
-    from advviz.core.user_models import _reason
-
-    set_forward_precision(model, precision)
-    if precision == "float32" or probe is None or not len(probe):
-        return None
-    try:
-        report = precision_report(model, probe[:PRECISION_PROBE], dtype=precision)
-    except (RuntimeError, TypeError) as error:  # torch's dtype mismatches; a model that cannot be copied
-        set_forward_precision(model, "float32")
-        return PrecisionRefused(precision, _reason(error))
-    if not math.isfinite(report.max_logit_difference):
-        set_forward_precision(model, "float32")
-        return PrecisionRefused(precision, f"its logits overflow {precision}")
-    return report
-
-
 def drift_message(drifts: dict[str, Any]) -> str:
     """One line for the message bar: how far each model's reduced-precision logits are from float32's, and
-    which models stay float32 (:class:`PrecisionRefused`)."""
+    which models stay float32 (:class:`advviz.core.precision.PrecisionRefused`)."""
+    from advviz.core.precision import PrecisionRefused
+
     reports = {name: drift for name, drift in drifts.items() if not isinstance(drift, PrecisionRefused)}
     refused = {name: drift for name, drift in drifts.items() if isinstance(drift, PrecisionRefused)}
     parts = []
@@ -237,8 +207,7 @@ def drift_message(drifts: dict[str, Any]) -> str:
                      f"{'at least ' * (len(reports) > 1)}{100 * agreement:.1f} % (gradients stay float32)")
         if any(report.device == "cpu" for report in reports.values()):
             parts.append(CPU_SLOWER)
-    parts += [f"{name} cannot run its forwards in {drift.dtype} ({drift.reason}): they stay float32"
-              for name, drift in refused.items()]
+    parts += [f"{name} {drift.summary()}" for name, drift in refused.items()]
     return "; ".join(parts)
 
 
@@ -247,9 +216,9 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
     """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message), their
     forwards in ``precision`` (its drift measured on ``probe``, the window's images)."""
     from advviz.core.device import resolve_device
-    from advviz.core.zoo import load_model
-
     from advviz.core.errors import AdvvizError
+    from advviz.core.precision import apply_forward_precision
+    from advviz.core.zoo import load_model
 
     resolved, message = resolve_device(device)
     for index, spec in enumerate(specs):
@@ -266,7 +235,7 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
         except (AdvvizError, ValueError, OSError) as error:
             yield ModelFailed(spec.key, str(error))
             continue
-        drift = apply_precision(model, precision, probe)
+        drift = apply_forward_precision(model, precision, probe)
         yield ModelLoaded(spec.key, model, str(resolved), message, drift)
 
 

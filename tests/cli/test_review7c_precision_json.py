@@ -28,3 +28,23 @@ def test_on_the_cpu_a_reduced_precision_is_said_to_be_slower(capsys):
     code, out, err = run(capsys, "sweep", "--model", "mnist-mlp", "--steps", "5", "--device", "cpu",
                          "--precision", "float16")
     assert code == 0 and "float16 forwards: max |Δ logit|" in err and "on the CPU slower than float32" in err, err
+
+
+def test_a_model_whose_logits_overflow_float16_runs_in_float32_and_says_so(capsys, tmp_path):
+    """The window kept such a model in float32 and said why; the CLI ran it in float16 regardless, its curves ±inf
+    and its drift printed as 'inf'. Both now share core.precision.apply_forward_precision."""
+    import torch
+
+    from advviz.core.zoo import load_model
+
+    loud = load_model("mnist-softmax")
+    with torch.no_grad():
+        for parameter in loud.parameters():
+            parameter.mul_(1e5)  # logits of ~1e6: beyond float16's 65,504
+    path = tmp_path / "loud.pt"
+    torch.save(loud.state_dict(), path)
+    code, out, err = run(capsys, "sweep", "--model", str(path), "--architecture", "softmax", "--dataset", "mnist",
+                         "--steps", "5", "--precision", "float16", "--json")
+    assert code == 0, err
+    assert "cannot run its forwards in float16 (its logits overflow float16): they stay float32" in err, err
+    assert "inf" not in err and all(value is not None for row in json.loads(out)["logits"] for value in row), out

@@ -94,11 +94,12 @@ def test_a_model_whose_logits_overflow_float16_keeps_float32_forwards():
     from advviz.core.architectures import PixelSpaceModel
     from advviz.core.precision import forward_precision
     from advviz.core.data import load_dataset
-    from advviz.gui.jobs import PrecisionRefused, apply_precision, drift_message
+    from advviz.core.precision import PrecisionRefused, apply_forward_precision
+    from advviz.gui.jobs import drift_message
 
     torch.manual_seed(0)
     model = PixelSpaceModel(Loud(), input_shape=(1, 28, 28), class_names=tuple("0123456789"), name="loud").eval()
-    refused = apply_precision(model, "float16", load_dataset("mnist", "test")[0][:64])
+    refused = apply_forward_precision(model, "float16", load_dataset("mnist", "test")[0][:64])
     assert isinstance(refused, PrecisionRefused) and forward_precision(model) == "float32"
     assert drift_message({"loud": refused}) == ("loud cannot run its forwards in float16 (its logits overflow "
                                                 "float16): they stay float32")
