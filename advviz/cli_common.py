@@ -176,7 +176,9 @@ def json_ready(value: Any) -> Any:
 
 def emit(args: argparse.Namespace, payload: dict, text: str) -> None:
     if getattr(args, "precision", None) is not None and "precision" not in payload:
-        payload = {**payload, "precision": args.precision}  # the forwards' (diagnose's JSON has its report there)
+        # the forwards' as they ran (diagnose's JSON has its report there); per model where one kept float32
+        precision = getattr(args, "ran_precision", None) or args.precision
+        payload = {**payload, "precision": precision}
     print(json.dumps(json_ready(payload), indent=2, allow_nan=False) if args.json else text)
 
 
@@ -306,7 +308,7 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
         raise CommandError(f"{names[0]} was trained on {dataset}; it cannot classify {requested} images")
     if getattr(args, "precision", "float32") != "float32":
         from advviz.core.data import load_dataset
-        from advviz.core.precision import PrecisionRefused, apply_forward_precision
+        from advviz.core.precision import PrecisionRefused, apply_forward_precision, forward_precision
 
         probe = load_dataset(dataset, "test")[0]
         for name, model in zip(names, models):
@@ -314,6 +316,9 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
             slower = ("; on the CPU slower than float32 (a CNN's ~10×)"
                       if not isinstance(drift, PrecisionRefused) and drift.device == "cpu" else "")
             print(f"advviz: {name}: {drift.summary()}{slower}", file=sys.stderr)
+        ran = {name: forward_precision(model) for name, model in zip(names, models)}
+        if set(ran.values()) != {args.precision}:  # one string when they all ran alike, else per model
+            args.ran_precision = ran if len(set(ran.values())) > 1 else next(iter(ran.values()))
     return models, dataset
 
 
