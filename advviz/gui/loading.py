@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QFileDialog
 from advviz.gui import jobs
 from advviz.gui.controls import DEFAULT_EPS_MAX, DEFAULT_EPS_MAX_L2, DEFAULT_MODEL, PAPER_EPS
 from advviz.gui.dialogs import WeightsDialog
-from advviz.gui.state import snap_to_grid
 
 
 def data_caption(title: str, count: int, classes: int, *, own: bool, unlabelled: int = 0) -> tuple[str, str]:
@@ -134,7 +133,7 @@ class DataAndModels:
         if self.controls.attack_choice.norm == "L2":
             eps *= DEFAULT_EPS_MAX_L2.get(dataset, 0.5) / DEFAULT_EPS_MAX.get(dataset, 0.5)
         self.curves.set_range(eps_max)  # the old range's bounds would clamp the cursor
-        self.curves.set_cursor(snap_to_grid(min(eps, eps_max), eps_grid(eps_max, self.controls.steps.value())))
+        self.curves.place_cursor(min(eps, eps_max), eps_grid(eps_max, self.controls.steps.value()))
 
     def _uncheck_misfits(self) -> list[str]:
         """Uncheck, and name, the checked models that do not take the data's images or classes (they stay

@@ -29,7 +29,7 @@ from advviz.gui.panels.curves import CurvesPanel
 from advviz.gui.panels.heatmaps import HeatmapsPanel
 from advviz.gui.panels.transfer import TransferPanel
 from advviz.gui.samples import SamplesPanel
-from advviz.gui.state import JobState, SweepState, TransferState, snap_to_grid
+from advviz.gui.state import JobState, SweepState, TransferState
 from advviz.gui.export import add_context_menus
 from advviz.gui.style import ERROR_COLOR, WARN_COLOR
 from advviz.gui.worker import JobRunner
@@ -204,7 +204,7 @@ class MainWindow(DataAndModels, QMainWindow):
         from advviz.core.sweep import eps_grid  # torch has loaded: the controls are enabled after it
 
         eps_max = self.controls.eps_max.value()
-        cursor = self.curves.cursor_value()
+        cursor = self.curves.chosen_eps
         norm = self.controls.attack_choice.norm
         if norm != self._sweep_norm and self._sweep_eps_max > 0:
             # L∞ ↔ L2: ε max jumped to the other scale (0.5 ↔ 5); the cursor keeps its place on the axis
@@ -214,7 +214,7 @@ class MainWindow(DataAndModels, QMainWindow):
             cursor = eps_max / 2
         # on the new sweep's grid, so the heatmaps, the transfer matrix and the explanations share one ε
         self.curves.set_range(eps_max)
-        self.curves.set_cursor(snap_to_grid(cursor, eps_grid(eps_max, self.controls.steps.value())))
+        self.curves.place_cursor(cursor, eps_grid(eps_max, self.controls.steps.value()))
         self.start_sweep()
         self.start_transfer()
         self.explain.sweep_settings_changed()

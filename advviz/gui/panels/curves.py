@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from advviz.gui.panels.explain_common import fit_label, legend_at_top
 from advviz.gui.panels.grid import add_grid
-from advviz.gui.state import SweepState, flip_runs
+from advviz.gui.state import SweepState, flip_runs, snap_to_grid
 from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 
 # Qt strokes a 1-pixel antialiased line ~20× faster than a wider one (10 curves × 1,001 points:
@@ -74,6 +74,7 @@ class CurvesPanel(QWidget):
         self.bands: list[pg.LinearRegionItem] = []
         self.band_labels: list[pg.TextItem] = []
         self._eps: np.ndarray | None = None
+        self.chosen_eps = float(self.cursor_line.value())  # the ε the user chose: each new grid snaps from it
         self._runs: list[tuple[pg.TextItem, float]] = []
         self.band_texts: list[str] = []
         self.band_html: list[str] = []
@@ -149,7 +150,15 @@ class CurvesPanel(QWidget):
         return float(self.cursor_line.value())
 
     def set_cursor(self, value: float) -> None:
+        self.chosen_eps = value
         self.cursor_line.setValue(value)
+
+    def place_cursor(self, chosen: float, grid: np.ndarray) -> None:
+        """The cursor at the ``grid`` ε nearest to ``chosen``, which is remembered: the next grid (other ε steps)
+        snaps from the ε chosen, not from this grid's point (ε steps 101 → 51 → 101 moved 0.25 to 0.26,
+        and on to 0.2875, the transfer matrix and the explanations following)."""
+        self.cursor_line.setValue(snap_to_grid(chosen, grid))
+        self.chosen_eps = chosen
 
     def step_cursor(self, steps: int) -> None:
         """Move the ε cursor ``steps`` points along the sweep's grid (← → on the plot; + − in presentation)."""
@@ -178,6 +187,7 @@ class CurvesPanel(QWidget):
             # the blocked signal also updates the line's label: it kept the unsnapped ε (+0.137 beside
             # heatmaps at +0.140)
             line.label.valueChanged()
+        self.chosen_eps = value
         self.cursorReleased.emit(value)
 
     def clear(self, message: str) -> None:
