@@ -10,23 +10,22 @@ import sys
 from advviz.cli_common import EXIT_BAD_INPUT, CommandError
 
 
-# ε is in pixel units on [0, 1] images: an L∞ step of 1 already moves every pixel across the whole range, and an L2
-# step of 28 (√784) spans it for a 28 × 28 image. Larger values are typos or ε in 0–255 units (8 for 8/255); the
-# largest ones (1e308) overflowed float32 into "every ε must be a finite number" after numpy's overflow warnings.
 EPS_OPTIONS = {"eps": "--eps", "eps_max": "--eps-max", "extent": "--extent"}
 
 
 def eps_too_large(args: argparse.Namespace) -> str | None:
-    """Why an ε option is beyond the pixel range, or None: checked before torch loads."""
-    l2 = getattr(args, "attack", None) == "fgm-l2"
-    limit, why = ((28.0, "an L2 step of 28 spans the whole [0, 1] range of a 28 × 28 image") if l2 else
-                  (1.0, "ε = 1 already moves every pixel across the whole [0, 1] range; for ε in 0–255 units, "
-                        "divide by 255"))
+    """Why an ε option is beyond the pixel range (:mod:`advviz.core.eps_limits`), or None: checked before torch
+    loads. The CLI's data sets are 28 × 28; the decision map's extent is along sign directions (L∞)."""
+    from advviz.core.eps_limits import largest_eps, why_largest
+
+    norm = "L2" if getattr(args, "attack", None) == "fgm-l2" else "Linf"
     for dest, option in EPS_OPTIONS.items():
         value = getattr(args, dest, None)
         largest = max(value, default=None) if isinstance(value, list) else value
+        option_norm = "Linf" if dest == "extent" else norm
+        limit = largest_eps(option_norm)
         if largest is not None and largest > limit:
-            return f"argument {option}: must be at most {limit:g} ({why}), got {largest:g}"
+            return f"argument {option}: must be at most {limit:g} ({why_largest(option_norm)}), got {largest:g}"
     return None
 
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDoubleS
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSizePolicy, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from advviz.core.eps_limits import MNIST_VALUES, largest_eps, why_largest
 from advviz.gui.jobs import ATTACK_CHOICES, PRECISIONS, AttackChoice
 
 DATASET_CHOICES = (("mnist", "MNIST"), ("fashion", "Fashion-MNIST"), ("folder", "Folder of my images…"))
@@ -26,6 +27,7 @@ class ControlsPanel(QWidget):
     modelsChanged = Signal()  # checked set or order changed
     loadWeightsRequested = Signal()
     sweepSettingsChanged = Signal()  # attack, target, ε max, steps, clip
+    epsLimitChanged = Signal(float)  # the largest meaningful ε of the attack's norm (eps_limit)
     deviceChanged = Signal(str)
     precisionChanged = Signal(str)
 
@@ -56,7 +58,8 @@ class ControlsPanel(QWidget):
             self.attack.addItem(title, key)
         self.target = QComboBox()
         self.target_label = QLabel("target class")
-        self.eps_max = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=50.0, singleStep=0.05, value=0.5)
+        self.eps_max = QDoubleSpinBox(decimals=3, minimum=0.001, maximum=largest_eps("Linf"), singleStep=0.05,
+                                      value=0.5)
         self.eps_max.setKeyboardTracking(False)
         self.steps = QSpinBox(minimum=3, maximum=2001, singleStep=10, value=101)
         self.steps.setKeyboardTracking(False)
@@ -113,6 +116,7 @@ class ControlsPanel(QWidget):
         layout.addWidget(attack_box)
         self._set_target_visible(False)
         self._dataset_key = "mnist"
+        self._image_values = MNIST_VALUES  # numbers per image: the L2 ε limit
 
     # -- reading ---------------------------------------------------------------------------------
     @property
@@ -152,10 +156,13 @@ class ControlsPanel(QWidget):
         index = self.device.findData(current)
         self.device.setCurrentIndex(max(0, index))
 
-    def set_dataset(self, dataset: str, classes: tuple[str, ...], description: str) -> None:
-        """A data set was loaded: target classes, ε defaults, caption."""
+    def set_dataset(self, dataset: str, classes: tuple[str, ...], description: str, *,
+                    image_values: int = MNIST_VALUES) -> None:
+        """A data set was loaded: target classes, ε defaults and limit, caption."""
         changed = dataset != self._dataset_key or self.target.count() != len(classes)
         self._dataset_key = dataset
+        self._image_values = image_values
+        self._bound_eps_max()
         self.data_label.setText(description)
         if changed or self.target.count() == 0:
             self.target.blockSignals(True)
@@ -164,6 +171,21 @@ class ControlsPanel(QWidget):
             self.target.blockSignals(False)
         if changed:
             self.reset_eps_max()
+
+    def eps_limit(self) -> float:
+        """The largest ε that means anything for the chosen attack's norm on these images."""
+        return largest_eps(self.attack_choice.norm, self._image_values)
+
+    def _bound_eps_max(self) -> None:
+        """ε max up to :meth:`eps_limit`: ε max 50 swept flat clipped curves, and the cursor, held at 1, headlined
+        "flips at ε = +1.000" for a flip near 0.1."""
+        norm = self.attack_choice.norm
+        self.eps_max.blockSignals(True)
+        self.eps_max.setMaximum(self.eps_limit())
+        self.eps_max.blockSignals(False)
+        self.eps_max.setToolTip(f"The sweep runs ε from −ε max to +ε max; at most {self.eps_limit():g}: "
+                                f"{why_largest(norm, self._image_values)}")
+        self.epsLimitChanged.emit(self.eps_limit())
 
     def reset_eps_max(self) -> None:
         table = DEFAULT_EPS_MAX_L2 if self.attack_choice.norm == "L2" else DEFAULT_EPS_MAX
@@ -226,6 +248,7 @@ class ControlsPanel(QWidget):
         choice = self.attack_choice
         self._set_target_visible(choice.targeted)
         was_l2 = getattr(self, "_was_l2", False)
+        self._bound_eps_max()
         if (choice.norm == "L2") != was_l2:  # L2 and L∞ ε live on different scales
             self.reset_eps_max()
         self._was_l2 = choice.norm == "L2"

@@ -8,6 +8,7 @@ status line, and keeps the state below on the window, where sessions, exports an
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -97,7 +98,8 @@ class DataAndModels:
         own = self._own_images()
         text, details = data_caption(data.title, len(data.x), len(data.class_names), own=own,
                                      unlabelled=int((data.y < 0).sum()) if own else 0)
-        self.controls.set_dataset(data.dataset, data.class_names, text)
+        self.controls.set_dataset(data.dataset, data.class_names, text,
+                                   image_values=math.prod(data.x.shape[1:]))
         self.controls.data_label.setToolTip(details)
         if not same_models:
             self._list_models(data)

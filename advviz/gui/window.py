@@ -112,6 +112,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.controls.modelsChanged.connect(self._models_changed)
         self.controls.loadWeightsRequested.connect(self.ask_weights)
         self.controls.sweepSettingsChanged.connect(self._sweep_settings_changed)
+        self.controls.epsLimitChanged.connect(self.transfer_panel.eps.setMaximum)  # the same attack, the same limit
         self.controls.deviceChanged.connect(self._device_changed)
         self.controls.precisionChanged.connect(self._device_changed)  # the same: every model loads again
         self.samples.sampleChanged.connect(lambda _: self.start_sweep())

@@ -212,12 +212,12 @@ def test_a_session_with_a_bad_image_shape_or_out_of_range_values_says_so(window,
     open_and_wait(window, qtbot, idle, path)
     message = window.error_label.text()
     for part in ("shape = [1, 'x', 28] is not [channels", "used the swept model's input shape",
-                 "class_names = 'digits'", "eps_max = 1e+06 is outside 0.001 … 50; used 50",
+                 "class_names = 'digits'", "eps_max = 1e+06 is outside 0.001 … 1; used 1",
                  "steps = 1000000000 is outside", "transfer eps = -1 is outside", "transfer samples = 10000000",
                  "unknown transfer metric 'zzz'", "tab = -7 is not one of", "The rest of the session was opened"):
         assert part in message, (part, message)
     assert window.data.x.shape[0] == 3 and tuple(window.data.x.shape[1:]) == (1, 28, 28)
-    assert window.controls.eps_max.value() == 50, message
+    assert window.controls.eps_max.value() == 1, message
 
 
 def test_presentation_mode_keeps_the_linear_explanations_plots_on_screen(window, qtbot):

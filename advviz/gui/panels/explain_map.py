@@ -14,6 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
 
+from advviz.core.eps_limits import largest_eps
 from advviz.gui.explanations import MapState
 from advviz.gui.panels.explain_common import ExplainPanel, class_legend, fit_label, graphics, style_plot
 from advviz.gui.style import CLASS_COLORS, class_label
@@ -43,7 +44,9 @@ class DecisionMapPanel(ExplainPanel):
         self.resolution = QSpinBox(minimum=11, maximum=301, singleStep=20, value=101)
         self.resolution.setPrefix("resolution ")
         self.resolution.setKeyboardTracking(False)
-        self.extent = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=10.0, singleStep=0.05, value=0.5)
+        # along sign directions: an L∞ extent, of which 1 spans the whole [0, 1] range
+        self.extent = QDoubleSpinBox(decimals=2, minimum=0.01, maximum=largest_eps("Linf"), singleStep=0.05,
+                                     value=0.5)
         self.extent.setPrefix("extent ±")
         self.extent.setKeyboardTracking(False)
         self.follow = QCheckBox("extent = ε max of the controls")

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout,
                                QWidget)
 
+from advviz.core.eps_limits import largest_eps
 from advviz.gui.state import TransferState
 from advviz.gui.style import short_names
 
@@ -49,7 +50,8 @@ class TransferPanel(QWidget):
         self.follow.setChecked(True)
         self.follow.setToolTip("Use |ε| of the curve panel's cursor (recomputed when you release it); "
                                "untick to type ε")
-        self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=10.0, singleStep=0.01, value=0.25)  # following
+        # up to the attack's ε limit (the window keeps it: ControlsPanel.epsLimitChanged)
+        self.eps = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=largest_eps("Linf"), singleStep=0.01, value=0.25)
         self.eps.setPrefix("ε = ")
         self.eps.setEnabled(False)
         self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
