@@ -15,8 +15,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider
 
 from advviz.gui.explanations import LinearState
-from advviz.gui.panels.explain_common import (DIVERGING, GREY, ExplainPanel, compact, fit_class_ticks, fit_label, fit_legend_columns,
-                                              graphics, image_plot, short_class, style_plot, to_image)
+from advviz.gui.panels.explain_common import (DIVERGING, GREY, CellGrid, ExplainPanel, compact, fit_class_ticks, fit_label,
+                                              fit_legend_columns, graphics, image_plot, short_class, style_plot,
+                                              to_image)
 from advviz.gui.style import class_label
 
 MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged down, then up)"))
@@ -51,20 +52,22 @@ class LinearPanel(ExplainPanel):
         self.slider.valueChanged.connect(lambda _: self.redraw())
 
         self.images = graphics()
+        grid = CellGrid()  # filled first, then laid out once (not once per cell)
         self.row_titles = [pg.LabelItem("w<sub>c</sub>", color="#222", size="10pt", angle=-90),
                            pg.LabelItem("sign(w<sub>c</sub>)", color="#222", size="10pt", angle=-90)]
         for row, label in enumerate(self.row_titles):
-            self.images.addItem(label, row=row, col=0)
-        self.weight_cells = [image_plot(self.images, 0, 1 + c, str(c)) for c in range(10)]
-        self.sign_cells = [image_plot(self.images, 1, 1 + c, " ") for c in range(10)]  # a blank title: same size
-        self.x_cell = image_plot(self.images, 0, 11, "x")
-        self.eta_cell = image_plot(self.images, 1, 11, "η")
+            grid.addItem(label, row, 0)
+        self.weight_cells = [image_plot(grid, 0, 1 + c, str(c)) for c in range(10)]
+        self.sign_cells = [image_plot(grid, 1, 1 + c, " ") for c in range(10)]  # a blank title: same size
+        self.x_cell = image_plot(grid, 0, 11, "x")
+        self.eta_cell = image_plot(grid, 1, 11, "η")
         self.weight_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
                                           colorMapMenu=False, label="w (per pixel unit)")
-        self.images.addItem(self.weight_bar, row=0, col=12, rowspan=2)
+        grid.addItem(self.weight_bar, 0, 12, 2)
         self.eta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
                                        colorMapMenu=False, label="η (pixel units)")
-        self.images.addItem(self.eta_bar, row=0, col=13, rowspan=2)
+        grid.addItem(self.eta_bar, 0, 13, 2)
+        self.images.addItem(grid)
         for _, image in self.weight_cells + self.sign_cells + [self.eta_cell]:
             image.setColorMap(DIVERGING)
         self.x_cell[1].setColorMap(GREY)
