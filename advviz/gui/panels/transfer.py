@@ -13,6 +13,7 @@ import re
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSpinBox, QVBoxLayout,
                                QWidget)
 
@@ -34,6 +35,20 @@ UNDEFINED_TEXT = "—"
 UNDEFINED_COLOR = "#666"
 COLORMAP = pg.colormap.get("viridis")
 TYPED_EPS_MIN = 0.001
+LABEL_GAP = 8  # pixels between neighbouring column names
+
+
+def wrapped_label(name: str, width: float, metrics: QFontMetrics) -> str:
+    """``name`` on as few lines as fit ``width`` pixels, broken after its hyphens ("mlp-halfa" ran into
+    "mlp-halfb" beside it); a part wider than ``width`` on its own is elided in the middle."""
+    parts = [part + "-" for part in name.split("-")[:-1]] + [name.split("-")[-1]]
+    lines: list[str] = []
+    for part in parts:
+        if lines and metrics.horizontalAdvance(lines[-1] + part) <= width:
+            lines[-1] += part
+        else:
+            lines.append(part)
+    return "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideMiddle, max(1, int(width))) for line in lines)
 
 
 class TransferPanel(QWidget):
@@ -78,17 +93,19 @@ class TransferPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.plot: pg.PlotItem = self.view.addPlot()
-        self.plot.invertY(True)
-        self.plot.setAspectLocked(True)
+        self.plot.invertY(True)  # no locked aspect: cells as wide as the panel allows, room for the column names
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setLabel("left", "source model (examples crafted on it)")
         self.plot.setLabel("bottom", "target model (evaluated)")
+        for side in ("bottom", "left"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)  # names, not numbers: an empty matrix said "(x0.001)"
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
         self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=COLORMAP, interactive=False, width=14,
                                         colorMapMenu=False)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
+        self.plot.vb.sigResized.connect(lambda _: self._fit_column_names())
         self.texts: list[pg.TextItem] = []
         self.state: TransferState | None = None
         self.images_noun = "test images"  # "of your images" for the user's own (set by the window)
@@ -125,6 +142,8 @@ class TransferPanel(QWidget):
         self.image.clear()
         for text in self.texts:
             text.hide()
+        for side in ("bottom", "left"):  # no model names, and no numbers (−500…500 ×0.001) on an empty matrix
+            self.plot.getAxis(side).setTicks([[]])
         self.caption.setText(message)
 
     def show_state(self, state: TransferState) -> None:
@@ -152,6 +171,19 @@ class TransferPanel(QWidget):
     def shown_matrix(self) -> np.ndarray | None:
         return None if self.state is None else self.state.matrix(self.metric_key)
 
+    def _fit_column_names(self) -> None:
+        """The bottom axis's model names, each on as many lines as its column's width needs."""
+        if self.state is None:
+            return
+        names = short_names(self.state.header.names)
+        axis = self.plot.getAxis("bottom")
+        metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
+        width = self.plot.vb.width() / max(1, len(names)) - LABEL_GAP
+        labels = [wrapped_label(name, width, metrics) for name in names]
+        lines = max(label.count("\n") + 1 for label in labels)
+        axis.setTicks([list(enumerate(labels))])
+        axis.setStyle(autoExpandTextSpace=False, tickTextHeight=lines * metrics.height())
+
     def redraw(self) -> None:
         state = self.state
         if state is None:
@@ -164,9 +196,8 @@ class TransferPanel(QWidget):
         shown = np.where(np.isfinite(matrix), matrix, np.nan).astype(np.float32)
         self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(-0.5, -0.5, size, size)
-        ticks = [list(enumerate(short_names(names)))]
-        self.plot.getAxis("bottom").setTicks(ticks)
-        self.plot.getAxis("left").setTicks(ticks)
+        self.plot.getAxis("left").setTicks([list(enumerate(short_names(names)))])
+        self._fit_column_names()
         self.plot.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
         while len(self.texts) < size * size:
             text = pg.TextItem(anchor=(0.5, 0.5))

@@ -1,0 +1,48 @@
+"""The transfer matrix's column names fit their columns; an empty matrix shows no numbers on its axes."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont, QFontMetrics
+
+from advviz.gui.panels.transfer import LABEL_GAP, wrapped_label
+
+
+def test_a_name_wider_than_its_column_breaks_after_its_hyphens():
+    metrics = QFontMetrics(QFont())
+    width = metrics.horizontalAdvance("maxout-")
+    assert wrapped_label("mlp-halfa", metrics.horizontalAdvance("mlp-halfa"), metrics) == "mlp-halfa"
+    assert wrapped_label("mlp-halfa", width, metrics) == "mlp-\nhalfa"
+    assert wrapped_label("softmax-advtrained-1", metrics.horizontalAdvance("advtrained-1"), metrics) == \
+        "softmax-\nadvtrained-1"
+    narrow = wrapped_label("advtrained", width, metrics)  # one part too wide on its own: elided, not overlapping
+    assert "…" in narrow and metrics.horizontalAdvance(narrow) <= width
+
+
+def test_column_names_fit_their_columns(window, idle):
+    """"mlp-halfa" and "mlp-halfb" — the pair trained on different halves of the data — ran together as
+    "mlp-halfamlp-halfb" at 1024 × 768."""
+    window.resize(1024, 768)
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    names = ["mnist-cnn", "mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-rbf", "mnist-maxout-adv",
+             "mnist-cnn-adv", "mnist-mlp-halfa", "mnist-mlp-halfb"]
+    window.controls.set_checked(names)
+    idle(window)
+    panel = window.transfer_panel
+    axis = panel.plot.getAxis("bottom")
+    metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
+    column = panel.plot.vb.width() / len(names)
+    labels = [label for _, label in axis._tickLevels[0]]
+    assert len(labels) == len(names) and any("\n" in label for label in labels)
+    for label in labels:
+        assert max(metrics.horizontalAdvance(line) for line in label.split("\n")) <= column - LABEL_GAP, label
+    assert axis.style["tickTextHeight"] >= 2 * metrics.height()  # the axis makes room for the second line
+
+
+def test_an_empty_matrix_has_no_numbers_on_its_axes(window, idle):
+    """Under "check two or more models" the axes read −500…500 "(x0.001)"."""
+    window.controls.set_checked(["mnist-cnn"])
+    idle(window)
+    panel = window.transfer_panel
+    for side in ("bottom", "left"):
+        axis = panel.plot.getAxis(side)
+        assert axis._tickLevels == [[]] and "x0.001" not in axis.labelString()
