@@ -96,6 +96,13 @@ def test_diagnose_reports_reduced_precision_drift(capsys):
     assert code == 0 and report["dtype"] == "bfloat16" and 0 <= report["max_logit_difference"] < 1
 
 
+def test_diagnose_says_which_images_each_drift_is_measured_on(capsys):
+    """stderr said 0.185 over 512 images, the table 0.1533 over an unnamed 32: two figures, one unexplained."""
+    code, out, err = run(capsys, "diagnose", "--model", "mnist-mlp", "--samples", "32", "--precision", "bfloat16")
+    assert code == 0 and "against float32 on 512 images" in err
+    assert "max |Δ logit| on these 32 test images" in out and "same prediction on these 32 test images" in out
+
+
 def test_linear_help_covers_any_model(capsys):
     code, out, _ = run(capsys, "linear", "--help")
     text = " ".join(out.split())
