@@ -108,7 +108,8 @@ class DataAndModels:
         self._restore_dataset_combo()
         count = min(jobs.GRID_SIZE, len(data.x))
         noun = "of your images" if self._own_images() else "test images"
-        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names, noun=noun)
+        self.samples.set_images(data.x[:count].numpy(), data.y[:count].numpy(), data.class_names, noun=noun,
+                                total=len(data.x))
         self.transfer_panel.images_noun = noun
         self._grid_key = None
         self.samples.grid.blockSignals(True)

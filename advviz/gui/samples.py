@@ -55,13 +55,16 @@ class SamplesPanel(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.grid, 1)
         self._labels = np.zeros(0, dtype=np.int64)
+        self._total = 0  # images in the data set, shown or not
         self._names: tuple[str, ...] = ()
         self._named = False
 
-    def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], *, noun: str = "test images"
-                   ) -> None:
-        """Show ``x`` as thumbnails; ``noun`` names them in the caption ("test images", "of your images")."""
+    def set_images(self, x: np.ndarray, labels: np.ndarray, names: tuple[str, ...], *, noun: str = "test images",
+                   total: int | None = None) -> None:
+        """Show ``x`` as thumbnails; ``noun`` names them in the caption ("test images", "of your images"); ``total``
+        counts the data set's images when ``x`` is only its first ones."""
         self.noun = noun
+        self._total = len(x) if total is None else total
         self.grid.blockSignals(True)
         self.grid.clear()
         self._labels, self._names = labels, names
@@ -73,7 +76,7 @@ class SamplesPanel(QWidget):
             item.setToolTip(f"#{index}: true class {self._name(int(labels[index]))}")
             self.grid.addItem(item)
         self.grid.blockSignals(False)
-        self.caption.setText(f"{len(x)} {noun} · label: true → predicted")
+        self.caption.setText(f"{self._count()} · label: true → predicted")
 
     def set_predictions(self, predictions: np.ndarray, confidences: np.ndarray, model_name: str) -> None:
         wrong = labelled = 0
@@ -95,7 +98,7 @@ class SamplesPanel(QWidget):
             score = f"{wrong} of {labelled} labelled wrong, in red"
         else:
             score = f"{wrong} wrong, in red"
-        self.caption.setText(f"{self.grid.count()} {self.noun} · true → predicted by {model_name} ({score})")
+        self.caption.setText(f"{self._count()} · true → predicted by {model_name} ({score})")
 
     def clear_predictions(self, message: str = "check a model to see its predictions") -> None:
         """Back to the true labels alone (no model is checked: no thumbnail may keep a model's answers)."""
@@ -105,7 +108,13 @@ class SamplesPanel(QWidget):
             item.setText(self._short(label))
             item.setToolTip(f"#{index}: true class {self._name(label)}")
             item.setForeground(QBrush())
-        self.caption.setText(f"{self.grid.count()} {self.noun} · label: true class ({message})")
+        self.caption.setText(f"{self._count()} · label: true class ({message})")
+
+    def _count(self) -> str:
+        """"200 test images", or, for a larger data set, which 200 ("2000 images" said the data caption beside
+        200 thumbnails, and nothing said the rest are not shown)."""
+        shown = self.grid.count()
+        return f"{shown} {self.noun}" + (f" (the first; {self._total:,} in all)" if self._total > shown else "")
 
     def _name(self, label: int) -> str:
         return "unknown" if label < 0 else (self._names[label] if label < len(self._names) else str(label))
