@@ -11,10 +11,11 @@ button); steps go into :mod:`advviz.gui.explanations` states, drawn by the windo
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QLabel, QTabWidget
 
 from advviz.gui import explanations as ex
 from advviz.gui import export
@@ -51,21 +52,27 @@ DIAGNOSTICS_SAMPLES = 64
 IDLE_BUILD_MS = 1500  # panels are built ahead of use once no job has run for this long
 
 
+BUILD_SLICE_S = 0.012  # a turn of the build takes further steps while it has used less than this
+
+
 class ExplanationsController(QObject):
-    """Owns the second row of tabs. Its eight panels (0.5 s of pyqtgraph set-up in all) are built one
-    per turn of the event loop, either once the window has been idle — no job running — for
-    IDLE_BUILD_MS (then the garbage collector's survivors are frozen), or when their tab is first
-    shown (the first panel at once). Built at start-up or
-    between jobs, they held the event loop 0.15–1.5 s while the first sweeps streamed. Code that needs
-    a panel earlier uses :attr:`panels`."""
+    """Owns the second row of tabs. Its eight panels (0.5 s of pyqtgraph set-up in all) are built in
+    steps (:meth:`ExplainPanel.build_step`, each ≲ 20 ms), a few per turn of the event loop, either
+    once the window has been idle — no job running — for IDLE_BUILD_MS (then the garbage collector's
+    survivors are frozen), or when their tab is first shown (a "Preparing…" page until the first panel
+    is complete). Built whole, one panel per turn, the linear explanation held the loop 125–240 ms;
+    built at start-up or between jobs, they held it 0.15–1.5 s while the first sweeps streamed. A
+    panel joins the tabs once complete. Code that needs a panel earlier uses :attr:`panels`."""
 
     def __init__(self, window: Any) -> None:
         super().__init__(window)
         self.window = window
         self._panels: dict[str, Any] = {}
+        self._pending: Any = None  # the panel being built in steps (not yet in the tabs)
         self._training_eps: float | None = None
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self._placeholder: QLabel | None = None  # "Preparing…" until the first panel is complete
         window.tabs.addTab(self.tabs, TAB_TITLE)
         self.states: dict[str, Any] = {}
         self.stale: set[str] = set(AUTOMATIC)
@@ -105,8 +112,12 @@ class ExplanationsController(QObject):
             self._build_next()
 
     def _shown(self) -> None:
-        """The window's tab changed: the first look at the panels builds them (the first one now)."""
+        """The window's tab changed: the first look at the panels builds them (the first one first)."""
         if self.window.tabs.currentWidget() is self.tabs:
+            if not self._panels and self._placeholder is None:
+                self._placeholder = QLabel("Preparing the paper's arguments…")
+                self._placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                self.tabs.addTab(self._placeholder, "…")
             self._start_building()
         self.refresh()
 
@@ -134,15 +145,40 @@ class ExplanationsController(QObject):
             return
         if busy and self.window.tabs.currentWidget() is not self.tabs:
             return
-        self._build_next()
+        start = time.perf_counter()
+        while not self.built and not self._build_piece():
+            if time.perf_counter() - start > BUILD_SLICE_S:
+                break
         self._building = True
         # 1 ms, not 0 (as in gui/redraw.py): Qt 6 runs a 0 ms single shot as a posted event, ahead of timers
         QTimer.singleShot(1, self, self._build_step)
 
+    def _build_piece(self) -> bool:
+        """One step of the next panel's build (the first creates it); True when that completed it."""
+        if self._pending is None:
+            self._pending = PANELS[len(self._panels)][2](staged=True)
+            return False
+        if not self._pending.build_step():
+            return False
+        self._add(self._pending)
+        return True
+
     def _build_next(self) -> None:
-        key, title, cls = PANELS[len(self._panels)]
-        panel = self._panels[key] = cls()
+        """The next panel, whole (what is left of it, if it is being built)."""
+        if self._pending is None:
+            self._pending = PANELS[len(self._panels)][2](staged=True)
+        self._pending.finish_build()
+        self._add(self._pending)
+
+    def _add(self, panel: Any) -> None:
+        self._pending = None
+        key, title, _ = PANELS[len(self._panels)]
+        self._panels[key] = panel
         self.tabs.addTab(panel, title)
+        if self._placeholder is not None:
+            self.tabs.removeTab(self.tabs.indexOf(self._placeholder))
+            self._placeholder.deleteLater()
+            self._placeholder = None
         signal = getattr(panel, "settingsChanged", None)
         if key in AUTOMATIC and signal is not None:
             signal.connect(self.window.user_changed)
@@ -205,7 +241,8 @@ class ExplanationsController(QObject):
     def visible(self) -> str | None:
         if self.window.tabs.currentWidget() is not self.tabs or self.tabs.currentIndex() < 0:
             return None
-        return PANELS[self.tabs.currentIndex()][0]  # tabs are added in PANELS' order
+        current = self.tabs.currentWidget()
+        return next((key for key, panel in self._panels.items() if panel is current), None)  # or "Preparing…"
 
     def show(self, key: str) -> None:
         """Bring panel ``key`` to the front (it computes if stale)."""

@@ -51,7 +51,16 @@ class Presentation(QObject):
         self.saved_state: QByteArray | None = None
         self._saved_window_state = Qt.WindowState.WindowNoState
         self._saved_menu_visible = True
-        self._restore: list[Any] = []  # callables that undo the style changes
+        self._restore: list[Any] = []  # callables that undo the style changes (of the unit being styled)
+        # Styling every panel in one call held the window 370–580 ms (and built the eight explanation
+        # panels). Now the panels on screen are styled at once, those behind other tabs one per turn of the
+        # event loop after that (or at once, when their tab is shown first); leaving undoes them likewise.
+        self._undo: dict[int, tuple[QWidget, list[Any]]] = {}  # id(panel) → (panel, its undo callables)
+        self._queue: list[QWidget] = []  # panels still to style (presenting) or unstyle (not presenting)
+        self._queue_timer = QTimer(self)
+        self._queue_timer.setSingleShot(True)
+        self._queue_timer.setInterval(1)  # 1 ms, not 0: after the pending paints (see gui/redraw.py)
+        self._queue_timer.timeout.connect(self._next_in_queue)
         self.play_timer = QTimer(self)
         self.play_timer.setInterval(PLAY_MS)
         self.play_timer.timeout.connect(self._advance)
@@ -97,11 +106,19 @@ class Presentation(QObject):
             window.menuBar().hide()
             self._style(FONT_SCALE, LINE_SCALE)
             window.tabs.currentChanged.connect(self._heatmaps_for_tab)
+            window.tabs.currentChanged.connect(self._style_shown)
+            explain = getattr(window, "explain", None)
+            if explain is not None:
+                explain.tabs.currentChanged.connect(self._style_shown)
             self._heatmaps_for_tab()
             window.showFullScreen()
         else:
             self.stop()
             window.tabs.currentChanged.disconnect(self._heatmaps_for_tab)
+            window.tabs.currentChanged.disconnect(self._style_shown)
+            explain = getattr(window, "explain", None)
+            if explain is not None:
+                explain.tabs.currentChanged.disconnect(self._style_shown)
             self._unstyle()
             window.setWindowState(self._saved_window_state)
             window.menuBar().setVisible(self._saved_menu_visible)
@@ -143,19 +160,27 @@ class Presentation(QObject):
             pass
 
     # -- style -----------------------------------------------------------------------------------
+    def _panels(self) -> list[QWidget]:
+        """The window's panels that exist now (explanation panels are built in turns: not all may be)."""
+        window = self.window
+        panels: list[QWidget] = [window.curves, window.heatmaps, window.transfer_panel]
+        explain = getattr(window, "explain", None)
+        if explain is not None:
+            panels += list(explain.built_panels.values())
+        return panels
+
     def _style(self, font_scale: float, line_scale: float) -> None:
+        """The window's own texts and lines, and the panels on screen now; the others are queued."""
         from advviz.gui.panels import curves as curves_module
 
         window = self.window
-        panels: list[QWidget] = [window.curves, window.heatmaps, window.transfer_panel]
+        self._flush_queue()  # a previous unstyle still going on: finish it first
+        self._restore = self._undo.setdefault(id(window), (window, []))[1]
         # Qt widgets one by one (a window-wide setFont reaches every pyqtgraph view and is slow, even unsafe)
         widgets: list[QWidget] = [window.tabs.tabBar(), window.status_label, window.error_label]
         explain = getattr(window, "explain", None)
-        if explain is not None:  # the paper's arguments are presented too (building them: ~0.5 s, once)
-            panels += list(explain.panels.values())
+        if explain is not None:  # the paper's arguments are presented too
             widgets.append(explain.tabs.tabBar())
-        for panel in panels:
-            widgets += panel.findChildren(QLabel) + panel.findChildren(QAbstractButton)
         for widget in widgets:
             self._enlarge(widget, font_scale)
         thin, thick = curves_module.THIN, curves_module.THICK
@@ -165,11 +190,65 @@ class Presentation(QObject):
         cursor_pen = window.curves.cursor_line.pen
         window.curves.cursor_line.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
         self._restore.append(lambda: window.curves.cursor_line.setPen(cursor_pen))
-        for panel in panels:
-            views = panel.export_views() if hasattr(panel, "export_views") else [getattr(panel, "view", None)]
-            for view in views:
-                if isinstance(view, pg.GraphicsView):
-                    self._style_scene(panel, view, font_scale)
+        self._queue = []
+        for panel in self._panels():
+            if panel.isVisible():
+                self._style_panel(panel)
+            else:
+                self._queue.append(panel)
+        if self._queue:
+            self._queue_timer.start()
+
+    def _style_panel(self, panel: QWidget, font_scale: float = FONT_SCALE) -> None:
+        """Enlarge one panel's texts and its plots' fonts (once; undone by :meth:`_unstyle_panel`)."""
+        if id(panel) in self._undo:
+            return
+        self._restore = self._undo.setdefault(id(panel), (panel, []))[1]
+        for widget in panel.findChildren(QLabel) + panel.findChildren(QAbstractButton):
+            self._enlarge(widget, font_scale)
+        views = panel.export_views() if hasattr(panel, "export_views") else [getattr(panel, "view", None)]
+        for view in views:
+            if isinstance(view, pg.GraphicsView):
+                self._style_scene(panel, view, font_scale)
+
+    def _unstyle_panel(self, panel: QWidget) -> None:
+        _, undo = self._undo.pop(id(panel), (panel, []))
+        for step in reversed(undo):
+            step()
+
+    def _style_shown(self, *_: Any) -> None:
+        """A tab was shown while presenting: its panels are styled now, before they are painted."""
+        if not self.active:
+            return
+        for panel in self._panels():
+            if panel.isVisible() and id(panel) not in self._undo:
+                self._style_panel(panel)
+                if panel in self._queue:
+                    self._queue.remove(panel)
+        self.refit()
+
+    def _next_in_queue(self) -> None:
+        """Style (presenting) or unstyle (not) the next panel behind another tab: one per turn."""
+        try:
+            panel = self._queue.pop(0)
+        except IndexError:
+            return
+        try:
+            if self.active:
+                self._style_panel(panel)
+            else:
+                self._unstyle_panel(panel)
+        except RuntimeError:  # the window was closed meanwhile
+            self._queue.clear()
+            return
+        if self._queue:
+            self._queue_timer.start()
+
+    def _flush_queue(self) -> None:
+        """Finish what the queue holds now."""
+        self._queue_timer.stop()
+        while self._queue:
+            self._next_in_queue()
 
     def _enlarge(self, widget: QWidget, scale: float) -> None:
         """A bigger font for ``widget``, through its style sheet where that sets one (captions do)."""
@@ -243,9 +322,20 @@ class Presentation(QObject):
                 self._restore.append(lambda item=item, font=font: item.setFont(font))
 
     def _unstyle(self) -> None:
-        for undo in reversed(self._restore):
-            undo()
-        self._restore.clear()
+        """The window's own texts and the panels on screen now; the other styled panels one per turn."""
+        self._queue_timer.stop()  # panels still waiting for their style are not styled: nothing to undo
+        self._queue = []
+        window = self.window
+        later = []
+        for key, (panel, _) in list(self._undo.items()):
+            if panel is window or panel.isVisible():
+                self._unstyle_panel(panel)
+            else:
+                later.append(panel)
+        self._restore = []
+        self._queue = later
+        if later:
+            self._queue_timer.start()
 
     # -- keys --------------------------------------------------------------------------------------
     def step_sample(self, delta: int) -> None:

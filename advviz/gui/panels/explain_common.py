@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont, QFontMetricsF
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFrame, QGraphicsGridLayout, QGraphicsItem, QLabel,
                                QScrollArea, QSizePolicy, QSpinBox, QVBoxLayout, QWidget)
@@ -48,12 +49,19 @@ class ExplainPanel(QWidget):
     Subclasses add their controls to ``self.bar`` and their pyqtgraph view to ``self.body``. The body
     scrolls vertically: below ``min_body_height`` (say, a 768-pixel laptop screen) the plots keep their
     size and a scroll bar appears instead of squashing them.
+
+    Building a panel (pyqtgraph plots, image cells, colour bars: 20–190 ms) is split into steps: a
+    subclass builds its body in :meth:`build_steps`, a generator that yields between pieces of ~5–20 ms.
+    ``Panel()`` runs them all at once; ``Panel(staged=True)`` leaves them to :meth:`build_step`, one
+    call per turn of the event loop (``ExplanationsController`` drives them), and the panel is usable
+    once :attr:`complete`. Its first paint is split too: the views after the first are painted a turn
+    later each (:meth:`showEvent`).
     """
 
     caption_text = ""
     min_body_height = 300  # pixels of plots before the body scrolls
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         super().__init__(parent)
         self.caption = QLabel(self.caption_text)
         self.caption.setWordWrap(True)
@@ -88,6 +96,54 @@ class ExplainPanel(QWidget):
         layout.addWidget(self.status)
         layout.addWidget(self.scroll_area, 1)
         self.shown: dict[str, np.ndarray] = {}  # what the items hold (for tests and export)
+        self.complete = False
+        self.build_turns = 0  # build steps taken (for tests: the build is split)
+        self._steps: Iterator[None] | None = self.build_steps()
+        self._painted_once = False
+        if not staged:
+            self.finish_build()
+
+    # -- building in steps ------------------------------------------------------------------------
+    def build_steps(self) -> Iterator[None]:
+        """The panel's body, piece by piece: ``yield`` between pieces (each should take ≲ 20 ms)."""
+        yield from ()
+
+    def build_step(self) -> bool:
+        """Build the next piece; True once the panel is complete."""
+        if self._steps is not None:
+            self.build_turns += 1
+            try:
+                next(self._steps)
+                return False
+            except StopIteration:
+                self._steps = None
+        self.complete = True
+        return True
+
+    def finish_build(self) -> None:
+        """Build what is left now."""
+        while not self.build_step():
+            pass
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        """The first paint of a panel (its axes, grids, texts and images laid out and drawn: 40–90 ms for
+        the linear explanation) is split: the first view paints now, each further view a turn later."""
+        super().showEvent(event)
+        if self._painted_once or not self.complete:
+            return
+        self._painted_once = True
+        views = self.content.findChildren(pg.GraphicsView)
+        later = [view for view in views[1:] if view.updatesEnabled()]
+        for view in later:
+            view.setUpdatesEnabled(False)
+
+        def next_view() -> None:
+            if later:
+                later.pop(0).setUpdatesEnabled(True)  # paints it (setUpdatesEnabled(True) updates the widget)
+                QTimer.singleShot(1, self, next_view)  # 1 ms: after the paint (a 0 ms shot runs before it)
+
+        if later:
+            QTimer.singleShot(1, self, next_view)
 
     def clear(self, message: str) -> None:
         self.status.setText(message)

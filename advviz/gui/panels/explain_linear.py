@@ -9,6 +9,8 @@ add up in high dimension. The slider picks n; the η image shows that restricted
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -23,14 +25,26 @@ from advviz.gui.style import class_label
 MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged down, then up)"))
 
 
+def legend_under_title(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
+    """Put ``legend`` between ``plot``'s title and its view, in the place of its (hidden) top axis. Below the
+    plot, the legend saying which bar is predicted, measured and the bound sat under the visible area at
+    1280 × 800 and 1024 × 768 (the panel's body scrolls there, its plots ~130 px tall)."""
+    top = plot.getAxis("top")
+    plot.layout.removeItem(top)
+    top.hide()
+    plot.layout.addItem(legend, 1, 1)
+    plot.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+
+
 class LinearPanel(ExplainPanel):
     caption_text = ("<b>Linear explanation</b>: an L∞ step of ε per pixel moves logit c of a linear model by "
                     "ε·w<sub>c</sub>ᵀsign(∇ₓJ) — up to ε‖w<sub>c</sub>‖₁, which grows with the number of pixels.")
     settingsChanged = Signal()
     min_body_height = 470  # weight images (≥ 170 px) above the two plots (≥ 290 px); scrolls below that
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The controls; the image cells, six at a time; each colour bar; each plot and its legend."""
+        self.state: LinearState | None = None
         self.clip = QCheckBox("clip x̃ (off: as in the paper)")
         self.clip.setToolTip("Clip x̃ to the valid pixel range [0, 1]. The paper does not: unclipped, the "
                              "predicted and measured changes agree exactly for a linear model.")
@@ -57,16 +71,24 @@ class LinearPanel(ExplainPanel):
                            pg.LabelItem("sign(w<sub>c</sub>)", color="#222", size="10pt", angle=-90)]
         for row, label in enumerate(self.row_titles):
             grid.addItem(label, row, 0)
-        self.weight_cells = [image_plot(grid, 0, 1 + c, str(c)) for c in range(10)]
-        self.sign_cells = [image_plot(grid, 1, 1 + c, " ") for c in range(10)]  # a blank title: same size
+        yield
+        self.weight_cells, self.sign_cells = [], []
+        for c in range(10):  # ~2 ms a cell
+            self.weight_cells.append(image_plot(grid, 0, 1 + c, str(c)))
+            self.sign_cells.append(image_plot(grid, 1, 1 + c, " "))  # a blank title: same size
+            if c % 3 == 2:
+                yield
         self.x_cell = image_plot(grid, 0, 11, "x")
         self.eta_cell = image_plot(grid, 1, 11, "η")
+        yield
         self.weight_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
                                           colorMapMenu=False, label="w (per pixel unit)")
         grid.addItem(self.weight_bar, 0, 12, 2)
+        yield  # a colour bar is a PlotItem: ~10–15 ms
         self.eta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
                                        colorMapMenu=False, label="η (pixel units)")
         grid.addItem(self.eta_bar, 0, 13, 2)
+        yield
         self.images.addItem(grid)
         for _, image in self.weight_cells + self.sign_cells + [self.eta_cell]:
             image.setColorMap(DIVERGING)
@@ -75,8 +97,10 @@ class LinearPanel(ExplainPanel):
         self.images.setMinimumHeight(170)
         self.plots = graphics()
         self.plots.setMinimumHeight(290)
-        self.bars = style_plot(self.plots.addPlot(row=0, col=0), left="logit change",
-                               bottom="class", title="logit change under FGSM, per class")
+        yield
+        self.bars = self.plots.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much again
+        yield
+        style_plot(self.bars, left="logit change", bottom="class", title="logit change under FGSM, per class")
         self.bound_bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=(200, 200, 200, 140),
                                           pen=pg.mkPen(None))
         self.predicted_bars = pg.BarGraphItem(x=[], height=[], width=0.34, brush="#1f77b4", pen=pg.mkPen(None))
@@ -84,33 +108,35 @@ class LinearPanel(ExplainPanel):
         for item in (self.bound_bars, self.predicted_bars, self.measured_bars):
             self.bars.addItem(item)
         bars_legend = legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
-        self.plots.addItem(legend, row=1, col=0)
+        legend_under_title(self.bars, legend)
         legend.addItem(self.predicted_bars, "predicted ε·w<sub>c</sub>ᵀsign(∇ₓJ)")
         legend.addItem(self.measured_bars, "measured logit(x̃) − logit(x)")
         legend.addItem(self.bound_bars, "bound ±ε‖w<sub>c</sub>‖₁")
+        yield
 
-        self.dims = style_plot(self.plots.addPlot(row=0, col=1), left="change of the true class's logit",
-                               bottom="n = input dimensions the attack may change",
-                               title="many small changes add up")
+        self.dims = self.plots.addPlot(row=0, col=1)
+        yield
+        style_plot(self.dims, left="change of the true class's logit",
+                   bottom="n = input dimensions the attack may change", title="many small changes add up")
         self.dim_bound = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2, style=Qt.PenStyle.DashLine))
         self.dim_predicted = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2))
         self.dim_measured = pg.PlotDataItem(pen=None, symbol="o", symbolSize=7, symbolBrush="#ff7f0e",
                                             symbolPen=None)
         self.dim_cursor = pg.InfiniteLine(0, angle=90, pen=pg.mkPen("#111", width=1.5))
         legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
-        self.plots.addItem(legend, row=1, col=1)
+        legend_under_title(self.dims, legend)
         for item, name in ((self.dim_measured, "measured"), (self.dim_predicted, "predicted (linear)"),
                            (self.dim_bound, "−ε·Σ|w| over the n pixels")):
             self.dims.addItem(item)
             legend.addItem(item, name)
         self.dims.addItem(self.dim_cursor)
+        yield
         self.plots.ci.layout.setColumnStretchFactor(0, 1)
         self.plots.ci.layout.setColumnStretchFactor(1, 1)
         for plot, plot_legend in ((self.bars, bars_legend), (self.dims, legend)):
             fit_legend_columns(plot, plot_legend, share=0.5, most=3)
         self.body.addWidget(self.images, 4)
         self.body.addWidget(self.plots, 5)
-        self.state: LinearState | None = None
 
     @property
     def mode_key(self) -> str:

@@ -8,6 +8,8 @@ enough" — while the RBF network bends far from it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
@@ -25,8 +27,8 @@ class LinearityPanel(ExplainPanel):
                     "far below 1 means it bends (RBF).")
     settingsChanged = Signal()
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.samples = QSpinBox(minimum=4, maximum=2000, singleStep=16, value=64)
         self.samples.setSuffix(" test images")
         self.samples.setKeyboardTracking(False)
@@ -38,9 +40,13 @@ class LinearityPanel(ExplainPanel):
         self.bar.addStretch(1)
         self.samples.valueChanged.connect(lambda _: self.settingsChanged.emit())
         self.clip.toggled.connect(lambda _: self.settingsChanged.emit())
+        yield
         self.view = graphics()
-        self.plot = style_plot(self.view.addPlot(), left="share of logits",
-                               bottom="R² of a straight-line fit of the logit against ε (1 = linear)")
+        yield
+        self.plot = self.view.addPlot()  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.plot, left="share of logits",
+                   bottom="R² of a straight-line fit of the logit against ε (1 = linear)")
         self.legend = self.plot.addLegend(offset=(10, 10), labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 220))
         self.plot.setXRange(0, 1.02, padding=0)
         self.curves: list[pg.PlotDataItem] = []

@@ -9,6 +9,8 @@ worker computes them; markers show x and x + ε·sign(∇ₓJ) at the cursor ε.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
@@ -39,8 +41,8 @@ class DecisionMapPanel(ExplainPanel):
                     "confident. Adversarial examples fill wide regions, not rare pockets.")
     settingsChanged = Signal()
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.resolution = QSpinBox(minimum=11, maximum=301, singleStep=20, value=101)
         self.resolution.setPrefix("resolution ")
         self.resolution.setKeyboardTracking(False)
@@ -60,8 +62,12 @@ class DecisionMapPanel(ExplainPanel):
         self.bar.addWidget(self.extent)
         self.bar.addStretch(1)
 
+        yield
         self.view = graphics()
-        self.plot = style_plot(self.view.addPlot(row=0, col=0))
+        yield
+        self.plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.plot)
         fit_label(self.plot, "bottom", "a: step along FGSM's direction sign(∇ₓJ) (pixel units)",
                   "a: along sign(∇ₓJ) (pixel units)", "a")
         fit_label(self.plot, "left", "b: step along a random orthogonal sign direction",
@@ -80,6 +86,7 @@ class DecisionMapPanel(ExplainPanel):
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=1)
+        yield
         self.brightness = pg.ColorBarItem(values=(0.0, 1.0), colorMap=BRIGHTNESS, interactive=False, width=12,
                                           colorMapMenu=False, label="confidence (paler = less sure)")
         self.view.addItem(self.brightness, row=0, col=2)

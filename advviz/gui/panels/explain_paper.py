@@ -6,6 +6,8 @@ dot plot beside it puts the paper's value (hollow) and ours (filled) on one perc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -25,8 +27,8 @@ class PaperPanel(ExplainPanel):
     runRequested = Signal(int)  # samples
     min_body_height = 300  # 14 table rows of ~18 px; 460 hid the dot plot's value axis below a scroll bar at 1400 × 900
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.samples = QSpinBox(minimum=50, maximum=2000, singleStep=250, value=1000)
         self.samples.setSuffix(" test images")
         self.run = QPushButton("Measure")
@@ -35,6 +37,7 @@ class PaperPanel(ExplainPanel):
         self.bar.addWidget(self.samples)
         self.bar.addWidget(self.run)
         self.bar.addStretch(1)
+        yield
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([f"{column} (mnist-…)" if column == "model" else column for column in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -44,8 +47,12 @@ class PaperPanel(ExplainPanel):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        yield
         self.view = graphics()
-        self.plot = style_plot(self.view.addPlot(), bottom="percent", title="paper ○ · advviz ●")
+        yield
+        self.plot = self.view.addPlot()  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.plot, bottom="percent", title="paper ○ · advviz ●")
         self.plot.invertY(True)
         self.plot.setXRange(0, 100, padding=0.03)
         # 0 … 100 labelled at both ends (automatic ticks left 100 unlabelled at a narrow plot's edge)

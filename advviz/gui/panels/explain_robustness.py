@@ -7,6 +7,8 @@ not the size of the noise.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -26,8 +28,8 @@ class RobustnessPanel(ExplainPanel):
                     "as ε grows, for every checked model — FGSM solid, random-sign noise of the same size dashed.")
     settingsChanged = Signal()
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.samples = QSpinBox(minimum=10, maximum=2000, singleStep=100, value=500)
         self.samples.setSuffix(" test images")
         self.samples.setKeyboardTracking(False)
@@ -38,11 +40,18 @@ class RobustnessPanel(ExplainPanel):
             box.valueChanged.connect(lambda _: self.settingsChanged.emit())
             self.bar.addWidget(box)
         self.bar.addStretch(1)
+        yield
         self.view = graphics()
-        self.error_plot = style_plot(self.view.addPlot(row=0, col=0), left="error rate",
-                                     bottom="ε (pixel units)", title="error rate on x + η")
-        self.confidence_plot = style_plot(self.view.addPlot(row=0, col=1), left="mean confidence",
-                                          bottom="ε (pixel units)", title="mean confidence on the wrong answers")
+        yield
+        self.error_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.error_plot, left="error rate",
+                   bottom="ε (pixel units)", title="error rate on x + η")
+        yield
+        self.confidence_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.confidence_plot, left="mean confidence",
+                   bottom="ε (pixel units)", title="mean confidence on the wrong answers")
         for plot in (self.error_plot, self.confidence_plot):
             plot.setYRange(0, 1.02, padding=0)
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),

@@ -8,6 +8,8 @@ rubbish images one model is most sure about, with the class it sees in them. Lin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -29,8 +31,8 @@ class RubbishPanel(ExplainPanel):
     settingsChanged = Signal()
     session_skips = ("gallery_model",)  # lists the models of the last result
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.caption.setText(self.caption_text + self.paper_note)
         self.distribution = QComboBox()
         self.distribution.addItem("Gaussian N(0, I)", "gaussian")
@@ -47,9 +49,13 @@ class RubbishPanel(ExplainPanel):
         self.count.valueChanged.connect(lambda _: self.settingsChanged.emit())
         self.gallery_model.currentIndexChanged.connect(lambda _: self.redraw())
 
+        yield
         self.view = graphics()
-        self.share_plot = style_plot(self.view.addPlot(row=0, col=0), left="share with confidence > 0.5",
-                                     title="confidently classified noise")
+        yield
+        self.share_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.share_plot, left="share with confidence > 0.5",
+                   title="confidently classified noise")
         self.share_plot.setYRange(0, 1.15, padding=0)  # room for the percentage above a full bar
         self.share_plot.getAxis("left").setTicks([[(v / 5, f"{v / 5:g}") for v in range(6)]])
         # named, with each bar's model as its label: what an export says the values are
@@ -57,18 +63,27 @@ class RubbishPanel(ExplainPanel):
                                           name=SHARE_NAME, labels=[])
         self.share_plot.addItem(self.share_bars)
         self.share_texts: list[pg.TextItem] = []
-        self.hist_plot = style_plot(self.view.addPlot(row=0, col=1), left="share of noise images",
-                                    bottom="confidence (max probability)", title="confidence on noise")
+        yield
+        self.hist_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.hist_plot, left="share of noise images",
+                   bottom="confidence (max probability)", title="confidence on noise")
         self.hist_plot.addItem(pg.InfiniteLine(0.5, angle=90, pen=pg.mkPen("#888", width=1, style=Qt.PenStyle.DashLine)))
         # top centre: the RBF network's spike sits at confidence 0, the confident models' mass near 1
         self.hist_legend = self.hist_plot.addLegend(offset=(0, 4), labelTextSize="8pt", labelTextColor="#222",
                                                     brush=(255, 255, 255, 200), verSpacing=-6)
         self.hist_legend.anchor(itemPos=(0.5, 0), parentPos=(0.5, 0), offset=(0, 4))
         self.hist_curves: list[pg.PlotDataItem] = []
+        yield
         self.gallery = graphics()
         self.gallery_title = pg.LabelItem("", color="#222", size="10pt")
         self.gallery.addItem(self.gallery_title, row=0, col=0, colspan=GALLERY)
-        self.cells = [image_plot(self.gallery, 1, column) for column in range(GALLERY)]
+        yield
+        self.cells = []
+        for column in range(GALLERY):  # ~2 ms a cell
+            self.cells.append(image_plot(self.gallery, 1, column))
+            if column == GALLERY // 2 - 1:
+                yield
         for _, image in self.cells:
             image.setColorMap(GREY)
         self.body.addWidget(self.view, 3)

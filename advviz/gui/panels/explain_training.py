@@ -8,6 +8,7 @@ models then join the model list (checked), so the transfer matrix and the other 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +30,8 @@ class TrainingPanel(ExplainPanel):
                     "one fall while its twin stays fooled.")
     trainRequested = Signal(object)  # TrainingRequest (dataset filled in by the window)
 
-    def __init__(self, parent=None) -> None:
-        super().__init__(parent)
+    def build_steps(self) -> Iterator[None]:
+        """The panel's controls, then its plots a piece per step (see ExplainPanel)."""
         self.architecture = QComboBox()
         self.architecture.setToolTip("The architecture both models share")
         for name in TRAIN_ARCHITECTURES:
@@ -53,11 +54,18 @@ class TrainingPanel(ExplainPanel):
             self.bar.addWidget(widget)
         self.bar.addStretch(1)
 
+        yield
         self.view = graphics()
-        self.loss_plot = style_plot(self.view.addPlot(row=0, col=0), left="training loss (minibatch)",
-                                    bottom="epoch", title="loss: J for the twin, J̃ for the adversarial run")
-        self.error_plot = style_plot(self.view.addPlot(row=0, col=1), left="error on held-out test images",
-                                     bottom="epoch", title="FGSM error (thick) and clean error (dashed) per epoch")
+        yield
+        self.loss_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.loss_plot, left="training loss (minibatch)",
+                   bottom="epoch", title="loss: J for the twin, J̃ for the adversarial run")
+        yield
+        self.error_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
+        yield
+        style_plot(self.error_plot, left="error on held-out test images",
+                   bottom="epoch", title="FGSM error (thick) and clean error (dashed) per epoch")
         self.error_plot.setYRange(0, 1.02, padding=0)
         # the legends sit under the plots, where they cover no line
         self.loss_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
