@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSlider
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QSlider
 
 from advviz.gui.explanations import LinearState
 from advviz.gui.panels.explain_common import (DIVERGING, GREY, CellGrid, ExplainPanel, compact, fit_class_ticks, fit_label,
@@ -34,6 +34,10 @@ def legend_under_title(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
     top.hide()
     plot.layout.addItem(legend, 1, 1)
     plot.layout.setAlignment(legend, Qt.AlignmentFlag.AlignHCenter)
+    # its width follows the plot's (fit_legend_columns picks the columns), never the other way round: a
+    # legend laid out in three columns at first kept the plot, and the view's layout, wider than the view
+    legend.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    legend.setMinimumWidth(0)  # set, not hinted by its entries
 
 
 class LinearPanel(ExplainPanel):
