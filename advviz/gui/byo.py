@@ -299,21 +299,27 @@ class BringYourOwn(QObject):
         window.runner.start("user-model", user_model_job, spec, window.controls.device_choice, list(images),
                             None if data is None else data.x, None if data is None else data.y,
                             () if data is None else data.class_names, window.controls.precision_choice,
-                            on_step=self._model_step,
+                            on_step=lambda step, settings=self._settings(): self._model_step(step, settings),
                             on_error=window._failed("model", "user-model"))
 
-    def _model_step(self, step: Any) -> None:
+    def _settings(self) -> tuple[str, str]:
+        return self.window.controls.device_choice, self.window.controls.precision_choice
+
+    def _model_step(self, step: Any, settings: tuple[str, str]) -> None:
         window = self.window
         if isinstance(step, Progress):
             window._progress("user-model", step)
         elif isinstance(step, UserModelReady):
-            self._add_ready(step)
+            self._add_ready(step, current=settings == self._settings())
 
-    def _add_ready(self, ready: UserModelReady) -> None:
+    def _add_ready(self, ready: UserModelReady, *, current: bool = True) -> None:
+        """The model joins the list, checked; loaded as it came unless the device or precision changed while it
+        loaded (``current`` False): then the models job loads it again with the others, on the new settings."""
         window, controls, spec = self.window, self.window.controls, ready.spec
         window.clear_error()
         window.specs[spec.key] = spec
-        window.loaded[spec.key] = ready.model
+        if current:
+            window.loaded[spec.key] = ready.model
         self._remove_rows(spec.key)
         controls.add_model(spec.key, spec.label, spec.tooltip(), checked=True, first=True)
         data = ready.data if ready.data is not None else window.data
@@ -327,7 +333,7 @@ class BringYourOwn(QObject):
             controls.set_checked(keep)
         if ready.message:
             window.show_error(ready.message, warning=True)
-        if ready.drift is not None:
+        if ready.drift is not None and current:  # else the reload says the new precision's drift
             window.show_error(drift_message({ready.model.name: ready.drift}), warning=True)
 
     def _remove_rows(self, key: str) -> None:

@@ -237,10 +237,7 @@ class DataAndModels:
         self.controls._mark_first()
 
     def _device_changed(self, _device: str) -> None:
-        self.runner.cancel()
-        self.loaded.clear()
-        self.drifts.clear()
-        self._grid_key = None
+        self.reload_models()
         self._models_changed()
 
     def _models_ready(self) -> None:

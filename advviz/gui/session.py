@@ -276,10 +276,7 @@ class SessionLoader(QObject):
             controls.precision.setCurrentIndex(precision_index)
             changed = True
         if changed:  # every model loads again, on this device and in this precision
-            window.runner.cancel()
-            window.loaded.clear()
-            window.drifts.clear()
-            window._grid_key = None
+            window.reload_models()
         sample = fields.integer(payload, "sample", 0)
         grid = window.samples.grid
         if grid.count():

@@ -347,6 +347,21 @@ class MainWindow(DataAndModels, QMainWindow):
         self.redraw.flush({"curves", "heatmaps", "transfer"} | self.explain.keys)
 
     # -- lifetime --------------------------------------------------------------------------------
+    # jobs that run on models of their own, not the window's: a new device or precision leaves them be
+    OWN_MODEL_SLOTS = frozenset({"data", "user-model", "explain-training", "explain-paper"})
+
+    def reload_models(self) -> None:
+        """A new device or forwards' precision: stop the jobs running the window's models (each marked stopped)
+        and load every model again. Adversarial training, the paper table and loading images or a user model
+        go on (a user model then loads again with the others: :meth:`ByoController` checks the settings)."""
+        for slot in self.runner.running_slots():
+            if slot not in self.OWN_MODEL_SLOTS:
+                self._stopped(slot)
+                self.runner.cancel(slot)
+        self.loaded.clear()
+        self.drifts.clear()
+        self._grid_key = None
+
     def cancel_jobs(self) -> None:
         for slot in self.runner.running_slots():
             self._stopped(slot)
