@@ -88,6 +88,11 @@ class Presentation(QObject):
         window.installEventFilter(self)
 
     # -- mode ----------------------------------------------------------------------------------
+    @property
+    def settled(self) -> bool:
+        """Whether every panel has its style: hidden ones are (un)styled one per turn after a switch."""
+        return not self._queue
+
     def toggle(self) -> None:
         self.set_active(not self.active)
 

@@ -40,6 +40,7 @@ def test_legend_entries_added_while_presenting_get_their_normal_size_back(window
                 assert entry_sizes(legend) == {_scaled_size(size, FONT_SCALE)}, key  # presented, too
     finally:
         window.presentation.action.trigger()
+    qtbot.waitUntil(lambda: window.presentation.settled, timeout=10000)  # hidden panels: one per turn
     for key in LEGEND_PANELS:
         for legend, size in zip(legends(panels[key]), normal[key]):
             assert legend.opts["labelTextSize"] == size

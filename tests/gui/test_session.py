@@ -130,6 +130,7 @@ def test_presentation_mode(window, qtbot):
     qtbot.keyClick(box, Qt.Key.Key_Up)
     assert box.value() == before + box.singleStep() and window.samples.current() == sample
     presentation.action.trigger()
+    qtbot.waitUntil(lambda: presentation.settled, timeout=10000)  # panels behind other tabs: one per turn
     assert not presentation.active and docks["Controls"].isVisible() and docks["Samples"].isVisible()
     assert window.curves.summary.font().pointSizeF() == font and curves_module.THICK == thick
     assert not any(action.isEnabled() for action in presentation.key_actions)
@@ -184,6 +185,7 @@ def test_presentation_mode_presents_the_papers_arguments_too(window, qtbot):
     sheet = caption.styleSheet()
     window.presentation.action.trigger()
     try:
+        qtbot.waitUntil(lambda: window.presentation.settled, timeout=10000)  # hidden panels: one per turn
         assert caption.styleSheet() != sheet and "font-size" in caption.styleSheet()
         window.explain.show("linear")
         assert not dock.isVisible()  # the paper's arguments get the height
@@ -191,6 +193,7 @@ def test_presentation_mode_presents_the_papers_arguments_too(window, qtbot):
         assert dock.isVisible()  # the heatmaps beside the curves
     finally:
         window.presentation.action.trigger()
+    qtbot.waitUntil(lambda: window.presentation.settled, timeout=10000)
     assert caption.styleSheet() == sheet and dock.isVisible()
 
 
