@@ -124,9 +124,10 @@ class SessionLoader(QObject):
         self._before: Any = None
 
     def start(self) -> None:
-        if self.window.data is None:  # the startup job is still loading: wait for it, then load ours
+        window = self.window
+        if window.data is None and window.runner.is_running("data"):  # the start-up job: wait, then load ours
             self._wait_for_data(self._load_data)
-        else:
+        else:  # (a start-up job that failed left no data and no job to wait for: it waited for good)
             self._load_data()
 
     def _load_data(self) -> None:

@@ -147,7 +147,7 @@ class MainWindow(DataAndModels, QMainWindow):
 
     def _update_status(self) -> None:
         running = self.runner.running_slots()
-        self.cancel_button.setEnabled(bool(running))
+        self.cancel_button.setEnabled(bool(self._cancellable(running)))
         if not running:  # idle: an empty bar
             self.progress_bar.setRange(0, 1)
             self.progress_bar.setValue(0)
@@ -362,11 +362,16 @@ class MainWindow(DataAndModels, QMainWindow):
         self.drifts.clear()
         self._grid_key = None
 
+    def _cancellable(self, running: list[str]) -> list[str]:
+        """The running jobs Cancel stops: not the start-up's (torch, the data and the first model) — cancelled,
+        it left every control disabled and nothing to load data with again."""
+        return [slot for slot in running if slot != "data" or self.data is not None]
+
     def cancel_jobs(self) -> None:
-        for slot in self.runner.running_slots():
+        for slot in self._cancellable(self.runner.running_slots()):
             self._stopped(slot)
-        self.runner.cancel()
-        self.progress.clear()
+            self.runner.cancel(slot)
+            self.progress.pop(slot, None)
         self._idle_text = "Cancelled."
         self._update_status()
         self.set_status("Cancelled.")
