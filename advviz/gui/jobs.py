@@ -71,8 +71,8 @@ class AttackChoice:
             return make_attack("random-sign", eps=eps, clip=self.clip, seed=0)
         if self.key in ("bim", "pgd"):
             extra = {"seed": 0} if self.key == "pgd" else {}
-            return make_attack(self.key, eps=eps, clip=self.clip, alpha=max(eps / 8, 1 / 255),
-                               steps=ITERATIVE_STEPS, **extra)
+            # a share of ε, not a step size: a sweep's rows (attack.replace(eps=…)) each get their own ε's step
+            return make_attack(self.key, eps=eps, clip=self.clip, step_fraction=1 / 8, steps=ITERATIVE_STEPS, **extra)
         if self.key == "fgm-l2":
             return make_attack("fgm-l2", eps=eps, clip=self.clip)
         raise ValueError(f"unknown attack {self.key!r}")

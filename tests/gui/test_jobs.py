@@ -196,3 +196,12 @@ def test_a_sweep_that_fails_before_its_first_step_keeps_the_last_good_one_as_it_
         assert window.sweep is previous and previous.complete and not previous.stopped
     finally:
         window.data.x[3] = original  # (the data may be shared with later tests' windows)
+
+
+def test_the_windows_iterative_attacks_step_by_a_share_of_each_rows_eps():
+    """BIM/PGD were built for ε max with a fixed α = ε max / 8 and swept with it: each row took ε max's step."""
+    from advviz.gui.jobs import AttackChoice
+
+    for key in ("bim", "pgd"):
+        attack = AttackChoice(key).build(0.5)
+        assert attack.alpha == 0.0625 and attack.replace(eps=0.05).alpha == 0.00625

@@ -9,7 +9,8 @@ the ε-ball around x (and [0, 1] when clipping) after every step:
 Arguments
 ---------
 eps (float): maximum ‖η‖∞ in pixel units. Default 0.25.
-alpha (float): step size. Default ``max(eps / 4, 1/255)``.
+alpha (float): step size. Default ``max(eps · step_fraction, 1/255)``, which follows ε.
+step_fraction (float): the default step as a share of ε. Default 1/4.
 steps (int): number of iterations. Default 10.
 clip (bool): clip x̃ to [0, 1]. Default True.
 targeted (bool): descend the loss of the target classes in ``y``. Default False.
@@ -38,18 +39,22 @@ class BIM(Attack):
     norm = "Linf"
     iterative = True
 
-    def __init__(self, *, eps: float = 0.25, alpha: float | None = None, steps: int = 10, clip: bool = True,
-                 targeted: bool = False) -> None:
+    def __init__(self, *, eps: float = 0.25, alpha: float | None = None, step_fraction: float = 0.25,
+                 steps: int = 10, clip: bool = True, targeted: bool = False) -> None:
         super().__init__(eps=eps, clip=clip, targeted=targeted)
         if steps < 1:
             raise ValueError(f"steps must be ≥ 1, got {steps}")
+        if not 0 < step_fraction <= 1:
+            raise ValueError(f"step_fraction must be in (0, 1], got {step_fraction}")
         self.alpha = alpha
+        self.step_fraction = float(step_fraction)
         self.steps_count = int(steps)
 
     @property
     def alpha(self) -> float:
-        """Step size: as given, else relative to ε (so ``replace(eps=...)`` rescales it)."""
-        return self._alpha if self._alpha is not None else max(self.eps / 4, 1 / 255)
+        """Step size: as given, else a share of ε (so ``replace(eps=...)`` rescales it — each row of a sweep
+        gets its own ε's step, not ε max's)."""
+        return self._alpha if self._alpha is not None else max(self.eps * self.step_fraction, 1 / 255)
 
     @alpha.setter
     def alpha(self, value: float | None) -> None:

@@ -9,7 +9,8 @@ uniformly random point of the ε-ball:
 Arguments
 ---------
 eps (float): maximum ‖η‖∞ in pixel units. Default 0.25.
-alpha (float): step size. Default ``max(eps / 4, 1/255)``.
+alpha (float): step size. Default ``max(eps · step_fraction, 1/255)``, which follows ε.
+step_fraction (float): the default step as a share of ε. Default 1/4.
 steps (int): number of iterations. Default 10.
 random_start (bool): start at a random point of the ε-ball. Default True.
 seed (int | None): seed of the random start; None draws from torch's global generator (as
@@ -38,9 +39,9 @@ class PGD(BIM):
     norm = "Linf"
     iterative = True
 
-    def __init__(self, *, eps: float = 0.25, alpha: float | None = None, steps: int = 10, random_start: bool = True,
-                 seed: int | None = None, clip: bool = True, targeted: bool = False) -> None:
-        super().__init__(eps=eps, alpha=alpha, steps=steps, clip=clip, targeted=targeted)
+    def __init__(self, *, eps: float = 0.25, alpha: float | None = None, step_fraction: float = 0.25, steps: int = 10,
+                 random_start: bool = True, seed: int | None = None, clip: bool = True, targeted: bool = False) -> None:
+        super().__init__(eps=eps, alpha=alpha, step_fraction=step_fraction, steps=steps, clip=clip, targeted=targeted)
         self.random_start = random_start
         self.seed = seed
 
