@@ -330,8 +330,9 @@ class DiagnosticsResult:
 def diagnostics_job(model: Any, x: Any, y: Any, *, eps: float, clip: bool) -> Iterator[Any]:
     from advviz.core.diagnostics import diagnose
 
-    if bool((y < 0).any()):
-        y = y.new_tensor([0]).expand(len(y)).clone()  # the checks need a label; the class does not matter
+    # FGSM's direction depends on the label: each unknown one becomes the clean prediction, as in the other
+    # panels (every label set to 0 changed the clipped share from 9.2 % to 14.8 % for one unlabelled image)
+    y = attack_labels(model, x, y)
     yield Progress(f"Diagnosing {model.name}…")
     yield DiagnosticsResult(model.name, len(x), clip, diagnose(model, x, y, eps=eps, clip=clip))
 
