@@ -32,7 +32,7 @@ from torch import nn
 
 from advviz.core import outputs
 from advviz.core.precision import forward_precision
-from advviz.core.runners import is_convolutional, runner
+from advviz.core.runners import is_convolutional, probe_inputs, runner
 
 DEFAULT_CHUNK = {"cpu": 64, "cuda": 1024}
 CALIBRATE_ABOVE = 1024  # inputs; smaller jobs use the default rather than pay for a measurement
@@ -150,7 +150,7 @@ def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modul
     budget = torch.get_num_threads()
     candidates, items = chunk_candidates(model, sample_shape, device)
     try:
-        probe = torch.rand(items, *sample_shape, device=device)
+        probe = probe_inputs(items, sample_shape, device)
         probe = probe.contiguous(memory_format=_memory_format(model, probe))
     except torch.cuda.OutOfMemoryError:  # large inputs on a small GPU: the smallest candidate, halved as needed
         _release_cuda_memory(device)
@@ -177,7 +177,7 @@ def _measure_threads(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modu
         return ChunkPolicy(min(chunk, max(chunk_candidates(model, sample_shape, device)[0])), budget)
     if budget == 1:
         return ChunkPolicy(chunk, budget)
-    probe = torch.rand(2 * chunk, *sample_shape, device=device)
+    probe = probe_inputs(2 * chunk, sample_shape, device)
     probe = probe.contiguous(memory_format=_memory_format(model, probe))
     one = _time_pass(run, probe, chunk, 1, device, repeats=2)
     many = _time_pass(run, probe, chunk, budget, device, repeats=2, give_up=1.5 * one)

@@ -10,6 +10,7 @@ it fails — eager is always the fallback. :mod:`advviz.core.batching` decides h
 from __future__ import annotations
 
 import copy
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -22,8 +23,15 @@ from advviz.core.precision import check_precision, forward_precision
 
 # Said on every freeze, from a worker thread, where ``catch_warnings`` (process-wide, not thread-safe)
 # did not always hold: the frozen graph is checked against the eager model, and eager is the fallback.
-warnings.filterwarnings("ignore", message=r"`torch\.jit\.(freeze|optimize_for_inference)` is deprecated",
-                        category=FutureWarning)
+JIT_DEPRECATED = r"`torch\.jit\.\w+` is deprecated"
+warnings.filterwarnings("ignore", message=JIT_DEPRECATED, category=FutureWarning)
+
+
+def probe_inputs(count: int, sample_shape: tuple[int, ...], device: torch.device | str = "cpu") -> torch.Tensor:
+    """Random inputs in [0, 1] for calibrations and checks, from a generator of their own: drawn from torch's
+    global one, they shifted the dropout masks of a training run beside them (one seed, other weights)."""
+    generator = torch.Generator(device=device).manual_seed(0)
+    return torch.rand(count, *sample_shape, generator=generator, device=device)
 
 
 def is_convolutional(model: nn.Module) -> bool:
@@ -64,6 +72,7 @@ class _Frozen:
 
 
 _frozen: weakref.WeakKeyDictionary[nn.Module, _Frozen] = weakref.WeakKeyDictionary()
+_FREEZING = threading.Lock()  # one freeze at a time: warnings' filters are process-wide; no model frozen twice
 
 
 def weights_signature(model: nn.Module) -> tuple | None:
@@ -76,10 +85,12 @@ def weights_signature(model: nn.Module) -> tuple | None:
 
 def _freeze(model: nn.Module, sample_shape: tuple[int, ...]) -> Callable[[torch.Tensor], torch.Tensor] | None:
     """A traced, frozen, oneDNN-optimized copy of ``model``, or None where that fails or disagrees."""
-    probe = torch.rand(5, *sample_shape).contiguous(memory_format=torch.channels_last)
+    probe = probe_inputs(5, sample_shape).contiguous(memory_format=torch.channels_last)
     try:
+        # under _FREEZING: two freezes' catch_warnings overlapping on two threads left "ignore" installed for good
         with warnings.catch_warnings(), torch.inference_mode():
-            warnings.simplefilter("ignore")
+            warnings.simplefilter("ignore", torch.jit.TracerWarning)  # checked below against the eager model
+            warnings.filterwarnings("ignore", message=JIT_DEPRECATED, category=FutureWarning)
             traced = torch.jit.trace(model, probe[:4], check_trace=False)
             frozen = torch.jit.optimize_for_inference(torch.jit.freeze(traced.eval()))
             expected, got = model(probe), frozen(probe)  # another batch size than the trace's
@@ -109,6 +120,8 @@ def runner(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device
         return model
     entry.uses += 1
     if entry.runner is None and not entry.failed and total > 64:
-        entry.runner = _freeze(model, sample_shape)
-        entry.failed = entry.runner is None
+        with _FREEZING:
+            if entry.runner is None and not entry.failed:  # another thread may have frozen it meanwhile
+                entry.runner = _freeze(model, sample_shape)
+                entry.failed = entry.runner is None
     return entry.runner or model
