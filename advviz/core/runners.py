@@ -76,11 +76,16 @@ _FREEZING = threading.Lock()  # one freeze at a time: warnings' filters are proc
 
 
 def weights_signature(model: nn.Module) -> tuple | None:
-    """Identity and version of every parameter and buffer: changes whenever a weight does."""
+    """Identity, version and sum of every parameter and buffer: changes whenever a weight does. The sums catch
+    edits through ``p.data`` (EMA, pruning, hand edits), an alias with a version counter of its own: the frozen
+    graph ran the old weights, its logits 5.1 away from the model's."""
     try:
-        return tuple((name, t.data_ptr(), t._version) for name, t in model.state_dict(keep_vars=True).items())
+        tensors = model.state_dict(keep_vars=True)
+        identity = tuple((name, t.data_ptr(), t._version) for name, t in tensors.items())
     except RuntimeError:  # inference tensors have no version counter
         return None
+    floats = [t.detach().sum() for t in tensors.values() if t.is_floating_point()]  # float64 took 13× longer
+    return identity + (tuple(torch.stack(floats).tolist()) if floats else (),)  # one transfer from a GPU
 
 
 def _freeze(model: nn.Module, sample_shape: tuple[int, ...]) -> Callable[[torch.Tensor], torch.Tensor] | None:
