@@ -85,7 +85,8 @@ def weights_signature(model: nn.Module) -> tuple | None:
     except RuntimeError:  # inference tensors have no version counter
         return None
     floats = [t.detach().sum() for t in tensors.values() if t.is_floating_point()]  # float64 took 13× longer
-    return identity + (tuple(torch.stack(floats).tolist()) if floats else (),)  # one transfer from a GPU
+    # NaN ≠ NaN would make every signature new (a copy per forward); one transfer from a GPU
+    return identity + (tuple(torch.stack(floats).nan_to_num().tolist()) if floats else (),)
 
 
 def _freeze(model: nn.Module, sample_shape: tuple[int, ...]) -> Callable[[torch.Tensor], torch.Tensor] | None:
