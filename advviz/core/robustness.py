@@ -79,7 +79,8 @@ def robustness_steps(
             adversarial = perturbed(x_dev, direction, value, clip=attack.clip)
         else:
             adversarial = attack.replace(eps=value)(model, x_dev, y_dev)
-        error, confidence = error_and_confidence(model, adversarial, y_dev)
+        with eval_mode(model):  # a model left in train mode: dropout made its error rate vary between calls
+            error, confidence = error_and_confidence(model, adversarial, y_dev)
         yield RobustnessPoint(index, len(values), value, error, confidence)
 
 

@@ -104,9 +104,18 @@ def train_steps(
     generator = torch.Generator().manual_seed(settings.seed)
     batches = math.ceil(len(x) / settings.batch_size)
     reject = outputs.has_reject_logit(model)
+    try:
+        yield from _epochs(model, x, y, settings, optimizer, generator, batches, reject, x_val, y_val, val_eps)
+    finally:  # also when the caller stops early (a cancelled job): the model is not left with dropout on
+        model.eval()
+
+
+def _epochs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, settings: TrainingSettings,
+            optimizer: torch.optim.Optimizer, generator: torch.Generator, batches: int, reject: bool,
+            x_val: torch.Tensor | None, y_val: torch.Tensor | None, val_eps: float | None) -> Iterator[TrainStep]:
     for epoch in range(1, settings.epochs + 1):
         model.train()
-        order = torch.randperm(len(x), generator=generator).to(device)
+        order = torch.randperm(len(x), generator=generator).to(x.device)
         for batch_index in range(batches):
             chosen = order[batch_index * settings.batch_size: (batch_index + 1) * settings.batch_size]
             xb, yb = x[chosen], y[chosen]
@@ -124,7 +133,6 @@ def train_steps(
                 fgsm_error = fgsm_error_rate(model, x_val, y_val, eps=val_eps if val_eps is not None else settings.eps)
             yield TrainStep(epoch, settings.epochs, batch_index + 1, batches, float(batch_loss.detach()),
                             clean_error, fgsm_error)
-    model.eval()
 
 
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:

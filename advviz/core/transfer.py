@@ -23,6 +23,7 @@ from torch import nn
 
 from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack
+from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
 
 
@@ -114,7 +115,8 @@ def transfer_steps(
             target = models[target_index]
             device = model_device(target)
             labels = on(device)[1]
-            logits = forward(target, adversarial, device=device)
+            with eval_mode(target):  # as the attack's own forwards: no dropout in a model left in train mode
+                logits = forward(target, adversarial, device=device)
             probabilities = outputs.probabilities(logits, reject_logit=outputs.has_reject_logit(target))
             confidence, predictions = probabilities.max(dim=1)
             if source_predictions is None:
