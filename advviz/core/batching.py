@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from advviz.core import outputs
+from advviz.core.device import thread_budget
 from advviz.core.precision import forward_precision
 from advviz.core.runners import is_convolutional, probe_inputs, runner
 
@@ -85,8 +86,9 @@ def _model_key(model: nn.Module, sample_shape: tuple[int, ...], device: torch.de
 @contextmanager
 def _threads(count: int) -> Iterator[None]:
     """Run the block with ``count`` intra-op threads, then restore the budget (a no-op when equal)."""
-    budget = torch.get_num_threads()
-    if count == budget or count < 1:
+    budget = thread_budget()
+    count = count if count >= 1 else budget
+    if count == torch.get_num_threads():
         yield
         return
     torch.set_num_threads(count)
@@ -147,7 +149,7 @@ def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modul
 
     About a dozen passes over a few hundred inputs: 0.2–0.7 s for the zoo's CNN on two cores.
     """
-    budget = torch.get_num_threads()
+    budget = thread_budget()
     candidates, items = chunk_candidates(model, sample_shape, device)
     try:
         probe = probe_inputs(items, sample_shape, device)
@@ -172,7 +174,7 @@ def _measure_policy(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Modul
 def _measure_threads(run: Callable[[torch.Tensor], torch.Tensor], model: nn.Module,
                      sample_shape: tuple[int, ...], device: torch.device) -> ChunkPolicy:
     """The default chunk with the faster thread count, timed on two chunks (CPU; else the budget)."""
-    budget, chunk = torch.get_num_threads(), DEFAULT_CHUNK.get(device.type, 256)
+    budget, chunk = thread_budget(), DEFAULT_CHUNK.get(device.type, 256)
     if device.type != "cpu":
         return ChunkPolicy(min(chunk, max(chunk_candidates(model, sample_shape, device)[0])), budget)
     if budget == 1:
@@ -233,9 +235,9 @@ _choosers: dict[tuple, _ThreadChooser] = {}
 
 def _chooser(model: nn.Module, sample_shape: tuple[int, ...], role: str, policy: ChunkPolicy) -> _ThreadChooser:
     """The thread chooser of this model kind for ``role`` ("forward", "frozen" or "gradient")."""
-    key = (_model_key(model, tuple(sample_shape), model_device(model)), torch.get_num_threads(), role)
+    key = (_model_key(model, tuple(sample_shape), model_device(model)), thread_budget(), role)
     if key not in _choosers:
-        _choosers[key] = _ThreadChooser(policy.threads, torch.get_num_threads())
+        _choosers[key] = _ThreadChooser(policy.threads, thread_budget())
     return _choosers[key]
 
 
@@ -258,7 +260,7 @@ def _policy(model: nn.Module, sample_shape: tuple[int, ...], *, total: int,
     on the chunk size (within 10 % from 32 to 512 for the zoo's CNN), so it is not measured twice.
     """
     device = model_device(model)
-    key = (_model_key(model, tuple(sample_shape), device, precision), torch.get_num_threads())
+    key = (_model_key(model, tuple(sample_shape), device, precision), thread_budget())
     if key in _policy_cache:
         return _policy_cache[key]
     if total <= CALIBRATE_ABOVE:
@@ -282,7 +284,7 @@ def chunk_size(model: nn.Module, sample_shape: tuple[int, ...], *, total: int = 
 def _remember_smaller_chunk(model: nn.Module, sample_shape: tuple[int, ...], chunk: int,
                             precision: str = "float32") -> None:
     """A chunk size that ran out of memory is not tried again by later jobs of this model kind."""
-    key = (_model_key(model, tuple(sample_shape), model_device(model), precision), torch.get_num_threads())
+    key = (_model_key(model, tuple(sample_shape), model_device(model), precision), thread_budget())
     for cache in (_policy_cache, _provisional):
         if key in cache and cache[key].chunk > chunk:
             cache[key] = ChunkPolicy(chunk, cache[key].threads)
@@ -401,7 +403,7 @@ def input_gradient(
     size = chunk or max(16, policy.chunk * 4 if device.type != "cpu" else min(cpu_cap, policy.chunk * 4))
     # a size that ran out of memory is not tried again by later gradients of this model kind (on a GPU
     # each failed try runs most of a forward first); an explicit chunk is the caller's to choose
-    cap_key = (_model_key(model, tuple(x.shape[1:]), device), torch.get_num_threads())
+    cap_key = (_model_key(model, tuple(x.shape[1:]), device), thread_budget())
     if chunk is None and cap_key in _gradient_caps:
         size = min(size, _gradient_caps[cap_key])
     memory_format = _memory_format(model, x)

@@ -14,11 +14,28 @@ def cpu_cores() -> int:
         return os.cpu_count() or 1
 
 
+_budget: int | None = None  # the intra-op threads every job may use, once set
+
+
 def set_thread_budget(*, leave_for_gui: int = 0) -> int:
     """Limit torch's intra-op threads so that ``leave_for_gui`` cores stay free; returns the count."""
-    threads = max(1, cpu_cores() - leave_for_gui)
-    torch.set_num_threads(threads)
-    return threads
+    global _budget
+    _budget = max(1, cpu_cores() - leave_for_gui)
+    torch.set_num_threads(_budget)
+    return _budget
+
+
+def thread_budget() -> int:
+    """The intra-op threads a job may use: :func:`set_thread_budget`'s, else torch's. Not the calling thread's
+    torch.get_num_threads(): a thread new to torch adopts whatever count another thread set last (OpenMP), and
+    one that started during another job's one-thread chunk kept a budget of 1 for good."""
+    return _budget if _budget is not None else torch.get_num_threads()
+
+
+def use_thread_budget() -> None:
+    """Give the calling thread (a pooled worker starting a job) the whole budget."""
+    if torch.get_num_threads() != thread_budget():
+        torch.set_num_threads(thread_budget())
 
 
 def available_devices() -> list[str]:

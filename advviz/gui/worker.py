@@ -140,6 +140,10 @@ class GeneratorWorker(QRunnable):
         generator = None
         try:
             if not self._abort:
+                if "torch" in sys.modules:  # a pooled thread keeps the thread count it last had: the budget, anew
+                    from advviz.core.device import use_thread_budget
+
+                    use_thread_budget()
                 generator = self._func(*self._args, **self._kwargs)
                 result = None
                 while not self._abort:
