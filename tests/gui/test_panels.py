@@ -126,7 +126,8 @@ def test_iterative_attack_heatmap_matches_core(window, idle):
     window.curves.set_cursor(0.25)
     window.redraw_now()
     x, y = sample(window)
-    expected = make_attack("bim", eps=0.25, alpha=0.5 / 8, steps=10)(window.sweep_model(), x, y).numpy()[0, 0]
+    # the attack at the cursor's ε, its step an eighth of that ε (not of ε max's 0.5): the transfer matrix's BIM
+    expected = make_attack("bim", eps=0.25, alpha=0.25 / 8, steps=10)(window.sweep_model(), x, y).numpy()[0, 0]
     np.testing.assert_allclose(window.heatmaps.shown["adversarial"], expected, atol=1e-6)
 
 
