@@ -305,6 +305,18 @@ def style_plot(plot: pg.PlotItem, *, left: str = "", bottom: str = "", title: st
 TITLE_MIN_CHARS = 6  # a title shrinks to about this many characters and "…"
 
 
+def plots_in_steps(view: pg.GraphicsLayoutWidget, plots: list[pg.PlotItem], labels: list[dict[str, str]]
+                   ) -> Iterator[None]:
+    """Build steps: one plot per column of ``view``'s first row, styled with each of ``labels`` (style_plot's
+    ``left``, ``bottom``, ``title``), appended to ``plots``. A PlotItem costs ~10 ms, its styling as much: a step
+    each."""
+    for column, label in enumerate(labels):
+        plot = view.addPlot(row=0, col=column)
+        yield
+        plots.append(style_plot(plot, **label))
+        yield
+
+
 def eliding_title(plot: pg.PlotItem) -> pg.PlotItem:
     """Let ``plot``'s title end in "…" where the plot is narrower than it, instead of widening the plot.
 

@@ -16,7 +16,7 @@ from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QGraphicsItem, QSpinBox
 
 from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
-from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, plots_in_steps
 from advviz.gui.style import short_names
 
 STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}
@@ -43,15 +43,11 @@ class RobustnessPanel(ExplainPanel):
         yield
         self.view = graphics()
         yield
-        self.error_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
-        yield
-        style_plot(self.error_plot, left="error rate",
-                   bottom="ε (pixel units)", title="error rate on x + η")
-        yield
-        self.confidence_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
-        yield
-        style_plot(self.confidence_plot, left="mean confidence",
-                   bottom="ε (pixel units)", title="mean confidence on the wrong answers")
+        plots: list[pg.PlotItem] = []
+        yield from plots_in_steps(self.view, plots, [
+            dict(left="error rate", bottom="ε (pixel units)", title="error rate on x + η"),
+            dict(left="mean confidence", bottom="ε (pixel units)", title="mean confidence on the wrong answers")])
+        self.error_plot, self.confidence_plot = plots
         for plot in (self.error_plot, self.confidence_plot):
             plot.setYRange(0, 1.02, padding=0)
         self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),

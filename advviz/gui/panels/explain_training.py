@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
-from advviz.gui.panels.explain_common import ExplainPanel, fit_legend_columns, graphics, pct, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, fit_legend_columns, graphics, pct, plots_in_steps
 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
@@ -57,15 +57,13 @@ class TrainingPanel(ExplainPanel):
         yield
         self.view = graphics()
         yield
-        self.loss_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
-        yield
-        style_plot(self.loss_plot, left="training loss (minibatch)",
-                   bottom="epoch", title="loss: J for the twin, J̃ for the adversarial run")
-        yield
-        self.error_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
-        yield
-        style_plot(self.error_plot, left="error on held-out test images",
-                   bottom="epoch", title="FGSM error (thick) and clean error (dashed) per epoch")
+        plots: list[pg.PlotItem] = []
+        yield from plots_in_steps(self.view, plots, [
+            dict(left="training loss (minibatch)", bottom="epoch",
+                 title="loss: J for the twin, J̃ for the adversarial run"),
+            dict(left="error on held-out test images", bottom="epoch",
+                 title="FGSM error (thick) and clean error (dashed) per epoch")])
+        self.loss_plot, self.error_plot = plots
         self.error_plot.setYRange(0, 1.02, padding=0)
         # the legends sit under the plots, where they cover no line
         self.loss_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
