@@ -35,12 +35,12 @@ def choose_precision(window, idle, precision):
     idle(window)
 
 
-def start_training(window):
-    """Start adversarial training of small softmax twins (200 images, one epoch); returns its panel."""
+def start_training(window, architecture="softmax", samples=200, epochs=1):
+    """Start adversarial training of small twins (softmax, 200 images, one epoch by default); returns its panel."""
     panel = window.explain.panels["training"]
-    panel.architecture.setCurrentIndex(panel.architecture.findData("softmax"))
-    panel.samples.setValue(200)
-    panel.epochs.setValue(1)
+    panel.architecture.setCurrentIndex(panel.architecture.findData(architecture))
+    panel.samples.setValue(samples)
+    panel.epochs.setValue(epochs)
     window.explain.show("training")
     panel.train.click()
     return panel

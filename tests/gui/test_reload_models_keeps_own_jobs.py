@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-from explain_helpers import choose_precision
+from explain_helpers import choose_precision, start_training
 
 
 def test_a_precision_change_during_adversarial_training_lets_it_finish(window, qtbot, idle):
     """Choosing bfloat16 cancelled every job: the training (which trains models of its own) stopped, nothing was
     saved, and its panel said "training… (6 minibatches)" for good beside "Ready."."""
-    panel = window.explain.panels["training"]
-    panel.architecture.setCurrentIndex(panel.architecture.findData("mlp"))
-    panel.samples.setValue(2000)
-    panel.epochs.setValue(2)
-    window.explain.show("training")
-    panel.train.click()
+    start_training(window, "mlp", samples=2000, epochs=2)
     qtbot.waitUntil(lambda: "training" in window.explain.states
                     and sum(len(r) for r in window.explain.states["training"].loss) > 5, timeout=60000)
     choose_precision(window, idle, "bfloat16")
