@@ -2,42 +2,35 @@
 
 A :class:`SweepFilm` is an offscreen widget holding its own curves and heatmaps panels. For each frame
 it moves the ε cursor, redraws both panels from the :class:`~advviz.gui.state.SweepState` and grabs
-itself (``QWidget.grab`` → QImage → PIL). Frames are written as a GIF (Pillow) or, where ffmpeg is
-found (on PATH, or shipped by the optional ``imageio-ffmpeg`` package: ``pip install advviz[video]``), an
-H.264 MP4. The window's File menu and ``advviz animate`` both end here.
+itself (``QWidget.grab`` → QImage → PIL); :mod:`advviz.gui.video` writes the frames (GIF or MP4).
+``advviz animate`` runs here; the window's File menu through :mod:`advviz.gui.animation_export`.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QtMsgType, Qt, QTimer, Signal, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from advviz.gui.export import ExportError, write_atomically
+from advviz.gui.export import ExportError
 from advviz.gui.state import SweepState
+from advviz.gui.video import NO_FFMPEG, ffmpeg_path, pad_to_even, save_frames, to_pil
 
 if TYPE_CHECKING:
     from PIL import Image
 
     from advviz.core.architectures import PixelSpaceModel
-    from advviz.gui.window import MainWindow
 
 DEFAULT_WIDTH = 640
 RENDER_SCALE = 1.5  # frames are drawn this much larger, then scaled down: the panels' text fits
 MAX_FRAMES = 60
-FRAME_MS = 120
-HOLD_MS = 1200  # the last frame stays a little longer before the loop restarts
 
 
 class SweepFilm(QWidget):
@@ -103,16 +96,6 @@ class SweepFilm(QWidget):
         QApplication.processEvents()
 
 
-def to_pil(image: QImage) -> "Image.Image":
-    """A QImage as an RGB PIL image."""
-    from PIL import Image
-
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height, stride = image.width(), image.height(), image.bytesPerLine()
-    buffer = np.frombuffer(image.constBits(), dtype=np.uint8, count=stride * height).reshape(height, stride)
-    return Image.fromarray(buffer[:, : width * 3].reshape(height, width, 3).copy(), "RGB")
-
-
 def frame_eps(state: SweepState, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """The sweep's grid values in [0, ε_max] (every one, or evenly thinned to ``max_frames``)."""
     assert state.eps is not None
@@ -141,288 +124,6 @@ def render(state: SweepState, eps_values: Sequence[float], *, width: int = DEFAU
     return frames
 
 
-def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_ms: int = FRAME_MS) -> Path:
-    """An endlessly looping GIF with one frame per image (one shared palette, no dithering)."""
-    from PIL import Image
-
-    if not frames:
-        raise ExportError("no frames to write")
-    palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    indexed = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
-    durations = [frame_ms] * len(indexed)
-    durations[-1] = HOLD_MS
-    path = Path(path)
-
-    def write(name: str) -> None:
-        # disposal 1 and no optimisation keep every frame a frame (Pillow merges identical ones otherwise)
-        indexed[0].save(name, format="GIF", save_all=True, append_images=indexed[1:], duration=durations, loop=0,
-                        optimize=False, disposal=1)
-    write_atomically(path, write)
-    return path
-
-
-NO_FFMPEG = "MP4 needs ffmpeg, which is not installed here (pip install imageio-ffmpeg provides one)"
-
-
-def ffmpeg_path() -> str | None:
-    """ffmpeg on PATH, else the binary shipped by the optional ``imageio-ffmpeg`` package, else None."""
-    on_path = shutil.which("ffmpeg")
-    if on_path is not None:
-        return on_path
-    try:  # imported here: imageio-ffmpeg is an optional extra (advviz[video])
-        import imageio_ffmpeg
-    except ImportError:
-        return None
-    try:
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except RuntimeError:  # installed, but no binary for this platform
-        return None
-
-
-def pad_to_even(frames: Sequence["Image.Image"]) -> list["Image.Image"]:
-    """The frames with a white column/row added where a side is odd: H.264's 4:2:0 chroma needs even sides."""
-    from PIL import Image
-
-    padded = []
-    for frame in frames:
-        width, height = frame.size
-        if width % 2 == 0 and height % 2 == 0:
-            padded.append(frame)
-            continue
-        canvas = Image.new("RGB", (width + width % 2, height + height % 2), "white")
-        canvas.paste(frame.convert("RGB"), (0, 0))
-        padded.append(canvas)
-    return padded
-
-
-def ffmpeg_reason(stderr: bytes, returncode: int) -> str:
-    """ffmpeg's first error line (the cause; later lines are its consequences), without its ``[libx264 @ …]`` tags."""
-    for line in stderr.decode(errors="replace").splitlines():
-        reason = re.sub(r"^(\[[^\]]*\]\s*)+", "", line).strip()
-        if reason:
-            return reason[:300]
-    return f"exit status {returncode}"
-
-
-def save_mp4(frames: Sequence["Image.Image"], path: str | os.PathLike, *, fps: float = 1000 / FRAME_MS) -> Path:
-    """An H.264 MP4 through ffmpeg, one video frame per image, odd sides padded (ExportError without ffmpeg)."""
-    ffmpeg = ffmpeg_path()
-    if ffmpeg is None:
-        raise ExportError(f"{NO_FFMPEG}; save a GIF instead")
-    if not frames:
-        raise ExportError("no frames to write")
-    frames = pad_to_even(frames)
-    width, height = frames[0].size
-    path = Path(path)
-
-    def write(name: str) -> None:
-        command = [ffmpeg, "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}",
-                   "-r", f"{fps:g}", "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
-                   "-f", "mp4", name]
-        data = b"".join(frame.convert("RGB").tobytes() for frame in frames)
-        try:
-            result = subprocess.run(command, input=data, capture_output=True, timeout=300)
-        except subprocess.TimeoutExpired:
-            raise ExportError("ffmpeg took more than 5 minutes to encode the MP4; save a GIF instead") from None
-        if result.returncode != 0:
-            raise ExportError(f"ffmpeg failed: {ffmpeg_reason(result.stderr, result.returncode)}")
-    write_atomically(path, write)
-    return path
-
-
-def save_frames(frames: Sequence["Image.Image"], path: str | os.PathLike) -> Path:
-    suffix = Path(path).suffix.lower()
-    if suffix == ".gif":
-        return save_gif(frames, path)
-    if suffix == ".mp4":
-        return save_mp4(frames, path)
-    raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
-
-
-# -- from the window ----------------------------------------------------------------------------------
-def export_animation(window: "MainWindow", path: str | os.PathLike, *, max_frames: int = MAX_FRAMES,
-                     width: int = DEFAULT_WIDTH) -> Path:
-    """The window's current sweep, ε from 0 to ε_max, one frame per grid ε (thinned to ``max_frames``)."""
-    state = check_animation_request(window, path)
-    toggle = getattr(window.heatmaps, "per_channel", None)
-    frames = render(state, frame_eps(state, max_frames), width=width,
-                    probabilities=window.curves.probabilities.isChecked(),
-                    per_channel=bool(toggle is not None and toggle.isChecked()))
-    return save_frames(frames, path)
-
-
-class AnimationExport(QObject):
-    """The window's animation export, in steps on the GUI thread and a worker thread.
-
-    Rendered in one call it held the window ~0.5 s (60 frames drawn and grabbed, converted, scaled
-    and encoded on the GUI thread). Here the GUI thread, one turn of the event loop per frame, only
-    draws a frame and grabs it (widgets belong to the GUI thread); a worker thread turns each grab into
-    a PIL frame (conversion, LANCZOS scaling) and finally writes the GIF or MP4. The status line says
-    the progress; the window's Cancel button (or :meth:`cancel`) stops it and writes nothing.
-    ``finished`` carries the written path, or None (cancelled or failed: the message line says why)."""
-
-    finished = Signal(object)
-
-    def __init__(self, window: "MainWindow", path: str | os.PathLike, *, max_frames: int = MAX_FRAMES,
-                 width: int = DEFAULT_WIDTH) -> None:
-        super().__init__(window)
-        self.window = window
-        self.path = Path(path)
-        self.width = width
-        self.state = check_animation_request(window, path)
-        self.eps_values = list(frame_eps(self.state, max_frames))
-        self.frames: list[Any] = []  # futures of PIL frames, in order
-        self.rendered_on: set[str] = set()  # the threads that converted frames (for tests)
-        self.result: Path | None = None
-        self.error: str | None = None
-        self.cancelled = False
-        self._film: SweepFilm | None = None
-        self._index = -1  # the frame drawn and waiting for its grab
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="advviz-animation")
-        self._writing: Any = None
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(1)  # 1 ms, not 0: the film's layout requests and the window's paints first
-        self._timer.timeout.connect(self._step)
-        self._cancel_button = getattr(window, "cancel_button", None)
-        if self._cancel_button is not None:
-            self._cancel_button.clicked.connect(self.cancel)
-
-    def start(self) -> "AnimationExport":
-        self.window.set_status(f"Rendering the animation: 0/{len(self.eps_values)} frames…")
-        self._timer.start()
-        return self
-
-    @property
-    def done(self) -> bool:
-        return self.result is not None or self.error is not None or self.cancelled
-
-    def cancel(self) -> None:
-        if self.done:
-            return
-        self.cancelled = True
-        self._finish(None, "Animation cancelled; nothing written.")
-
-    def _step(self) -> None:
-        """One turn: grab the frame drawn last turn (its layout done in between), draw the next."""
-        if self.done:
-            return
-        try:
-            if self._film is None:
-                toggle = getattr(self.window.heatmaps, "per_channel", None)
-                self._film = SweepFilm(width=round(self.width * RENDER_SCALE),
-                                       probabilities=self.window.curves.probabilities.isChecked(),
-                                       per_channel=bool(toggle is not None and toggle.isChecked()))
-                self._timer.start()  # laid out next turn: the film's construction is the longest turn
-                return
-            if self._index < 0:
-                self._film.prepare(self.state)
-            else:
-                image = self._film.grab().toImage().copy()  # the worker gets its own copy of the pixels
-                self.frames.append(self._pool.submit(self._convert, image))
-            self._index += 1
-            if self._index < len(self.eps_values):
-                self._film.draw(self.state, self.eps_values[self._index])
-                self.window.set_status(f"Rendering the animation: {self._index}/{len(self.eps_values)} frames…")
-                if self._cancel_button is not None:
-                    self._cancel_button.setEnabled(True)
-                self._timer.start()
-                return
-            self._dispose_film()
-            self.window.set_status(f"Writing {self.path.name} ({len(self.frames)} frames)…")
-            self._writing = self._pool.submit(self._write)
-            self._poll()
-        except (ExportError, OSError) as error:
-            self._finish(None, f"animation: {error}", error=True)
-
-    def _convert(self, image: QImage) -> "Image.Image":
-        """On the worker: a grabbed frame as a PIL image of the final width."""
-        import threading
-
-        from PIL import Image
-
-        self.rendered_on.add(threading.current_thread().name)
-        frame = to_pil(image)
-        if frame.width != self.width:
-            frame = frame.resize((self.width, round(frame.height * self.width / frame.width)),
-                                 Image.Resampling.LANCZOS)
-        return frame
-
-    def _write(self) -> Path:
-        return save_frames([future.result() for future in self.frames], self.path)
-
-    def _poll(self) -> None:
-        if self.done:
-            return
-        if not self._writing.done():
-            QTimer.singleShot(20, self, self._poll)
-            return
-        try:
-            written = self._writing.result()
-        except (ExportError, OSError) as error:
-            self._finish(None, f"animation: {error}", error=True)
-            return
-        self._finish(written, f"Saved {written}")
-
-    def _finish(self, path: Path | None, message: str, *, error: bool = False) -> None:
-        self._timer.stop()
-        self._dispose_film()
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._cancel_button is not None:
-            try:
-                self._cancel_button.clicked.disconnect(self.cancel)
-            except (RuntimeError, TypeError):
-                pass
-        if error:
-            self.error = message
-            self.window.show_error(message)
-        else:
-            self.result = path
-            self.window.set_status(message)
-        self.finished.emit(path)
-
-    def _dispose_film(self) -> None:
-        if self._film is not None:
-            film, self._film = self._film, None
-            film.close()
-            film.deleteLater()
-
-
-def check_animation_request(window: "MainWindow", path: str | os.PathLike) -> SweepState:
-    """The window's sweep to animate into ``path``; ExportError where it cannot be, before any frame renders."""
-    state = window.sweep
-    if state is None or not state.complete:
-        raise ExportError("wait until the sweep is complete, then export the animation")
-    if Path(path).suffix.lower() not in (".gif", ".mp4"):
-        raise ExportError(f"{Path(path).name}: an animation is a .gif or an .mp4 file")
-    # refused before seconds of rendering: a missing or read-only folder, or a folder named like the file
-    # (which failed only after rendering, as "[Errno 21] Is a directory: '….sweep-x1y2.gif' -> …")
-    check_out_path(path)
-    if Path(path).suffix.lower() == ".mp4" and ffmpeg_path() is None:
-        raise ExportError(f"{NO_FFMPEG}; save a GIF instead")
-    return state
-
-
-def ask_animation(window: "MainWindow") -> Path | None:
-    from PySide6.QtWidgets import QFileDialog
-
-    filters = "GIF animation (*.gif)" + (";;MP4 video (*.mp4)" if ffmpeg_path() else "")
-    path, chosen = QFileDialog.getSaveFileName(window, "Export ε-sweep animation", "sweep.gif", filters)
-    if not path:
-        return None
-    if Path(path).suffix.lower() not in (".gif", ".mp4"):
-        path += ".mp4" if "mp4" in chosen else ".gif"
-    try:
-        export = AnimationExport(window, path)
-    except (ExportError, OSError) as error:
-        window.show_error(f"animation: {error}")
-        return None
-    window._animation_export = export  # type: ignore[attr-defined]  # kept alive; the newest one
-    export.start()
-    return Path(path)
-
-
-# -- headless (advviz animate) ----------------------------------------------------------------------------
 def compute_sweep(model: Any, x: Any, label: int, eps_max: float, steps: int, attack: Any) -> SweepState:
     """Run the window's sweep job on this thread and collect it."""
     from advviz.gui.jobs import SweepHeader, sweep_job

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QPushButton, QWidget
 
-from advviz.gui import animate, export, session
+from advviz.gui import animation_export, export, session
 from advviz.gui.byo import BringYourOwn
 from advviz.gui.presentation import Presentation
 
@@ -60,7 +60,7 @@ def install(window: "MainWindow") -> None:
                                    "Ctrl+E")
     panels_menu = file_menu.addMenu("Export panel")
     panels_menu.aboutToShow.connect(lambda: _fill_panels_menu(window, panels_menu))
-    _action(window, file_menu, "Export ε-sweep animation (GIF, MP4)…", lambda: animate.ask_animation(window))
+    _action(window, file_menu, "Export ε-sweep animation (GIF, MP4)…", lambda: animation_export.ask_animation(window))
     file_menu.addSeparator()
     _action(window, file_menu, "Quit", window.close, "Ctrl+Q")
 

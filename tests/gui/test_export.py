@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from advviz.gui import animate, export
+from advviz.gui import animate, animation_export, export, video
 
 
 def test_curves_and_heatmaps_export_round_trip(window, tmp_path):
@@ -80,7 +80,7 @@ def test_transfer_export_and_context_menu(window, idle, tmp_path):
 def test_animation_has_one_frame_per_eps_step(window, idle, tmp_path):
     window.controls.steps.setValue(21)  # ε grid −0.5 … 0.5: 11 values in [0, 0.5]
     idle(window)
-    path = animate.export_animation(window, tmp_path / "sweep.gif", width=480)
+    path = animation_export.export_animation(window, tmp_path / "sweep.gif", width=480)
     with Image.open(path) as gif:
         assert gif.n_frames == 11
         assert gif.width == 480
@@ -106,7 +106,7 @@ def test_animation_exports_a_decodable_mp4_of_odd_width(window, idle, tmp_path):
     window.controls.steps.setValue(21)  # 11 ε values in [0, 0.5]
     idle(window)
     # 481 is odd, which H.264's 4:2:0 chroma cannot take
-    meta, video = mp4_frames(animate.export_animation(window, tmp_path / "sweep.mp4", width=481))
+    meta, video = mp4_frames(animation_export.export_animation(window, tmp_path / "sweep.mp4", width=481))
     grabbed = [np.asarray(frame, dtype=np.int16)
                for frame in animate.render(window.sweep, animate.frame_eps(window.sweep), width=481)]
     height, width = grabbed[0].shape[:2]
@@ -135,9 +135,9 @@ def no_ffmpeg(tmp_path, monkeypatch):
 
 
 def test_mp4_export_without_any_ffmpeg_is_refused_in_one_line(window, no_ffmpeg, tmp_path):
-    assert animate.ffmpeg_path() is None
+    assert video.ffmpeg_path() is None
     with pytest.raises(export.ExportError, match="MP4 needs ffmpeg") as refused:
-        animate.export_animation(window, tmp_path / "sweep.mp4")
+        animation_export.export_animation(window, tmp_path / "sweep.mp4")
     assert "\n" not in str(refused.value) and "GIF" in str(refused.value)
     assert not (tmp_path / "sweep.mp4").exists()
 
@@ -148,14 +148,14 @@ def test_ffmpeg_is_found_on_path_first_then_from_imageio_ffmpeg(tmp_path, monkey
     folder = tmp_path / "bin"
     folder.mkdir()
     monkeypatch.setenv("PATH", str(folder))
-    assert animate.ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()  # nothing on PATH: the pip package's binary
+    assert video.ffmpeg_path() == imageio_ffmpeg.get_ffmpeg_exe()  # nothing on PATH: the pip package's binary
     on_path = folder / "ffmpeg"
     on_path.symlink_to(imageio_ffmpeg.get_ffmpeg_exe())
-    assert animate.ffmpeg_path() == str(on_path)  # an installed ffmpeg wins
+    assert video.ffmpeg_path() == str(on_path)  # an installed ffmpeg wins
 
 
 def test_an_ffmpeg_failure_is_one_line_naming_its_cause(tmp_path):
-    ffmpeg = animate.ffmpeg_path()
+    ffmpeg = video.ffmpeg_path()
     if ffmpeg is None:
         pytest.skip("no ffmpeg here (pip install imageio-ffmpeg)")
     odd_frame = bytes(101 * 51 * 3)  # H.264 refuses odd sides, which save_mp4 pads away; ffmpeg alone fails
@@ -163,9 +163,9 @@ def test_an_ffmpeg_failure_is_one_line_naming_its_cause(tmp_path):
                              "-i", "-", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(tmp_path / "odd.mp4")],
                             input=odd_frame, capture_output=True, timeout=60)
     assert failed.returncode != 0 and failed.stderr.count(b"\n") > 1  # ffmpeg explains over several lines
-    reason = animate.ffmpeg_reason(failed.stderr, failed.returncode)
+    reason = video.ffmpeg_reason(failed.stderr, failed.returncode)
     assert "divisible by 2" in reason and "\n" not in reason and not reason.startswith("[")
-    assert animate.ffmpeg_reason(b"", 1) == "exit status 1"
+    assert video.ffmpeg_reason(b"", 1) == "exit status 1"
 
 
 def test_panels_built_after_the_menus_get_the_export_context_menu(window):

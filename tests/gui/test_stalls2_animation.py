@@ -10,7 +10,7 @@ import threading
 
 from PIL import Image
 
-from advviz.gui import animate
+from advviz.gui import animate, animation_export
 
 
 def test_the_export_draws_a_frame_per_turn_and_a_worker_converts_and_writes(window, qtbot, tmp_path, monkeypatch):
@@ -23,14 +23,14 @@ def test_the_export_draws_a_frame_per_turn_and_a_worker_converts_and_writes(wind
 
     monkeypatch.setattr(animate.SweepFilm, "draw", draw)
     writers = []
-    original_save = animate.save_frames
+    original_save = animation_export.save_frames
 
     def save_frames(frames, path):
         writers.append(threading.current_thread() is threading.main_thread())
         return original_save(frames, path)
 
-    monkeypatch.setattr(animate, "save_frames", save_frames)
-    export = animate.AnimationExport(window, tmp_path / "sweep.gif", max_frames=8, width=240).start()
+    monkeypatch.setattr(animation_export, "save_frames", save_frames)
+    export = animation_export.AnimationExport(window, tmp_path / "sweep.gif", max_frames=8, width=240).start()
     assert draws == [] and not export.done  # started: nothing drawn in this call
     export._step()  # the film
     export._step()  # laid out, frame 1 drawn
@@ -48,7 +48,7 @@ def test_the_export_draws_a_frame_per_turn_and_a_worker_converts_and_writes(wind
 
 
 def test_cancel_stops_the_export_and_writes_nothing(window, qtbot, tmp_path):
-    export = animate.AnimationExport(window, tmp_path / "sweep.gif", max_frames=30, width=240).start()
+    export = animation_export.AnimationExport(window, tmp_path / "sweep.gif", max_frames=30, width=240).start()
     qtbot.waitUntil(lambda: len(export.frames) >= 2, timeout=30000)
     window.cancel_button.click()
     assert export.cancelled and export.done
