@@ -67,11 +67,11 @@ class AnimationExport(QObject):
         self._timer.setSingleShot(True)
         self._timer.setInterval(1)  # 1 ms, not 0: the film's layout requests and the window's paints first
         self._timer.timeout.connect(self._step)
-        self._cancel_button = getattr(window, "cancel_button", None)
-        if self._cancel_button is not None:
-            self._cancel_button.clicked.connect(self.cancel)
 
     def start(self) -> "AnimationExport":
+        """Begin; while it runs the window's Cancel stops it, and only it (the window's ``exports``)."""
+        self.window.exports.append(self)
+        self.window._update_status()
         self.window.set_status(f"Rendering the animation: 0/{len(self.eps_values)} frames…")
         self._timer.start()
         return self
@@ -107,8 +107,6 @@ class AnimationExport(QObject):
             if self._index < len(self.eps_values):
                 self._film.draw(self.state, self.eps_values[self._index])
                 self.window.set_status(f"Rendering the animation: {self._index}/{len(self.eps_values)} frames…")
-                if self._cancel_button is not None:
-                    self._cancel_button.setEnabled(True)
                 self._timer.start()
                 return
             self._dispose_film()
@@ -151,11 +149,9 @@ class AnimationExport(QObject):
         self._timer.stop()
         self._dispose_film()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        if self._cancel_button is not None:
-            try:
-                self._cancel_button.clicked.disconnect(self.cancel)
-            except (RuntimeError, TypeError):
-                pass
+        if self in self.window.exports:
+            self.window.exports.remove(self)
+        self.window._update_status()  # Cancel's state; then this export's message, not "Ready."
         if error:
             self.error = message
             self.window.show_error(message)

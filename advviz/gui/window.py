@@ -59,6 +59,7 @@ class MainWindow(DataAndModels, QMainWindow):
         self.transfer: TransferState | None = None
         self._awaiting_header: set[str] = set()  # "sweep", "transfer": started, no header step yet
         self.progress: dict[str, jobs.Progress] = {}
+        self.exports: list[Any] = []  # animation exports running (gui.animation_export): Cancel stops those first
         self._grid_key: str | None = None
         self.ready = False
         self._idle_text = "Ready."
@@ -147,7 +148,7 @@ class MainWindow(DataAndModels, QMainWindow):
 
     def _update_status(self) -> None:
         running = self.runner.running_slots()
-        self.cancel_button.setEnabled(bool(self._cancellable(running)))
+        self.cancel_button.setEnabled(bool(self._cancellable(running) or self.exports))
         if not running:  # idle: an empty bar
             self.progress_bar.setRange(0, 1)
             self.progress_bar.setValue(0)
@@ -368,6 +369,12 @@ class MainWindow(DataAndModels, QMainWindow):
         return [slot for slot in running if slot != "data" or self.data is not None]
 
     def cancel_jobs(self) -> None:
+        """Cancel: an animation export when one runs (its progress is what the status line shows) — cancelling
+        every job with it lost an adversarial training run — else the running jobs."""
+        if self.exports:
+            for running_export in list(self.exports):
+                running_export.cancel()
+            return
         for slot in self._cancellable(self.runner.running_slots()):
             self._stopped(slot)
             self.runner.cancel(slot)
