@@ -176,8 +176,6 @@ class Presentation(QObject):
 
     def _style(self, font_scale: float, line_scale: float) -> None:
         """The window's own texts and lines, and the panels on screen now; the others are queued."""
-        from advviz.gui.panels import curves as curves_module
-
         window = self.window
         self._flush_queue()  # a previous unstyle still going on: finish it first
         self._restore = self._undo.setdefault(id(window), (window, []))[1]
@@ -188,10 +186,11 @@ class Presentation(QObject):
             widgets.append(explain.tabs.tabBar())
         for widget in widgets:
             self._enlarge(widget, font_scale)
-        thin, thick = curves_module.THIN, curves_module.THICK
-        curves_module.THIN, curves_module.THICK = thin * line_scale, thick * line_scale
-        self._restore.append(lambda: setattr(curves_module, "THIN", thin))
-        self._restore.append(lambda: setattr(curves_module, "THICK", thick))
+        curves = window.curves
+        thin, thick = curves.thin, curves.thick
+        curves.thin, curves.thick = thin * line_scale, thick * line_scale
+        self._restore.append(lambda: setattr(curves, "thin", thin))
+        self._restore.append(lambda: setattr(curves, "thick", thick))
         cursor_pen = window.curves.cursor_line.pen
         window.curves.cursor_line.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
         self._restore.append(lambda: window.curves.cursor_line.setPen(cursor_pen))

@@ -9,7 +9,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
 from advviz.gui import session
-from advviz.gui.panels import curves as curves_module
 
 from explain_helpers import open_and_wait  # (tests/gui is on sys.path)
 
@@ -104,12 +103,12 @@ def test_presentation_mode(window, qtbot):
     presentation = window.presentation
     docks = {dock.objectName(): dock for dock in window.findChildren(QDockWidget)}
     font = window.curves.summary.font().pointSizeF()
-    thick = curves_module.THICK
+    thick = window.curves.thick
     assert docks["Controls"].isVisible()
     presentation.action.trigger()  # F11
     assert presentation.active and not docks["Controls"].isVisible() and not docks["Samples"].isVisible()
-    assert window.curves.summary.font().pointSizeF() > font and curves_module.THICK > thick
-    assert max(curve.opts["pen"].widthF() for curve in window.curves.curves) == pytest.approx(curves_module.THICK)
+    assert window.curves.summary.font().pointSizeF() > font and window.curves.thick > thick
+    assert max(curve.opts["pen"].widthF() for curve in window.curves.curves) == pytest.approx(window.curves.thick)
     sample = window.samples.current()
     presentation.key_actions[0].trigger()  # →
     assert window.samples.current() == sample + 1
@@ -132,7 +131,7 @@ def test_presentation_mode(window, qtbot):
     presentation.action.trigger()
     qtbot.waitUntil(lambda: presentation.settled, timeout=10000)  # panels behind other tabs: one per turn
     assert not presentation.active and docks["Controls"].isVisible() and docks["Samples"].isVisible()
-    assert window.curves.summary.font().pointSizeF() == font and curves_module.THICK == thick
+    assert window.curves.summary.font().pointSizeF() == font and window.curves.thick == thick
     assert not any(action.isEnabled() for action in presentation.key_actions)
 
 

@@ -34,6 +34,9 @@ class CurvesPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # this panel's line widths: presentation mode widens the window's, not an animation's film (a GIF
+        # exported while presenting changed its lines midway)
+        self.thin, self.thick = THIN, THICK
         self.view = pg.GraphicsLayoutWidget()
         self.view.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # ← → move the ε cursor (Shift: ten points)
         self.view.installEventFilter(self)
@@ -121,7 +124,7 @@ class CurvesPanel(QWidget):
             self.curves = []
             for index, name in enumerate(names):
                 # a bare curve item: PlotDataItem's data pipeline cost 3× its setData, 10× per frame
-                curve = pg.PlotCurveItem(pen=pg.mkPen(class_color(index), width=THIN))
+                curve = pg.PlotCurveItem(pen=pg.mkPen(class_color(index), width=self.thin))
                 self.plot.addItem(curve)
                 self.legend.addItem(curve, name)
                 self.curves.append(curve)
@@ -193,11 +196,11 @@ class CurvesPanel(QWidget):
     def clear(self, message: str) -> None:
         for index, curve in enumerate(self.curves):
             curve.setData([], [])
-            if getattr(curve, "_advviz_look", None) not in (None, (THIN, Qt.PenStyle.SolidLine)):
+            if getattr(curve, "_advviz_look", None) not in (None, (self.thin, Qt.PenStyle.SolidLine)):
                 # the legend draws each class's line as its pen: no class stays highlighted
-                curve.setPen(pg.mkPen(class_color(index), width=THIN))
+                curve.setPen(pg.mkPen(class_color(index), width=self.thin))
                 curve.setZValue(1)
-                curve._advviz_look = (THIN, Qt.PenStyle.SolidLine)
+                curve._advviz_look = (self.thin, Qt.PenStyle.SolidLine)
         for (_, label), name in zip(self.legend.items, self._names):  # no "(true)" of the last sample
             if label.text != name:
                 label.setText(name)
@@ -224,7 +227,7 @@ class CurvesPanel(QWidget):
         for index, curve in enumerate(self.curves):
             wide = index in (header.label, predicted, header.target)
             style = Qt.PenStyle.DashLine if header.target == index and index != header.label else Qt.PenStyle.SolidLine
-            look = (THICK if wide else THIN, style)
+            look = (self.thick if wide else self.thin, style)
             if getattr(curve, "_advviz_look", None) != look:  # a new pen repaints: only when it changes
                 curve.setPen(pg.mkPen(class_color(index), width=look[0], style=style))
                 curve.setZValue(10 if wide else 1)
