@@ -214,11 +214,21 @@ class Presentation(QObject):
         for view in views:
             if isinstance(view, pg.GraphicsView):
                 self._style_scene(panel, view, font_scale)
+        self._resized(panel)
 
     def _unstyle_panel(self, panel: QWidget) -> None:
         _, undo = self._undo.pop(id(panel), (panel, []))
         for step in reversed(undo):
             step()
+        self._resized(panel)
+
+    @staticmethod
+    def _resized(panel: QWidget) -> None:
+        """A panel measures again what it measured in its texts' old size (its ``restyled``): the curves' legend
+        column kept the presentation width after it (classes set while presenting; the plot squeezed to ~100 px)."""
+        restyled = getattr(panel, "restyled", None)
+        if restyled is not None:
+            restyled()
 
     def _style_shown(self, *_: Any) -> None:
         """A tab was shown while presenting: its panels are styled now, before they are painted."""

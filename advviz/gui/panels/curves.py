@@ -128,9 +128,13 @@ class CurvesPanel(QWidget):
                 self.plot.addItem(curve)
                 self.legend.addItem(curve, name)
                 self.curves.append(curve)
-        self._reserve_legend_width()
+        self.reserve_legend_width()
 
-    def _reserve_legend_width(self) -> None:
+    def restyled(self) -> None:
+        """Its texts changed size (presentation mode): the legend's column again."""
+        self.reserve_legend_width()
+
+    def reserve_legend_width(self) -> None:
         """Give the legend's column the width of the longest text a label can get ("(true)",
         "(predicted at cursor)"…), measured on the legend itself: a legend that widened or narrowed as
         the tags moved re-laid out the plot and repainted all of it on every such frame."""

@@ -159,6 +159,9 @@ class HeatmapsPanel(QWidget):
                                   colorMap=DIVERGING if signed else GREY, interactive=False, width=14,
                                   colorMapMenu=False)
             bar.setImageItem(image, insert_in=plot)
+            # labelled whenever its height changes: after a resize, and after presentation mode's fonts left it
+            # behind another tab (its sparse ticks stayed: no resize of the panel relabelled it)
+            bar.geometryChanged.connect(lambda bar=bar: label_bar(bar))
             caption = pg.LabelItem("", color="#222", size="10pt", justify="center")
             self.view.addItem(caption, row=1, col=column)
             shrinkable(caption).released = False
