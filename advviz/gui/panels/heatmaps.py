@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
 from advviz.gui.panels.explain_common import image_plot
@@ -275,11 +275,6 @@ class HeatmapsPanel(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt's name
         super().resizeEvent(event)
         self.fit()
-        QTimer.singleShot(0, self, self._label_bars)  # the bars' heights follow once the layout has run
-
-    def _label_bars(self) -> None:
-        for cell in self.cells.values():
-            label_bar(cell.bar)
 
     def show_state(self, state: SweepState, index: int) -> None:
         if state.x is None or state.eps is None:
