@@ -46,3 +46,20 @@ def test_an_empty_matrix_has_no_numbers_on_its_axes(window, idle):
     for side in ("bottom", "left"):
         axis = panel.plot.getAxis(side)
         assert axis._tickLevels == [[]] and "x0.001" not in axis.labelString()
+
+
+def test_columns_too_narrow_for_their_names_are_numbered_like_the_rows(window, idle):
+    """At 800 × 600, nine columns cut four names to "s…x", "…", "c…adv", "…/…": no one could tell them apart."""
+    window.resize(800, 600)
+    window.tabs.setCurrentWidget(window.transfer_panel)
+    names = ["mnist-cnn", "mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-rbf", "mnist-maxout-adv",
+             "mnist-cnn-adv", "mnist-mlp-halfa", "mnist-mlp-halfb"]
+    window.controls.set_checked(names)
+    idle(window)
+    panel = window.transfer_panel
+    columns = [label for _, label in panel.plot.getAxis("bottom")._tickLevels[0]]
+    rows = [label for _, label in panel.plot.getAxis("left")._tickLevels[0]]
+    assert columns == [str(number) for number in range(1, 10)]
+    assert rows[0] == "1 · cnn" and rows[-1] == "9 · mlp-halfb"
+    window.resize(1400, 900)
+    idle(window)

@@ -172,7 +172,8 @@ class TransferPanel(QWidget):
         return None if self.state is None else self.state.matrix(self.metric_key)
 
     def _fit_column_names(self) -> None:
-        """The bottom axis's model names, each on as many lines as its column's width needs."""
+        """The bottom axis's model names, each on as many lines as its column's width needs; where even that
+        would cut one ("s…x", "c…adv" in 9 columns at 800 × 600), the columns are numbered like the rows."""
         if self.state is None:
             return
         names = short_names(self.state.header.names)
@@ -180,6 +181,11 @@ class TransferPanel(QWidget):
         metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
         width = self.plot.vb.width() / max(1, len(names)) - LABEL_GAP
         labels = [wrapped_label(name, width, metrics) for name in names]
+        numbered = any("…" in label for label in labels)
+        if numbered:
+            labels = [str(number) for number in range(1, len(names) + 1)]
+        rows = [f"{number} · {name}" if numbered else name for number, name in enumerate(names, 1)]
+        self.plot.getAxis("left").setTicks([list(enumerate(rows))])
         lines = max(label.count("\n") + 1 for label in labels)
         axis.setTicks([list(enumerate(labels))])
         axis.setStyle(autoExpandTextSpace=False, tickTextHeight=lines * metrics.height())
@@ -196,8 +202,7 @@ class TransferPanel(QWidget):
         shown = np.where(np.isfinite(matrix), matrix, np.nan).astype(np.float32)
         self.image.setImage(shown, autoLevels=False, levels=(0.0, 1.0))
         self.image.setRect(-0.5, -0.5, size, size)
-        self.plot.getAxis("left").setTicks([list(enumerate(short_names(names)))])
-        self._fit_column_names()
+        self._fit_column_names()  # and the rows' names
         self.plot.setRange(xRange=(-0.5, size - 0.5), yRange=(-0.5, size - 0.5), padding=0.02)
         while len(self.texts) < size * size:
             text = pg.TextItem(anchor=(0.5, 0.5))
