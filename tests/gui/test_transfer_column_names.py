@@ -6,6 +6,10 @@ from PySide6.QtGui import QFont, QFontMetrics
 
 from advviz.gui.panels.transfer import LABEL_GAP, wrapped_label
 
+# the MNIST zoo: the architectures, their adversarially trained twins, and the pair trained on halves of the data
+NINE = ["mnist-cnn", "mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-rbf", "mnist-maxout-adv", "mnist-cnn-adv",
+        "mnist-mlp-halfa", "mnist-mlp-halfb"]
+
 
 def test_a_name_wider_than_its_column_breaks_after_its_hyphens():
     metrics = QFontMetrics(QFont())
@@ -23,16 +27,14 @@ def test_column_names_fit_their_columns(window, idle):
     "mlp-halfamlp-halfb" at 1024 × 768."""
     window.resize(1024, 768)
     window.tabs.setCurrentWidget(window.transfer_panel)
-    names = ["mnist-cnn", "mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-rbf", "mnist-maxout-adv",
-             "mnist-cnn-adv", "mnist-mlp-halfa", "mnist-mlp-halfb"]
-    window.controls.set_checked(names)
+    window.controls.set_checked(NINE)
     idle(window)
     panel = window.transfer_panel
     axis = panel.plot.getAxis("bottom")
     metrics = QFontMetrics(axis.style["tickFont"] or axis.font())
-    column = panel.plot.vb.width() / len(names)
+    column = panel.plot.vb.width() / len(NINE)
     labels = [label for _, label in axis._tickLevels[0]]
-    assert len(labels) == len(names) and any("\n" in label for label in labels)
+    assert len(labels) == len(NINE) and any("\n" in label for label in labels)
     for label in labels:
         assert max(metrics.horizontalAdvance(line) for line in label.split("\n")) <= column - LABEL_GAP, label
     assert axis.style["tickTextHeight"] >= 2 * metrics.height()  # the axis makes room for the second line
@@ -52,9 +54,7 @@ def test_columns_too_narrow_for_their_names_are_numbered_like_the_rows(window, i
     """At 800 × 600, nine columns cut four names to "s…x", "…", "c…adv", "…/…": no one could tell them apart."""
     window.resize(800, 600)
     window.tabs.setCurrentWidget(window.transfer_panel)
-    names = ["mnist-cnn", "mnist-softmax", "mnist-mlp", "mnist-maxout", "mnist-rbf", "mnist-maxout-adv",
-             "mnist-cnn-adv", "mnist-mlp-halfa", "mnist-mlp-halfb"]
-    window.controls.set_checked(names)
+    window.controls.set_checked(NINE)
     idle(window)
     panel = window.transfer_panel
     columns = [label for _, label in panel.plot.getAxis("bottom")._tickLevels[0]]
