@@ -212,9 +212,8 @@ class MainWindow(DataAndModels, QMainWindow):
             # L∞ ↔ L2: ε max jumped to the other scale (0.5 ↔ 5); the cursor keeps its place on the axis
             cursor *= eps_max / self._sweep_eps_max
         self._sweep_norm, self._sweep_eps_max = norm, eps_max
-        if abs(cursor) > eps_max:
-            cursor = eps_max / 2
-        # on the new sweep's grid, so the heatmaps, the transfer matrix and the explanations share one ε
+        # on the new sweep's grid, so the heatmaps, the transfer matrix and the explanations share one ε; a chosen
+        # ε beyond ε max waits at its edge and comes back with a larger ε max (it went to ε max / 2, for good)
         self.curves.set_range(eps_max)
         self.curves.place_cursor(cursor, eps_grid(eps_max, self.controls.steps.value()))
         self.start_sweep()

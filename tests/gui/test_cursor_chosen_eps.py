@@ -29,3 +29,15 @@ def test_a_dragged_cursor_is_the_new_choice(window, idle):
     window.controls.steps.setValue(101)
     idle(window)
     assert window.curves.cursor_value() == pytest.approx(0.13, abs=1e-6)
+
+
+def test_a_smaller_eps_max_holds_the_chosen_eps_at_its_edge_until_it_grows_again(window, idle):
+    """ε max 0.5 → 0.1 put the cursor at 0.05, and ε max back at 0.5 left it there: the 0.25 chosen was lost."""
+    assert window.curves.cursor_value() == pytest.approx(0.25, abs=1e-6)
+    window.controls.eps_max.setValue(0.1)
+    idle(window)
+    assert window.curves.cursor_value() == pytest.approx(0.1, abs=1e-6)
+    assert window.transfer_eps() == pytest.approx(0.1, abs=1e-6)
+    window.controls.eps_max.setValue(0.5)
+    idle(window)
+    assert window.curves.cursor_value() == pytest.approx(0.25, abs=1e-6)
