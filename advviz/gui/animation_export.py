@@ -185,6 +185,9 @@ def check_animation_request(window: "MainWindow", path: str | os.PathLike) -> Sw
 def ask_animation(window: "MainWindow") -> Path | None:
     from PySide6.QtWidgets import QFileDialog
 
+    if window.exports:  # two at once took turns writing their progress on the one status line
+        window.show_error("An animation is being exported: wait for it, or Cancel it, before the next")
+        return None
     filters = "GIF animation (*.gif)" + (";;MP4 video (*.mp4)" if ffmpeg_path() else "")
     path, chosen = QFileDialog.getSaveFileName(window, "Export ε-sweep animation", "sweep.gif", filters)
     if not path:
@@ -196,8 +199,7 @@ def ask_animation(window: "MainWindow") -> Path | None:
     except (ExportError, OSError) as error:
         window.show_error(f"animation: {error}")
         return None
-    window._animation_export = export  # type: ignore[attr-defined]  # kept alive; the newest one
-    export.start()
+    export.start()  # kept alive by the window's ``exports`` (and its Qt parent) while it runs
     return Path(path)
 
 

@@ -30,3 +30,18 @@ def test_cancel_is_not_offered_after_an_export_ends(window, qtbot, tmp_path, idl
     assert window.cancel_button.isEnabled()
     qtbot.waitUntil(lambda: export.done, timeout=60000)
     assert not window.cancel_button.isEnabled() and window.status_label.text().startswith("Saved ")
+
+
+def test_a_second_export_waits_for_the_first(window, qtbot, tmp_path, idle, monkeypatch):
+    """Two exports at once took turns writing their progress on the one status line."""
+    from PySide6.QtWidgets import QFileDialog
+
+    idle(window)
+    first = animation_export.AnimationExport(window, tmp_path / "first.gif", max_frames=20, width=240).start()
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(1) or (str(tmp_path / "b.gif"), ""))
+    assert animation_export.ask_animation(window) is None and not asked
+    assert "being exported" in window.error_label.text()
+    qtbot.waitUntil(lambda: first.done, timeout=60000)
+    assert animation_export.ask_animation(window) == tmp_path / "b.gif"
+    qtbot.waitUntil(lambda: not window.exports, timeout=60000)
