@@ -39,7 +39,8 @@ def test_a_second_export_waits_for_the_first(window, qtbot, tmp_path, idle, monk
     idle(window)
     first = animation_export.AnimationExport(window, tmp_path / "first.gif", max_frames=20, width=240).start()
     asked = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: asked.append(1) or (str(tmp_path / "b.gif"), ""))
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda *a, **k: asked.append(1) or (str(tmp_path / "b.gif"), ""))
     assert animation_export.ask_animation(window) is None and not asked
     assert "being exported" in window.error_label.text()
     qtbot.waitUntil(lambda: first.done, timeout=60000)
