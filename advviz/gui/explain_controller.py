@@ -251,7 +251,15 @@ class ExplanationsController(QObject):
         self.refresh()
 
     def invalidate(self, *keys: str) -> None:
+        """``keys``' panels are out of date: the one in front computes again; a hidden one's running job stops (it
+        computed for a tab nobody looks at, on the CPU the sweeps in front need) and runs again when shown."""
         self.stale.update(keys)
+        shown = self.visible()
+        for key in keys:
+            slot = f"explain-{key}"
+            if key != shown and key in AUTOMATIC and self.window.runner.is_running(slot):
+                self.window._stopped(slot)
+                self.window.runner.cancel(slot)
         self.refresh()
 
     def refresh(self) -> None:
