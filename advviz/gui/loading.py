@@ -92,6 +92,10 @@ class DataAndModels:
         if data.devices:
             self.controls.set_devices(data.devices)
         same_models = self.data is not None and self.data.dataset == data.dataset
+        for slot in ("sweep", "transfer", "grid"):  # the old images' results: none may land beside the new ones
+            if self.runner.is_running(slot):
+                self._stopped(slot)
+                self.runner.cancel(slot)
         self.data = data
         self.dataset = data.dataset
         self.clear_error()
