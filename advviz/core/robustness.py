@@ -19,6 +19,7 @@ from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
+from advviz.core.checks import checked_batch
 from advviz.core.sweep import perturbed
 
 
@@ -65,7 +66,8 @@ def robustness_steps(
 ) -> Iterator[RobustnessPoint]:
     """Stream one :class:`RobustnessPoint` per ε (in the given order)."""
     attack = attack or FGSM()
-    values = [float(e) for e in eps]
+    x, y = checked_batch(model, x, y)
+    values = [float(e) for e in np.atleast_1d(np.asarray(eps, dtype=np.float64))]  # one ε, or several
     if any(not np.isfinite(e) or e < 0 for e in values):
         raise ValueError("every ε must be a finite number ≥ 0")
     device = model_device(model)

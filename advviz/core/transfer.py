@@ -25,6 +25,7 @@ from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
+from advviz.core.checks import checked_batch
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,8 @@ def check_compatible(models: Sequence[nn.Module], x: torch.Tensor) -> None:
     for model in models:
         shape = getattr(model, "input_shape", None)
         if shape is not None and tuple(x.shape[1:]) != tuple(shape):
-            raise ValueError(f"{getattr(model, 'name', 'a model')} expects inputs {tuple(shape)}, "
-                             f"the data has {tuple(x.shape[1:])}")
+            raise ValueError(f"{getattr(model, 'name', 'a model')} expects images of shape {tuple(shape)} (C, H, W), "
+                             f"got {tuple(x.shape[1:])}")
     classes = {len(getattr(model, "class_names", ())) for model in models} - {0}
     if len(classes) > 1:
         raise ValueError(f"the models disagree on the number of classes: {sorted(classes)}")
@@ -93,7 +94,9 @@ def transfer_steps(
 
     x (B, C, H, W) in [0, 1], y (B,) true labels; ``attack`` (default FGSM, clipped) gets ``eps``.
     """
-    check_compatible(models, x)
+    if models:
+        x, y = checked_batch(models[0], x, y)
+    check_compatible(models, x)  # every model takes these images and has as many classes
     attack = (attack or FGSM()).replace(eps=float(eps))
     placed: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
 

@@ -60,7 +60,7 @@ def test_transfer_streams_every_cell_once(zoo, samples):
 
 
 def test_transfer_refuses_mismatched_data(zoo):
-    with pytest.raises(ValueError, match="expects inputs"):
+    with pytest.raises(ValueError, match="expects images of shape"):
         transfer_matrix([zoo("mnist-mlp"), zoo("mnist-cnn")], torch.rand(4, 3, 32, 32), torch.zeros(4, dtype=torch.long), 0.1)
 
 
