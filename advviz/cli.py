@@ -182,20 +182,19 @@ def cmd_rubbish(args: argparse.Namespace) -> None:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> None:
-    from advviz.core.attacks import FGSM
     from advviz.core.data import load_dataset
     from advviz.core.paper import reproduce_steps
 
     samples = capped(args, "--samples", args.samples, len(load_dataset("mnist", "test")[1]), "the mnist test split")
     rows = []
-    for index, total, row in reproduce_steps(samples=samples, device=device(args)):
+    clip = not args.no_clip
+    for index, total, row in reproduce_steps(samples=samples, device=device(args), clip=clip):
         rows.append(row)
         progress(f"[{index}/{total}] {row.experiment} ({row.model})")
     progress("", done=True)
     text = table(["experiment", "model", "metric", "paper", "advviz", "difference"],
                  [[r.experiment, r.model, r.metric, f"{r.paper:.1f}", f"{r.ours:.1f}", f"{r.difference:+.1f}"]
                   for r in rows])
-    clip = FGSM().clip  # the paper's rows use FGSM as it comes
     payload = {"samples": samples, "clip": clip, "rows": [r.__dict__ for r in rows]}
     clipped = "x̃ clipped to [0, 1], the paper's unclipped" if clip else "unclipped, as in the paper"
     emit(args, payload, f"{PAPER}, MNIST, FGSM ε = 0.25 ({clipped}), {samples} test "
@@ -368,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("reproduce", cmd_reproduce, "the paper's headline MNIST numbers next to ours")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
+    sub.add_argument("--no-clip", action="store_true", help="leave x̃ unclipped, as the paper did (default: "
+                     "clipped to [0, 1], the valid range)")
     add_device_option(sub)
 
     sub = command("install-desktop", cmd_install_desktop, "add advviz to the desktop's application menu")

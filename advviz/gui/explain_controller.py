@@ -401,9 +401,9 @@ class ExplanationsController(QObject):
         self._run("training", ex.training_job, request)
 
     def _start_paper(self) -> None:
-        samples = self._panels["paper"].samples.value()
-        self._run("paper", ex.paper_job, samples, self.window.controls.device_choice)
-        self.states["paper"] = ex.PaperState(samples)  # before the job's first step, which arrives queued
+        samples, clip = self._panels["paper"].samples.value(), self.window.controls.clip.isChecked()
+        self._run("paper", ex.paper_job, samples, self.window.controls.device_choice, clip)
+        self.states["paper"] = ex.PaperState(samples, clip)  # before the job's first step, which arrives queued
         self.window._mark("explain-paper")
 
     def _add_trained(self, step: ex.TrainedModel) -> None:

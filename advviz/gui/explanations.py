@@ -345,14 +345,15 @@ class PaperStep:
     row: Any  # advviz.core.paper.PaperRow
 
 
-def paper_job(samples: int, device: str = "cpu") -> Iterator[Any]:
-    """The paper's headline numbers on the window's device ("auto" included), in float32 as the paper's were."""
+def paper_job(samples: int, device: str = "cpu", clip: bool = True) -> Iterator[Any]:
+    """The paper's headline numbers on the window's device ("auto" included), in float32 as the paper's were;
+    x̃ clipped to [0, 1] or, as in the paper, not (the controls' clip box)."""
     from advviz.core.device import resolve_device
     from advviz.core.paper import CLAIMS, reproduce_steps
 
     resolved, _ = resolve_device(device)
     yield Progress(f"Reproducing the paper's table on {samples} test images…", 0, len(CLAIMS))
-    for index, total, row in reproduce_steps(samples=samples, device=str(resolved)):
+    for index, total, row in reproduce_steps(samples=samples, device=str(resolved), clip=clip):
         yield PaperStep(index, total, row)
         yield Progress(f"Paper table: {row.experiment} ({row.model})", index, total)
 
@@ -360,6 +361,7 @@ def paper_job(samples: int, device: str = "cpu") -> Iterator[Any]:
 @dataclass
 class PaperState:
     samples: int
+    clip: bool = True
     total: int = 0
     rows: list[Any] = field(default_factory=list)
 

@@ -25,3 +25,21 @@ def test_the_model_column_leaves_the_experiment_column_its_width(window, idle):
     assert "mnist-" in table.horizontalHeaderItem(1).text()  # the prefix is said once, in the header
     assert table.columnWidth(0) >= table.columnWidth(1) * 0.6, (table.columnWidth(0), table.columnWidth(1))
     assert panel.export_data()["model"][0].startswith("mnist-")  # the data keep the full names
+
+
+def test_the_paper_table_follows_the_clip_box(window, idle, qtbot):
+    """The table always clipped x̃, where the paper did not; unticking "clip x̃" now measures it as the paper did."""
+    panel = window.explain.panels["paper"]
+    window.explain.show("paper")
+    window.controls.clip.setChecked(False)
+    idle(window)
+    panel.samples.setValue(50)
+    panel.run.click()
+    assert window.explain.states["paper"].clip is False
+    qtbot.waitUntil(lambda: len(window.explain.states["paper"].rows) > 0, timeout=60000)
+    window.redraw_now()
+    assert "x̃ unclipped, as in the paper" in panel.status.text()
+    assert panel.export_data()["clip"] == False  # noqa: E712 - a numpy bool
+    window.cancel_jobs()
+    window.controls.clip.setChecked(True)
+    idle(window)

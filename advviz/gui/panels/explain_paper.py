@@ -72,8 +72,8 @@ class PaperPanel(ExplainPanel):
 
     def export_data(self) -> dict[str, np.ndarray]:
         """The table's columns (``experiment``, ``model``, ``metric``: text; ``paper``, ``advviz``,
-        ``difference``: percent, not rounded as in the table), one entry per row received so far, and ``samples``, the
-        number of test images; empty before the first row."""
+        ``difference``: percent, not rounded as in the table), one entry per row received so far, ``samples``, the
+        number of test images, and ``clip``, whether x̃ was clipped to [0, 1]; empty before the first row."""
         rows = self.state.rows if self.state is not None else []
         if not rows:
             return {}
@@ -83,7 +83,7 @@ class PaperPanel(ExplainPanel):
                 "paper": np.array([row.paper for row in rows], dtype=np.float64),
                 "advviz": np.array([row.ours for row in rows], dtype=np.float64),
                 "difference": np.array([row.difference for row in rows], dtype=np.float64),
-                "samples": np.array(self.state.samples)}
+                "samples": np.array(self.state.samples), "clip": np.array(self.state.clip)}
 
     @staticmethod
     def export_rows(data: dict[str, np.ndarray]) -> list[list[str]]:
@@ -132,6 +132,7 @@ class PaperPanel(ExplainPanel):
         self.plot.getAxis("left").setTicks([[(i, f"{i + 1}") for i in range(len(rows))]])
         self.plot.setYRange(-0.7, max(len(rows), state.total) - 0.3, padding=0)
         done = f"{len(rows)}/{state.total or '…'} rows"
-        self.status.setText(f"{state.samples} MNIST test images · {done}"
+        clipping = "x̃ clipped to [0, 1], the paper's unclipped" if state.clip else "x̃ unclipped, as in the paper"
+        self.status.setText(f"{state.samples} MNIST test images · {clipping} · {done}"
                             + ("" if state.total and len(rows) == state.total else " · measuring…")
                             + " · dot plot rows are numbered like the table")
