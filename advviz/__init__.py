@@ -59,3 +59,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'advviz' has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    """The public API too (imported lazily): ``dir(advviz)``, ``help(advviz)`` and tab completion list it."""
+    return sorted(set(globals()) | set(_PUBLIC))
