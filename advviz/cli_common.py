@@ -210,7 +210,8 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
     else:
         sub.add_argument("--model", default=default,
                          help=f"a zoo name or a weights file (default: {default}; see advviz models)")
-    sub.add_argument("--architecture", help="architecture of a weights file: softmax, mlp, maxout, cnn or rbf")
+    sub.add_argument("--architecture", help="architecture of a weights file: softmax, mlp, maxout, cnn or rbf; "
+                                            "for several files one for all, or one each in order (softmax,cnn)")
     sub.add_argument("--dataset", choices=DATASET_CHOICES,
                      help="data set (default: the model's; required for a weights file)")
     add_device_option(sub)
@@ -297,9 +298,9 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
 
     chosen_device = device(args)
     requested = getattr(args, "dataset", None)
-    _check_weights_options(args, names)
-    models = [load_model(name, device=chosen_device, architecture=getattr(args, "architecture", None),
-                         dataset=requested) for name in names]
+    architectures = _check_weights_options(args, names)
+    models = [load_model(name, device=chosen_device, architecture=architectures.get(name), dataset=requested)
+              for name in names]
     trained_on = {model.dataset for model in models}
     if len(trained_on) > 1:
         raise CommandError(f"the models come from different data sets: {', '.join(sorted(trained_on))}")
@@ -322,9 +323,11 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
     return models, dataset
 
 
-def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> None:
+def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> dict[str, str]:
     """A weights file needs --architecture and --dataset: name the ones missing. ``--model w.pt --dataset mnist``
-    was told 'give its architecture … and data set …', the data set given, and neither named as an option."""
+    was told 'give its architecture … and data set …', the data set given, and neither named as an option.
+    Returns each weights file's architecture: one for all, or one per file in order (``--architecture
+    softmax,cnn``; a single one for every file made a transfer between a softmax and a CNN file impossible)."""
     from pathlib import Path
 
     from advviz.core.architectures import ARCHITECTURE_TITLES
@@ -340,6 +343,15 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> No
             f"its {'data set' if dest == 'dataset' else dest} ({options[dest][0]} {', '.join(options[dest][1][:-1])} "
             f"or {options[dest][1][-1]})" for dest in missing)
         raise CommandError(f"{files[0]} is a weights file: give {wanted}")
+    given = [part.strip() for part in (getattr(args, "architecture", None) or "").split(",") if part.strip()]
+    if not files or not given:
+        return {}
+    if len(given) == 1:
+        given *= len(files)
+    if len(given) != len(files):
+        raise CommandError(f"--architecture names {len(given)} architectures for {len(files)} weights files: give one "
+                           "for them all, or one per file in the order of --models")
+    return dict(zip(files, given))
 
 
 def load_one_model(args: argparse.Namespace):
