@@ -164,9 +164,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def json_ready(value: Any) -> Any:
     """``value`` with each non-finite float as None: JSON has no NaN, and the bare ``NaN`` json.dumps writes
-    by default is refused by strict parsers (jq, JavaScript's JSON.parse)."""
+    by default is refused by strict parsers (jq, JavaScript's JSON.parse). A float that is a float32 (the
+    ε grids, logits and rates torch gives) is written as its shortest float32 digits: 0.35, not
+    0.3499999940395355, so that ``0.35 in result["eps"]``."""
     if isinstance(value, float):
-        return value if math.isfinite(value) else None
+        if not math.isfinite(value):
+            return None
+        import numpy as np  # loaded with torch by every command that has floats to write
+
+        single = np.float32(value)
+        return float(str(single)) if float(single) == value else value
     if isinstance(value, dict):
         return {key: json_ready(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -50,3 +50,11 @@ def test_a_model_whose_logits_overflow_float16_runs_in_float32_and_says_so(capsy
     result = json.loads(out)
     assert "inf" not in err and all(value is not None for row in result["logits"] for value in row), out
     assert result["precision"] == "float32"  # what ran, not what was asked
+
+
+def test_json_writes_float32_values_by_their_shortest_digits(capsys):
+    """`sweep --json` wrote 0.3499999940395355, so `0.35 in d["eps"]` was False."""
+    code, out, err = run(capsys, "sweep", "--model", "mnist-softmax", "--steps", "5", "--eps-max", "0.35", "--json")
+    assert code == 0, err
+    assert json.loads(out)["eps"] == [-0.35, -0.175, 0.0, 0.175, 0.35]
+    assert "0.3499999940395355" not in out
