@@ -20,8 +20,10 @@ def test_a_sweep_in_bfloat16_says_its_drift_and_gives_bfloat16_logits(capsys):
     assert "forwards" not in quiet
     assert "mnist-mlp: bfloat16 forwards: max |Δ logit|" in note and "against float32 on 512 images" in note
     assert 0 < np.abs(reduced - exact).max() < 1.0  # close, not equal
-    # bfloat16 keeps 8 significant bits: every logit is a multiple of 2^(exponent − 7)
-    mantissa = np.frexp(reduced[reduced != 0])[0] * 2 ** 8
+    # bfloat16 keeps 8 significant bits: every logit is a multiple of 2^(exponent − 7); JSON has each float32 in
+    # its shortest digits, which read back as float32 exactly
+    single = reduced.astype(np.float32)
+    mantissa = np.frexp(single[single != 0])[0] * 2 ** 8
     assert np.array_equal(mantissa, np.round(mantissa))
 
 
