@@ -321,7 +321,7 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
         probe = load_dataset(dataset, "test")[0]
         for name, model in zip(names, models):
             drift = apply_forward_precision(model, args.precision, probe)
-            slower = ("; on the CPU slower than float32 (a CNN's ~10×)"
+            slower = ("; on the CPU slower than float32 (4.7–12× for the zoo's models)"
                       if not isinstance(drift, PrecisionRefused) and drift.device == "cpu" else "")
             print(f"advviz: {name}: {drift.summary()}{slower}", file=sys.stderr)
         ran = {name: forward_precision(model) for name, model in zip(names, models)}

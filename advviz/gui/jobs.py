@@ -28,7 +28,7 @@ ATTACK_CHOICES: tuple[tuple[str, str], ...] = (
 ATTACK_TITLES = dict(ATTACK_CHOICES)
 PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads
 # the zoo's CNN on two cores: a 101×101 decision map 1.4 s in float32, 17 s in bfloat16 or float16
-CPU_SLOWER = "on the CPU they are slower than float32 (a CNN's ~10×): a GPU's choice"
+CPU_SLOWER = "on the CPU they are slower than float32 (4.7–12× for the zoo's models): a GPU's choice"
 ITERATIVE_STEPS = 10
 
 
