@@ -49,7 +49,7 @@ RUBBISH_MIN = 1000
 class _Context:
     """Loads each model and adversarial batch once for all rows."""
 
-    def __init__(self, samples: int, device: str, clip: bool) -> None:
+    def __init__(self, samples: int, device: str, clip: bool = True) -> None:
         x, y = load_dataset("mnist", "test")
         self.x, self.y = x[:samples], y[:samples]
         self.device = device
