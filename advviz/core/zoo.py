@@ -119,6 +119,10 @@ def load_state(model: PixelSpaceModel, state: dict[str, torch.Tensor], source: s
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
+        if {f"net.{key}" for key in state} == {key for key in expected if key.startswith("net.")}:
+            raise ModelLoadError(
+                f"{source} holds the bare network's weights (model.net.state_dict()), without the model's input "
+                "normalization: save the whole model's, torch.save(model.state_dict(), path)")
         raise ModelLoadError(
             f"{source} does not fit the architecture: missing {missing[:3] or 'none'}, "
             f"unexpected {unexpected[:3] or 'none'}")

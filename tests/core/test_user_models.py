@@ -155,3 +155,16 @@ def test_pretrained_weights_offline_give_a_clear_message(monkeypatch, tmp_path):
         assert len(model.class_names) == 1000 and model.input_shape == (3, 224, 224)
     finally:
         socket.setdefaulttimeout(previous)
+
+
+def test_a_bare_networks_weights_file_is_named_as_such(tmp_path):
+    """`model.net.state_dict()` failed with "missing ['mean', 'net.0.bias', …]", which did not say what to save."""
+    import torch
+
+    from advviz.core.errors import ModelLoadError
+    from advviz.core.zoo import load_model
+
+    path = tmp_path / "bare.pt"
+    torch.save(load_model("mnist-softmax").net.state_dict(), path)
+    with pytest.raises(ModelLoadError, match=r"bare network's weights \(model.net.state_dict\(\)\)"):
+        load_model(path, architecture="softmax", dataset="mnist")
