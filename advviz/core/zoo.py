@@ -186,7 +186,21 @@ def load_model(
         normalized = architecture not in ("softmax", "rbf")
     model = new_model(key if key in metadata else path.stem, architecture, dataset, normalized=normalized)
     load_weights(model, path)
-    return prepare(model, device)
+    return prepare(model, _usable(device))
+
+
+def _usable(device: torch.device | str) -> torch.device | str:
+    """``device`` ("auto" included) made a torch device; CUDA where there is none is refused in words (torch said
+    "Found no NVIDIA driver"), where the window and the CLI fall back to the CPU with a message."""
+    if not isinstance(device, str):
+        return device
+    from advviz.core.device import resolve_device
+
+    resolved, fallback = resolve_device(device)
+    if fallback is not None:
+        raise ModelLoadError(fallback.replace("; using the CPU", ": load the model with device=\"cpu\", or \"auto\" "
+                                                                "(a GPU where there is one)"))
+    return resolved
 
 
 def new_model(name: str, architecture: str, dataset: str, *, normalized: bool) -> PixelSpaceModel:

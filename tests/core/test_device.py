@@ -24,3 +24,17 @@ def test_absent_cuda_falls_back_with_a_message():
 def test_unknown_device_is_an_error():
     with pytest.raises(ValueError, match="unknown device"):
         resolve_device("gpu")
+
+
+def test_load_model_says_when_cuda_cannot_be_used(monkeypatch):
+    """`load_model(name, device="cuda")` without a GPU raised torch's "Found no NVIDIA driver"."""
+    import pytest
+
+    import advviz.core.device as device_module
+    from advviz.core.errors import ModelLoadError
+    from advviz.core.zoo import load_model
+
+    monkeypatch.setattr(device_module, "available_devices", lambda: ["cpu"])
+    with pytest.raises(ModelLoadError, match='CUDA is not available on this machine: load the model with device="cpu"'):
+        load_model("mnist-softmax", device="cuda")
+    assert str(next(load_model("mnist-softmax", device="auto").parameters()).device) == "cpu"
