@@ -255,4 +255,4 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
             qInstallMessageHandler(previous_handler)
     return {"out": str(written), "frames": len(frames), "width": frames[0].width, "height": frames[0].height,
             "bytes": written.stat().st_size, "model": model, "index": index, "eps_max": eps_max,
-            "attack": choice.title}
+            "attack": attack, "target": target, "clip": clip}  # as every command's JSON names them

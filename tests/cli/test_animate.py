@@ -137,3 +137,16 @@ def test_animate_help_states_the_minimum_width(capsys):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
     assert "frame width in pixels, 480 to 3840 (default: 640)" in help_text
+
+
+def test_animate_json_names_the_attack_as_every_command_does(capsys, tmp_path):
+    """It said "FGSM (L∞)" where sweep, transfer and robustness say "fgsm"."""
+    import json
+
+    from cli_helpers import run
+
+    code, out, err = run(capsys, "animate", "--model", "mnist-mlp", "--index", "3", "--steps", "3", "--out",
+                         str(tmp_path / "a.gif"), "--attack", "bim", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["attack"] == "bim" and result["clip"] is True
