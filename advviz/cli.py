@@ -18,6 +18,7 @@ with a one-line message on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -384,11 +385,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def negative_values_attached(argv: Sequence[str]) -> list[str]:
+    """``--eps -0.1,0,0.1`` as ``--eps=-0.1,0,0.1``: argparse takes a value starting with "-" that is not a plain
+    number for an option, and said "expected one argument" instead of what is wrong with the value."""
+    words, index = [], 0
+    while index < len(argv):
+        option, value = argv[index], argv[index + 1] if index + 1 < len(argv) else ""
+        if option.startswith("--") and "=" not in option and re.fullmatch(r"-[\d.][\d.,eE+-]*", value):
+            words.append(f"{option}={value}")
+            index += 2
+        else:
+            words.append(option)
+            index += 1
+    return words
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     prog = "advviz"
     try:  # Ctrl+C while torch loads (the first seconds) is an interruption too, not a traceback
         parser = build_parser()
-        args, extra = parser.parse_known_args(argv)
+        args, extra = parser.parse_known_args(negative_values_attached(sys.argv[1:] if argv is None else argv))
         if extra:  # told by the command's parser: "advviz: … (see advviz --help)" named neither it nor its options
             getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
         if args.command in (None, "gui"):  # the window paints before torch loads: not through run()

@@ -273,3 +273,11 @@ def test_an_animation_too_large_for_memory_is_refused_before_rendering(capsys, m
     monkeypatch.setattr(zoo, "load_model", lambda *a, **k: pytest.fail("the model loaded before the check"))
     code, _, err = run(capsys, "animate", "--steps", "241", "--width", "3840", "--out", "/tmp/advviz-never.gif")
     assert code == 2 and "would hold 9.4 GB in memory: at this width at most 51 steps" in err
+
+
+def test_a_negative_eps_list_is_judged_on_its_values(capsys, monkeypatch):
+    """`robustness --eps -0.1,0,0.1` said "expected one argument": argparse took the list for an option."""
+    from cli_helpers import parse_error
+
+    err = parse_error(capsys, monkeypatch, ["robustness", "--eps", "-0.1,0,0.1", "--samples", "20"])
+    assert "ε must be a finite number ≥ 0, got '-0.1'" in err, err
