@@ -9,7 +9,8 @@
     advviz rubbish ...          confident answers on N(0, I) inputs
     advviz reproduce            the paper's headline numbers next to ours
     advviz train-zoo            retrain the shipped models
-    (and linear, linearity, decision-map, diagnose, adv-train: see advviz.cli_explain)
+    (and linear, linearity, decision-map, diagnose, adv-train: see advviz.cli_explain; models, animate,
+    train-zoo and install-desktop are in advviz.cli_zoo)
 
 Tables go to stdout (``--json`` for machine-readable output); every bad input exits non-zero
 with a one-line message on stderr, never a traceback.
@@ -20,40 +21,22 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import time
 from collections.abc import Callable, Sequence
 
 from advviz.cli_common import (
-    DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS, CommandError,
-    add_attack_options, add_device_option, add_model_options, attack, capped, clipping, dataset_eps, device, emit,
-    eps_list, eps_value, folder_option, int_at_least, load_models, load_one_model, model_list, model_names,
-    one_sample, positive_eps, positive_int, progress, seed_value, table, test_samples,
+    CommandError, DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS,
+    add_attack_options, add_device_option, add_model_options, add_sample_options, attack, capped, clipping,
+    dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_names,
+    one_sample, positive_int, progress, seed_value, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
+from advviz.cli_zoo import add_commands as add_zoo_commands
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
-# Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
-# 480 is the first width where every heatmap and tick label is readable).
-MIN_ANIMATION_WIDTH = 480
-MAX_ANIMATION_FRAMES = 241  # every frame stays in memory until the file is written: 201 frames at 640 px took 16 s
-MAX_ANIMATION_WIDTH = 3840  # 4K: 3,840 pixels took 1.4 GB for two frames; a typo of 40,000 would not fit
 TEST_SAMPLES_HELP = "test images (capped, with a note, at the size of the test split)"
 
 
 # -- commands -----------------------------------------------------------------------------------
-def cmd_models(args: argparse.Namespace) -> None:
-    from advviz.core.zoo import list_models
-
-    rows = list_models(args.dataset)
-    if not rows:
-        raise CommandError("no shipped models found; run `advviz train-zoo`")
-    text = table(
-        ["name", "dataset", "architecture", "clean acc.", "FGSM error", "ε", "description"],
-        [[r["name"], r["dataset"], r["architecture"], f"{100 * r['clean_accuracy']:.2f}%",
-          f"{100 * r['fgsm_error']:.1f}%", r["fgsm_eps"], r["description"]] for r in rows])
-    emit(args, {"models": rows}, text)
-
-
 def cmd_sweep(args: argparse.Namespace) -> None:
     import numpy as np
     import torch
@@ -202,57 +185,6 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
                         f"sample{'' if samples == 1 else 's'}\n" + text)
 
 
-def _zoo_output(args: argparse.Namespace):
-    """Where train-zoo writes: --output, or the shipped zoo of a source checkout (never site-packages)."""
-    from advviz.core.resources import models_dir, resources_dir
-
-    if args.output:
-        return folder_option("--output", args.output)
-    if not (resources_dir().parent / "pyproject.toml").exists():
-        raise CommandError("advviz is installed as a package: give --output FOLDER for the retrained weights")
-    return models_dir()
-
-
-def cmd_train_zoo(args: argparse.Namespace) -> None:
-    from advviz.core.zoo import train_zoo_steps
-
-    names = args.only  # split while parsing: blanks dropped, a repeat refused
-    started = time.perf_counter()
-    finished = []
-    for step in train_zoo_steps(names, folder=_zoo_output(args)):
-        if step.finished is not None:
-            finished.append({"name": step.name, **step.finished})
-            progress("", done=True)
-            print(f"[{step.index}/{step.count}] {step.name}: clean accuracy "
-                  f"{100 * step.finished['clean_accuracy']:.2f}%, FGSM error {100 * step.finished['fgsm_error']:.1f}% "
-                  f"({step.finished['train_seconds']:.0f} s)", file=sys.stderr)
-        elif step.train is not None and (step.train.batch % 10 == 0 or step.train.batch == step.train.batches):
-            done = int(30 * step.train.fraction_done)
-            progress(f"[{step.index}/{step.count}] {step.name:<20} [{'#' * done}{'.' * (30 - done)}] "
-                     f"epoch {step.train.epoch}/{step.train.epochs} loss {step.train.loss:.3f}")
-    emit(args, {"models": finished, "seconds": round(time.perf_counter() - started, 1)},
-         f"trained {len(finished)} models in {time.perf_counter() - started:.0f} s")
-
-
-def cmd_animate(args: argparse.Namespace) -> None:
-    from advviz.gui.animate import animate, check_request
-
-    check_request(args.out, steps=args.steps, attack=args.attack, target=args.target, width=args.width)  # before loading
-    model, dataset = load_one_model(args)  # validates the model and its data set before any Qt starts
-    result = animate(model=args.model, loaded_model=model, index=args.index, eps_max=args.eps_max, steps=args.steps,
-                     out=args.out, attack=args.attack, target=args.target, clip=not args.no_clip, dataset=dataset,
-                     width=args.width, probabilities=args.probabilities)
-    emit(args, result, f"wrote {result['out']}: {result['frames']} frames, ε = 0…{args.eps_max:g}, "
-                       f"{result['width']}×{result['height']} px, {result['bytes'] / 1024:.0f} KB")
-
-
-def cmd_install_desktop(args: argparse.Namespace) -> None:
-    from advviz.desktop import install_desktop_entry
-
-    path = install_desktop_entry(folder_option("--folder", args.folder) if args.folder else None)
-    emit(args, {"desktop_file": str(path)}, f"installed {path}: advviz is in your desktop's application menu")
-
-
 def cmd_gui(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -303,41 +235,14 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--json", action="store_true", help="machine-readable output")
         return sub
 
-    def sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str,
-                       max_steps: int, max_why: str) -> None:
-        sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
-        sub.add_argument("--eps-max", type=positive_eps, default=0.5,
-                         help=f"largest |ε| (> 0), pixel units on [0, 1]; {L2_EPS_HELP}")
-        sub.add_argument("--steps", type=int_at_least(2, steps_why, maximum=max_steps, why_not_more=max_why),
-                         default=steps, help=steps_help)
-        sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
-
     sub = command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
     # `advviz gui --session FILE` as well as `advviz --session FILE` (it was refused: "unrecognized arguments")
     sub.add_argument("--session", dest="gui_session", metavar="FILE", help="open a saved session (JSON)")
-    sub = command("models", cmd_models, "list the shipped models")
-    sub.add_argument("--dataset", choices=["mnist", "fashion"], help="only this data set's models (default: all)")
-
     sub = command("sweep", cmd_sweep, "logits along x + ε·d for ε in −ε_max…+ε_max")
     add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=201, steps_help=f"number of ε values from −ε_max to +ε_max, 2 to {MAX_SWEEP_STEPS}",
-                   steps_why="the sweep runs from −ε_max to +ε_max", max_steps=MAX_SWEEP_STEPS,
-                   max_why="a finer ε grid adds rows, not detail")
-    add_attack_options(sub)
-
-    sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg or imageio-ffmpeg) of the curves and heatmaps as "
-                                          "ε goes 0 → ε_max")
-    add_model_options(sub, default="mnist-cnn")
-    sample_options(sub, steps=26, steps_help=f"frames, ε = 0 … ε_max, 2 to {MAX_ANIMATION_FRAMES}",
-                   steps_why="frames from ε = 0 to ε_max", max_steps=MAX_ANIMATION_FRAMES,
-                   max_why="every frame is kept in memory until the file is written")
-    sub.add_argument("--out", default="sweep.gif",
-                     help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
-    sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
-                                                                      "unreadable specks", maximum=MAX_ANIMATION_WIDTH,
-                                                  why_not_more="each frame is drawn 1.5× larger in memory"),
-                     default=640, help=f"frame width in pixels, {MIN_ANIMATION_WIDTH} to {MAX_ANIMATION_WIDTH}")
-    sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
+    add_sample_options(sub, steps=201, steps_help=f"number of ε values from −ε_max to +ε_max, 2 to {MAX_SWEEP_STEPS}",
+                       steps_why="the sweep runs from −ε_max to +ε_max", max_steps=MAX_SWEEP_STEPS,
+                       max_why="a finer ε grid adds rows, not detail")
     add_attack_options(sub)
 
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")
@@ -372,13 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "clipped to [0, 1], the valid range)")
     add_device_option(sub)
 
-    sub = command("install-desktop", cmd_install_desktop, "add advviz to the desktop's application menu")
-    sub.add_argument("--folder", help="applications folder (default: $XDG_DATA_HOME/applications)")
-
-    sub = command("train-zoo", cmd_train_zoo, "retrain the shipped models (deterministic, CPU)")
-    sub.add_argument("--only", type=model_list(), help="comma-separated zoo names (default: all)")
-    sub.add_argument("--output", help="folder for the weights (default: the shipped zoo, in a source checkout)")
-
+    add_zoo_commands(command)  # models, animate, install-desktop, train-zoo
     from advviz.cli_explain import add_commands  # linear, linearity, decision-map, diagnose, adv-train
 
     add_commands(command)

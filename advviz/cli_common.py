@@ -252,6 +252,17 @@ def add_attack_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--no-clip", action="store_true", help="do not clip x̃ to [0, 1] (the paper does not)")
 
 
+def add_sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str,
+                       max_steps: int, max_why: str) -> None:
+    """One test image and an ε grid from −ε_max (or 0) to +ε_max: sweep and animate."""
+    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--eps-max", type=positive_eps, default=0.5,
+                     help=f"largest |ε| (> 0), pixel units on [0, 1]; {L2_EPS_HELP}")
+    sub.add_argument("--steps", type=int_at_least(2, steps_why, maximum=max_steps, why_not_more=max_why),
+                     default=steps, help=steps_help)
+    sub.add_argument("--target", type=int, help="target class: targeted FGSM towards it (default: untargeted)")
+
+
 # -- device, attack, models, data ---------------------------------------------------------------
 def device(args: argparse.Namespace) -> str:
     from advviz.core.device import resolve_device
