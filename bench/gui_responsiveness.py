@@ -22,9 +22,12 @@ import sys  # noqa: E402
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from advviz.gui.pyqtgraph_import import import_pyqtgraph  # noqa: E402
+
+pg = import_pyqtgraph()  # as the app does
 
 
 SWEEP_SAMPLES = (3, 8, 9, 10, 11)

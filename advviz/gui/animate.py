@@ -219,10 +219,11 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
     ``loaded_model`` is ``model`` already loaded (the CLI loads it once to validate it); without it the
     zoo model named ``model`` is loaded on ``device``.
     """
-    import pyqtgraph as pg
-
     from advviz.core.data import load_dataset
     from advviz.gui.jobs import AttackChoice
+    from advviz.gui.pyqtgraph_import import import_pyqtgraph
+
+    pg = import_pyqtgraph()
 
     # a bad path or request is refused before any model loads or frame renders
     out, key = check_request(out, steps=steps, attack=attack, target=target, width=width)

@@ -19,7 +19,9 @@ def main(argv: list[str] | None = None, *, session: str | None = None) -> int:
         if problem:
             print(f"advviz: error: {problem}", file=sys.stderr)
             return 2
-    pg = _import_pyqtgraph()
+    from advviz.gui.pyqtgraph_import import import_pyqtgraph
+
+    pg = import_pyqtgraph()
     from advviz.gui.window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "advviz", *(argv or [])])
@@ -68,26 +70,6 @@ def platform_problem() -> str | None:
         return (f"Qt cannot open a window: its X11 plugin needs {missing}, which is not installed "
                 f"(Debian/Ubuntu: sudo apt install {XCB_PACKAGES})")
     return None
-
-
-CUDA_INTEROP = "cuda.bindings.runtime"
-
-
-def _import_pyqtgraph():  # noqa: ANN202 - the pyqtgraph module
-    """Import pyqtgraph without its CUDA–OpenGL image interop: where cuda-python is installed (torch's
-    CUDA wheels bring it), pyqtgraph imports its runtime bindings at start-up — ~100 ms before the
-    first paint, for a widget advviz does not use. The module stays importable for torch afterwards."""
-    if "pyqtgraph" in sys.modules or CUDA_INTEROP in sys.modules:
-        import pyqtgraph
-
-        return pyqtgraph
-    sys.modules[CUDA_INTEROP] = None  # type: ignore[assignment]  # makes `from cuda.bindings import runtime` fail
-    try:
-        import pyqtgraph
-    finally:
-        if sys.modules.get(CUDA_INTEROP, ...) is None:
-            del sys.modules[CUDA_INTEROP]
-    return pyqtgraph
 
 
 def _icon() -> "QIcon":  # noqa: F821

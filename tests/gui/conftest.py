@@ -9,8 +9,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 import weakref  # noqa: E402
 
 import pytest  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QThread, QThreadPool, QTimer, Qt  # noqa: E402
+
+from advviz.gui.pyqtgraph_import import import_pyqtgraph  # noqa: E402
+
+pg = import_pyqtgraph()  # as the app does: the tests run pyqtgraph on its lazy Qt namespaces
 
 from advviz.gui import worker as worker_module  # noqa: E402
 

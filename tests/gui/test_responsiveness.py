@@ -189,8 +189,8 @@ def test_curves_redraw_at_most_60_times_a_second_however_fast_steps_arrive(windo
 STARTUP_ORDER = """
 import os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-from advviz.gui.app import _import_pyqtgraph
-_import_pyqtgraph()
+from advviz.gui.pyqtgraph_import import import_pyqtgraph
+import_pyqtgraph()
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from advviz.gui.window import MainWindow
