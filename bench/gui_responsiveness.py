@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
     window.removeEventFilter(first_paint)
     print(f"window painted {1000 * ((first_paint.at or time.perf_counter()) - PROCESS_START):.0f} ms after the "
           f"process started (target ≤ 1,500 ms; torch not yet imported: {'torch' not in sys.modules})")
+    if sys.dont_write_bytecode:
+        print("  (PYTHONDONTWRITEBYTECODE is set: modules without a cached .pyc were compiled from source in this "
+              "start, ~0.1–0.2 s of it; without the variable Python caches them at the first start and reuses them)")
     probe = Probe()
 
     probe.start()

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QSlider
 
 from advviz.gui.explanations import LinearState
+from advviz.gui.panels.colour_bar import ColourBar
 from advviz.gui.panels.explain_common import (DIVERGING, GREY, CellGrid, ExplainPanel, compact, fit_class_ticks, fit_label,
                                               fit_legend_columns, graphics, image_plot, short_class, style_plot,
                                               to_image)
@@ -85,12 +86,9 @@ class LinearPanel(ExplainPanel):
         self.x_cell = image_plot(grid, 0, 11, "x")
         self.eta_cell = image_plot(grid, 1, 11, "η")
         yield
-        self.weight_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
-                                          colorMapMenu=False, label="w (per pixel unit)")
+        self.weight_bar = ColourBar(values=(-1, 1), colour_map=DIVERGING, width=10, label="w (per pixel unit)")
         grid.addItem(self.weight_bar, 0, 12, 2)
-        yield  # a colour bar is a PlotItem: ~10–15 ms
-        self.eta_bar = pg.ColorBarItem(values=(-1, 1), colorMap=DIVERGING, interactive=False, width=10,
-                                       colorMapMenu=False, label="η (pixel units)")
+        self.eta_bar = ColourBar(values=(-1, 1), colour_map=DIVERGING, width=10, label="η (pixel units)")
         grid.addItem(self.eta_bar, 0, 13, 2)
         yield
         self.images.addItem(grid)

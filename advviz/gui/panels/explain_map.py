@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
 
 from advviz.core.eps_limits import largest_eps
 from advviz.gui.explanations import MapState
+from advviz.gui.panels.colour_bar import ColourBar
 from advviz.gui.panels.explain_common import ExplainPanel, class_legend, fit_label, graphics, style_plot
 from advviz.gui.style import CLASS_COLORS, class_label
 
@@ -87,8 +88,8 @@ class DecisionMapPanel(ExplainPanel):
                                     pen=(180, 180, 180))
         self.view.addItem(self.legend, row=0, col=1)
         yield
-        self.brightness = pg.ColorBarItem(values=(0.0, 1.0), colorMap=BRIGHTNESS, interactive=False, width=12,
-                                          colorMapMenu=False, label="confidence (paler = less sure)")
+        self.brightness = ColourBar(values=(0.0, 1.0), colour_map=BRIGHTNESS, width=12,
+                                    label="confidence (paler = less sure)")
         self.view.addItem(self.brightness, row=0, col=2)
         self.body.addWidget(self.view)
         self.state: MapState | None = None

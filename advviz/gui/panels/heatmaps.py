@@ -20,6 +20,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QVBoxLayout, QWidget
 
+from advviz.gui.panels.colour_bar import ColourBar
 from advviz.gui.panels.explain_common import image_plot
 from advviz.gui.state import SweepState
 from advviz.gui.style import ERROR_COLOR, OK_COLOR, class_label
@@ -44,7 +45,7 @@ SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial"
 class Cell:
     plot: pg.PlotItem
     image: pg.ImageItem
-    bar: pg.ColorBarItem
+    bar: ColourBar
     caption: pg.LabelItem
 
 
@@ -137,7 +138,7 @@ def verdict_color(predicted: int, label: int, label_known: bool) -> str:
 SHORT_BAR = 100  # pixels: a shorter colour bar labels its two ends only (at 800 × 600 five labels overlapped)
 
 
-def label_bar(bar: pg.ColorBarItem) -> None:
+def label_bar(bar: ColourBar) -> None:
     """Automatic ticks on a tall colour bar; on a short one, its two ends, which say the scale."""
     if bar.height() >= SHORT_BAR:
         bar.axis.setTicks(None)
@@ -155,9 +156,8 @@ class HeatmapsPanel(QWidget):
         for column, key in enumerate(KEYS):
             plot, image = image_plot(self.view, 0, column, TITLES[key], title_size="11pt")
             signed = key in ("perturbation", "gradient")
-            bar = pg.ColorBarItem(values=(-1.0, 1.0) if signed else (0.0, 1.0),
-                                  colorMap=DIVERGING if signed else GREY, interactive=False, width=14,
-                                  colorMapMenu=False)
+            bar = ColourBar(values=(-1.0, 1.0) if signed else (0.0, 1.0), colour_map=DIVERGING if signed else GREY,
+                            width=14)
             bar.setImageItem(image, insert_in=plot)
             # labelled whenever its height changes: after a resize, and after presentation mode's fonts left it
             # behind another tab (its sparse ticks stayed: no resize of the panel relabelled it)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout
                                QWidget)
 
 from advviz.core.eps_limits import largest_eps
+from advviz.gui.panels.colour_bar import ColourBar
 from advviz.gui.state import TransferState
 from advviz.gui.style import short_names
 
@@ -102,8 +103,7 @@ class TransferPanel(QWidget):
             self.plot.getAxis(side).enableAutoSIPrefix(False)  # names, not numbers: an empty matrix said "(x0.001)"
         self.image = pg.ImageItem()
         self.plot.addItem(self.image)
-        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=COLORMAP, interactive=False, width=14,
-                                        colorMapMenu=False)
+        self.colorbar = ColourBar(values=(0.0, 1.0), colour_map=COLORMAP, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot)
         self.plot.vb.sigResized.connect(lambda _: self._fit_column_names())
         self.texts: list[pg.TextItem] = []
