@@ -359,7 +359,11 @@ class ExplanationsController(QObject):
             return self._nothing("map", "Check a model in the left panel.")
         x, y = sample
         panel = self._panels["map"]
-        extent = self._eps_max() if panel.follow.isChecked() else float(panel.extent.value())
+        if panel.follow.isChecked():  # the (disabled) box says the extent the map is drawn at
+            panel.extent.blockSignals(True)
+            panel.extent.setValue(self._eps_max())
+            panel.extent.blockSignals(False)
+        extent = float(panel.extent.value())
         self._run("map", ex.decision_map_job, models[0], x, y, extent=extent, resolution=panel.resolution.value(),
                   clip=self._clip())
 
