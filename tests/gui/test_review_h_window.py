@@ -13,3 +13,32 @@ def test_the_decision_maps_extent_box_says_the_extent_it_follows(window, idle):
     idle(window)
     assert abs(panel.state.header.extent - 0.3) < 1e-9
     assert abs(panel.extent.value() - 0.3) < 1e-9, panel.extent.text()
+
+
+def test_the_gradient_colour_bar_says_its_scale_at_lecture_sizes(qapp):
+    """The ∇ₓJ bar showed only "0", or nothing: its values (~1e-5, 0.00026) did not fit the axis' fixed width."""
+    from PySide6.QtGui import QFont, QImage, QPainter
+
+    from advviz.gui.panels.heatmaps import SHORT_BAR, HeatmapsPanel, label_bar
+
+    # the dock at 1280 × 720 (a short bar: its two ends), and presenting at 1920 × 1080 (bigger ticks)
+    for height, levels, tick_points in ((170, 2.6e-4, None), (330, 1.65e-5, 14)):
+        panel = HeatmapsPanel()
+        panel.resize(1280, height)
+        panel.show()
+        bar = panel.cells["gradient"].bar
+        if tick_points:
+            bar.axis.setStyle(tickFont=QFont("DejaVu Sans", tick_points))
+        bar.setLevels((-levels, levels))
+        for _ in range(3):  # painted: an axis widens to its labels after drawing them once
+            qapp.processEvents()
+            label_bar(bar)
+            panel.grab()
+        assert (bar.height() < SHORT_BAR) == (tick_points is None), bar.height()
+        canvas = QImage(10, 10, QImage.Format.Format_ARGB32)
+        painter = QPainter(canvas)
+        _, _, texts = bar.axis.generateDrawSpecs(painter)
+        painter.end()
+        shown = [text for _, _, text in texts]
+        assert len([text for text in shown if float(text.replace("−", "-")) != 0]) >= 2, (height, shown)
+        panel.deleteLater()
