@@ -23,11 +23,12 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 
+from advviz import __version__
 from advviz.cli_common import (
     CommandError, DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS,
-    add_attack_options, add_device_option, add_model_options, add_sample_options, attack, capped, clipping,
-    dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model, model_names,
-    one_sample, positive_int, progress, seed_value, table, test_samples,
+    add_attack_options, add_device_option, add_model_options, add_sample_options, apply_model_defaults, attack,
+    capped, clipping, dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model,
+    model_names, one_sample, positive_int, progress, seed_value, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
 from advviz.cli_zoo import add_commands as add_zoo_commands
@@ -176,9 +177,13 @@ def cmd_reproduce(args: argparse.Namespace) -> None:
         rows.append(row)
         progress(f"[{index}/{total}] {row.experiment} ({row.model})")
     progress("", done=True)
+    def shown(value: float) -> str:
+        return f"{value:.1f}"
+
+    # the difference of the numbers shown (88.8 − 89.4 = −0.6; from the unrounded 88.75 it printed −0.7)
     text = table(["experiment", "model", "metric", "paper", "advviz", "difference"],
-                 [[r.experiment, r.model, r.metric, f"{r.paper:.1f}", f"{r.ours:.1f}", f"{r.difference:+.1f}"]
-                  for r in rows])
+                 [[r.experiment, r.model, r.metric, shown(r.paper), shown(r.ours),
+                   f"{float(shown(r.ours)) - float(shown(r.paper)):+.1f}"] for r in rows])
     payload = {"samples": samples, "clip": clip, "rows": [r.__dict__ for r in rows]}
     clipped = "x̃ clipped to [0, 1], the paper's unclipped" if clip else "unclipped, as in the paper"
     emit(args, payload, f"{PAPER}, MNIST, FGSM ε = 0.25 ({clipped}), {samples} test "
@@ -190,7 +195,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
     session = getattr(args, "gui_session", None) or getattr(args, "session", None)
     if session and not Path(session).is_file():
-        print(f"advviz: error: session file not found: {session}", file=sys.stderr)
+        problem = (f"{session} is a folder, not a session file" if Path(session).is_dir()
+                   else f"session file not found: {session}")
+        print(f"advviz: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     from advviz.gui.app import main as gui_main, platform_problem
 
@@ -206,6 +213,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Each default once: a hand-written "(default: …)" (which can say more than the value) wins, and an
     unset option (None) or an off switch (False) adds nothing."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        import textwrap
+
+        # whole model names on a line: "fashion-\nmlp" is no name
+        return textwrap.wrap(self._whitespace_matcher.sub(" ", text).strip(), width, break_on_hyphens=False)
 
     def _get_help_string(self, action: argparse.Action) -> str | None:
         text = action.help or ""
@@ -226,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "Harnessing Adversarial Examples'. With no command, open the window.",
                      formatter_class=_HelpFormatter)
     parser.add_argument("--session", metavar="FILE", help="open a saved session (JSON) in the window")
+    parser.add_argument("--version", action="version", version=f"advviz {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
 
     def command(name: str, handler: Callable, help_text: str, *, json_output: bool = True) -> argparse.ArgumentParser:
@@ -306,6 +320,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, extra = parser.parse_known_args(negative_values_attached(sys.argv[1:] if argv is None else argv))
         if extra:  # told by the command's parser: "advviz: … (see advviz --help)" named neither it nor its options
             getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(extra)}")
+        apply_model_defaults(args)
         if args.command in (None, "gui"):  # the window paints before torch loads: not through run()
             return cmd_gui(args)
         prog = f"advviz {args.command}"

@@ -208,15 +208,17 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
                       why: str = "") -> None:
     """``--model`` (or ``--models``, at least ``minimum`` of them), and for a weights file its ``--architecture``
     and ``--dataset``."""
+    # no default here: the default models follow --dataset (apply_model_defaults, after parsing)
+    fashion = models_for_dataset(default, "fashion")
     if several:
-        # a string default goes through the type too: args.models is always a list of names
         at_least = f", at least {minimum}" if minimum > 1 else ""
-        sub.add_argument("--models", type=model_list(minimum, why), default=default,
-                         help=f"comma-separated zoo names or weights files{at_least} (default: {default}; "
-                              "see advviz models)")
+        sub.add_argument("--models", type=model_list(minimum, why),
+                         help=f"comma-separated zoo names or weights files{at_least} (default: {default}; with "
+                              f"--dataset fashion: {fashion}; see advviz models)")
     else:
-        sub.add_argument("--model", default=default,
-                         help=f"a zoo name or a weights file (default: {default}; see advviz models)")
+        sub.add_argument("--model", help=f"a zoo name or a weights file (default: {default}; with --dataset "
+                                         f"fashion: {fashion}; see advviz models)")
+    sub.set_defaults(default_models=default)
     sub.add_argument("--architecture", help="architecture of a weights file: softmax, mlp, maxout, cnn or rbf; "
                                             "for several files one for all, or one each in order (softmax,cnn)")
     sub.add_argument("--dataset", choices=DATASET_CHOICES,
@@ -225,6 +227,26 @@ def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bo
     sub.add_argument("--precision", choices=PRECISIONS, default="float32",
                      help="precision of the models' forwards; gradients stay float32. bfloat16 and float16 are "
                           "faster on a GPU; advviz says how far their logits are from float32's (default: float32)")
+
+
+def models_for_dataset(default: str, dataset: str | None) -> str:
+    """A command's default models for ``dataset``: the shipped MNIST models' Fashion-MNIST twins
+    (``sweep --dataset fashion`` had run mnist-cnn, and refused: "trained on mnist")."""
+    if dataset in (None, "mnist"):
+        return default
+    return ",".join(f"{dataset}-{name.removeprefix('mnist-')}" for name in default.split(","))
+
+
+def apply_model_defaults(args: argparse.Namespace) -> None:
+    """Fill ``--model`` / ``--models`` left out with the command's default models for its ``--dataset``."""
+    default = getattr(args, "default_models", None)
+    if default is None:
+        return
+    names = models_for_dataset(default, getattr(args, "dataset", None))
+    if hasattr(args, "models") and args.models is None:
+        args.models = model_list()(names)
+    elif hasattr(args, "model") and args.model is None:
+        args.model = names
 
 
 PRECISIONS = ("float32", "bfloat16", "float16")  # core.precision.PRECISIONS, known before torch loads

@@ -273,13 +273,14 @@ def test_help_shows_each_default_once_and_as_typed(capsys):
         # hand-written defaults and ArgumentDefaultsHelpFormatter's both printed: "(default: fgsm) (default: fgsm)"
         assert not re.search(r"\(default: [^()]*(\([^()]*\)[^()]*)*\) \(default:", text), name
         assert "(default: None)" not in text and "(default: False)" not in text, name
-    assert helps["sweep"].count("(default: mnist-cnn; see advviz models)") == 1
+    assert helps["sweep"].count("(default: mnist-cnn; with --dataset fashion: fashion-cnn; see advviz models)") == 1
     assert helps["sweep"].count("(default: fgsm)") == 1 and "(default: 201)" in helps["sweep"]
     assert "(default: the model's; required for a weights file) --device" in helps["sweep"]
     assert "(default: untargeted)" in helps["sweep"]
     assert "comma-separated values of ε (default: 0,0.05,0.1,0.25)" in helps["robustness"]
     assert "[0.0" not in helps["robustness"]
-    assert "(default: mnist-softmax,mnist-mlp,mnist-cnn; see advviz models)" in helps["transfer"]
+    assert ("(default: mnist-softmax,mnist-mlp,mnist-cnn; with --dataset fashion: "
+            "fashion-softmax,fashion-mlp,fashion-cnn; see advviz models)") in helps["transfer"]
     assert "weights files, at least 2 (default:" in helps["transfer"]
 
 
