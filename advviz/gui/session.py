@@ -386,7 +386,7 @@ def ask_save(window: "MainWindow") -> Path | None:
     except (SessionError, ExportError, OSError) as error:
         window.show_error(f"session: {error}")
         return None
-    window.set_status(f"Saved session {written}")
+    window.report_saved(f"Saved session {written}")
     return written
 
 

@@ -134,6 +134,12 @@ class MainWindow(DataAndModels, QMainWindow):
         self.error_label.setText(message)
         self._error_source = source
 
+    def report_saved(self, text: str) -> None:
+        """A file the user asked for was written: say so, and drop the message of an earlier attempt that failed
+        (it had stayed red beside "Saved …")."""
+        self.clear_error()
+        self.set_status(text)
+
     def clear_error(self) -> None:
         self.error_label.setText("")
         self._error_source = None

@@ -42,3 +42,19 @@ def test_the_gradient_colour_bar_says_its_scale_at_lecture_sizes(qapp):
         shown = [text for _, _, text in texts]
         assert len([text for text in shown if float(text.replace("−", "-")) != 0]) >= 2, (height, shown)
         panel.deleteLater()
+
+
+def test_a_saved_session_clears_the_message_of_a_failed_save(window, idle, monkeypatch, tmp_path):
+    """A failed save's red message stayed beside "Saved session …" after the next save worked."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from advviz.gui.session import ask_save
+
+    idle(window)
+    for path in (tmp_path / "no-such-folder" / "s.json", tmp_path / "s.json"):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_, path=path, **__: (str(path), ""))
+        written = ask_save(window)
+        if written is None:
+            assert "session:" in window.error_label.text()
+    assert written == tmp_path / "s.json" and written.is_file()
+    assert window.error_label.text() == "" and "Saved session" in window.status_label.text()
