@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QWidget)
 
 from advviz.gui.byo import UserModelSpec
+from advviz.gui.style import WARN_COLOR
 
 # Offered in the dialog's (editable) architecture box; any torchvision classification model name works.
 COMMON_ARCHITECTURES = ("resnet18", "resnet34", "resnet50", "mobilenet_v3_small", "mobilenet_v3_large",
@@ -112,6 +113,12 @@ class UserModelDialog(QDialog):
         form.addRow("images", self._with_browse(self.images, self._browse_images))
         form.addRow(QLabel("Inputs are [0, 1] pixels; mean/std are applied inside the model, so ε stays in "
                            "pixel units."))
+        # unlike a weights file (read with weights_only=True), TorchScript carries code that runs when it loads
+        self.trust_note = QLabel("A TorchScript file runs the code saved in it when it loads: open only files "
+                                 "you trust.")
+        self.trust_note.setWordWrap(True)
+        self.trust_note.setStyleSheet(f"color: {WARN_COLOR};")
+        form.addRow(self.trust_note)
         form.addRow(self.message)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._accept)
@@ -138,6 +145,7 @@ class UserModelDialog(QDialog):
             self.channels.setValue(3)
         self.channels.setEnabled(not vision)
         self.path.setEnabled(not (vision and self.pretrained.isChecked()))
+        self.trust_note.setVisible(not vision)
         source = self.class_source.currentData()
         self.class_count.setEnabled(source == "count")
         self.class_file.setEnabled(source == "file")

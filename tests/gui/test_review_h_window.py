@@ -58,3 +58,15 @@ def test_a_saved_session_clears_the_message_of_a_failed_save(window, idle, monke
             assert "session:" in window.error_label.text()
     assert written == tmp_path / "s.json" and written.is_file()
     assert window.error_label.text() == "" and "Saved session" in window.status_label.text()
+
+
+def test_the_model_dialog_warns_that_torchscript_runs_its_code(qtbot):
+    """Weights load with weights_only=True; a TorchScript file runs its saved code: the dialog says so."""
+    from advviz.gui.byo_dialog import UserModelDialog
+
+    dialog = UserModelDialog("mnist")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.trust_note.isVisible()
+    dialog.torchscript.setChecked(True)
+    assert dialog.trust_note.isVisible() and "trust" in dialog.trust_note.text()
