@@ -70,3 +70,21 @@ def test_the_model_dialog_warns_that_torchscript_runs_its_code(qtbot):
     assert not dialog.trust_note.isVisible()
     dialog.torchscript.setChecked(True)
     assert dialog.trust_note.isVisible() and "trust" in dialog.trust_note.text()
+
+
+def test_the_diagnostics_plots_scroll_into_view_instead_of_being_cut_off(window, qtbot, idle):
+    """Its wrapped cards took more height than the layout's minimum said: at 1280 × 720 the body was laid
+    out past its bottom edge, no scroll bar came, and the bar charts' category labels were cut off."""
+    from PySide6.QtWidgets import QWidget
+
+    window.resize(780, 560)
+    panel = show(window, idle, "diagnostics")
+    qtbot.wait(50)
+    assert panel.result is not None
+    content = panel.content
+    children = [w for w in content.findChildren(QWidget) if w.parent() is content and w.isVisible()]
+    assert panel.view in children
+    lowest = max(w.geometry().bottom() for w in children)
+    assert lowest < content.height(), (lowest, content.height())  # the plots' labels inside the body
+    viewport = panel.scroll_area.viewport().height()
+    assert content.height() <= viewport or panel.scroll_area.verticalScrollBar().isVisible()

@@ -12,7 +12,7 @@ from dataclasses import fields
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy
 
 from advviz.gui.explanations import DiagnosticsResult
@@ -22,6 +22,9 @@ from advviz.gui.style import OK_COLOR, WARN_COLOR
 CARDS = ("outputs", "inputs", "normalization", "gradient", "eps")
 CARD_TITLES = {"outputs": "model outputs", "inputs": "input range", "normalization": "normalization",
                "gradient": "zero-gradient pixels", "eps": "effective ‖η‖∞ vs requested ε"}
+
+
+CARD_MIN_HEIGHT = 96
 
 
 class DiagnosticsPanel(ExplainPanel):
@@ -38,7 +41,7 @@ class DiagnosticsPanel(ExplainPanel):
             card.setTextFormat(Qt.TextFormat.RichText)
             card.setWordWrap(True)
             card.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            card.setMinimumHeight(96)
+            card.setMinimumHeight(CARD_MIN_HEIGHT)
             self._style(card, None)
             grid.addWidget(card, 0, column)
             self.cards[key] = card
@@ -47,6 +50,7 @@ class DiagnosticsPanel(ExplainPanel):
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
         self.body.addLayout(grid)
         self.body.addWidget(self.warnings)
+        self.content.installEventFilter(self)  # its width changes how tall the wrapped texts are
         yield
         self.view = graphics()
         yield
@@ -101,6 +105,23 @@ class DiagnosticsPanel(ExplainPanel):
         card.setStyleSheet(f"QLabel {{ border: 2px solid {border}; border-radius: 6px; padding: 6px; "
                            f"background: white; }}")
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.content and event.type() == QEvent.Type.Resize:
+            self.restyled()
+        return False
+
+    def restyled(self) -> None:
+        """Each wrapped text asks for the height it needs at its width, as its minimum: the layout's minimum
+        then holds it and the scroll area scrolls. Laid out by their one-line minimums, the texts took more
+        height than the layout knew of, and the plots' category labels were cut off below (1280 × 720, and
+        presenting). Also after presentation mode changes the fonts."""
+        for card in self.cards.values():
+            card.setMinimumHeight(max(CARD_MIN_HEIGHT, card.heightForWidth(card.width())))
+        text = self.warnings
+        text.setMinimumHeight(text.heightForWidth(text.width()) if text.text() else 0)
+        # the body's explicit minimum is what the scroll area reads (it overrides the layout's own)
+        self.content.setMinimumHeight(max(self.min_body_height, self.body.minimumSize().height()))
+
     def _card(self, key: str, ok: bool, body: str) -> None:
         mark = f"<span style='color:{OK_COLOR}'>✔</span>" if ok else f"<span style='color:{WARN_COLOR}'>⚠</span>"
         self.cards[key].setText(f"{mark} <b>{CARD_TITLES[key]}</b><br>{body}")
@@ -113,6 +134,7 @@ class DiagnosticsPanel(ExplainPanel):
             card.setText("")
             self._style(card, None)
         self.warnings.setText("")
+        self.restyled()
         self.shown.clear()
 
     def show_state(self, result: DiagnosticsResult) -> None:
@@ -136,6 +158,7 @@ class DiagnosticsPanel(ExplainPanel):
                    "ones shortened")
         self.warnings.setText("" if not d.warnings else "<span style='color:%s'>⚠ %s</span>"
                               % (WARN_COLOR, "<br>⚠ ".join(d.warnings)))
+        self.restyled()
         eps_values = np.array([d.requested_eps, d.effective_linf])
         moved = max(0.0, 1.0 - d.zero_gradient_fraction - d.blocked_fraction)  # every other pixel moves
         shares = np.array([d.zero_gradient_fraction, d.blocked_fraction, d.clipped_fraction * moved])
