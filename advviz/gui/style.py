@@ -5,9 +5,11 @@ from __future__ import annotations
 # Tableau-10: distinct, colour-blind-friendlier than the rainbow, readable on white. Its grey (class 7)
 # is Tableau-20b's indigo here: the decision map shows confidence as paleness beside a grey scale bar,
 # and a grey class read as "unsure".
+# Tableau's ten, with a dark teal for 7: its grey read as the map's "unsure", and an indigo faded, where the
+# map is unsure, to the lavender of 4 (a 4 → 7 flip showed one colour)
 CLASS_COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#393b79", "#bcbd22", "#17becf",
+    "#8c564b", "#e377c2", "#004d40", "#bcbd22", "#17becf",
 )
 FLIP_BRUSH = (214, 39, 40, 38)  # translucent red: ε where the class flipped
 ERROR_COLOR = "#c62828"

@@ -26,12 +26,16 @@ PENDING = np.array([250, 250, 250], dtype=np.float32)
 BRIGHTNESS = pg.ColorMap([0.0, 1.0], [(235, 235, 235), (40, 40, 40)])  # paler = less confident
 
 
+MIN_STRENGTH = 0.35  # a class's colour where the model is least sure: 35 % of it over white
+
+
 def class_rgb(predictions: np.ndarray, confidence: np.ndarray) -> np.ndarray:
     """(H, W) classes and confidences → (H, W, 3) uint8: class colour, paler where less confident;
     near-white where not computed yet (class −1)."""
     palette = np.array([pg.mkColor(c).getRgb()[:3] for c in CLASS_COLORS], dtype=np.float32)
     colours = palette[np.clip(predictions, 0, None) % len(palette)]
-    strength = 0.15 + 0.85 * np.clip(confidence, 0.0, 1.0)[..., None]
+    # paled at most to 35 %: at 15 % every class was a pastel a viewer could not tell from its neighbours
+    strength = MIN_STRENGTH + (1 - MIN_STRENGTH) * np.clip(confidence, 0.0, 1.0)[..., None]
     rgb = np.where((predictions >= 0)[..., None], 255 - (255 - colours) * strength, PENDING)
     return rgb.astype(np.uint8)
 
