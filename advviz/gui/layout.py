@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QResizeEvent, QScreen
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QProgressBar, QPushButton, QScrollArea, QTabWidget, QWidget
 
@@ -16,6 +16,7 @@ HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the fir
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250  # at most; on a short window 30 % of its height, so the curves keep their axes
 PREFERRED_SIZE = QSize(1400, 900)
+SHORT_WINDOW = 860  # pixels: below this the heatmaps dock gives its height to the paper's arguments
 
 
 class MessageLine(QLabel):
@@ -97,3 +98,36 @@ def arrange(window: "MainWindow") -> None:
     bar.addWidget(window.status_label)
     bar.addWidget(window.error_label, 1)
     bar.addPermanentWidget(window.cancel_button)
+
+
+class HeatmapsGiveWay(QObject):
+    """On a short window the heatmaps dock hides while the paper's arguments are shown, and comes back
+    with the other tabs: at 1280 × 720 the linear explanation's two plots lay below a scroll bar under
+    it. (Presentation mode does the same at any size; while it is on, it decides.)"""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.hidden_here = False  # hidden by this, not by the user: to be shown again
+        window.tabs.currentChanged.connect(self.update)
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            self.update()
+        return False
+
+    def update(self, *_: object) -> None:
+        window = self.window
+        dock = window.findChild(QDockWidget, HEATMAP_DOCK)
+        explain = getattr(window, "explain", None)
+        presentation = getattr(window, "presentation", None)
+        if dock is None or explain is None or (presentation is not None and presentation.active):
+            return
+        give_way = window.tabs.currentWidget() is explain.tabs and window.height() < SHORT_WINDOW
+        if give_way and dock.isVisible():
+            dock.hide()
+            self.hidden_here = True
+        elif not give_way and self.hidden_here:
+            dock.show()
+            self.hidden_here = False

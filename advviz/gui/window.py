@@ -21,7 +21,7 @@ from advviz.gui import jobs
 from advviz.gui.collector import collect_garbage_on_gui_thread
 from advviz.gui.controls import ControlsPanel
 from advviz.gui.explain_controller import ExplanationsController
-from advviz.gui.layout import HEATMAP_DOCK, arrange, initial_size
+from advviz.gui.layout import HEATMAP_DOCK, HeatmapsGiveWay, arrange, initial_size
 from advviz.gui.loading import DataAndModels
 from advviz.gui.menus import install as install_menus
 from advviz.gui.redraw import GROUP, FirstPaint, RedrawScheduler
@@ -77,6 +77,7 @@ class MainWindow(DataAndModels, QMainWindow):
         arrange(self)  # tabs, docks and the status bar
         self._connect()
         self.explain = ExplanationsController(self)  # the paper's arguments: a second row of tabs
+        self.heatmaps_give_way = HeatmapsGiveWay(self)  # on a short window, to the paper's arguments
         self._sweep_norm, self._sweep_eps_max = self.controls.attack_choice.norm, self.controls.eps_max.value()
         self.controls.setEnabled(False)
         self.samples.setEnabled(False)

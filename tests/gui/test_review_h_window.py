@@ -88,3 +88,45 @@ def test_the_diagnostics_plots_scroll_into_view_instead_of_being_cut_off(window,
     assert lowest < content.height(), (lowest, content.height())  # the plots' labels inside the body
     viewport = panel.scroll_area.viewport().height()
     assert content.height() <= viewport or panel.scroll_area.verticalScrollBar().isVisible()
+
+
+def test_on_a_short_window_the_heatmaps_give_their_height_to_the_papers_arguments(window, qtbot, idle):
+    """At 1280 × 720 the linear explanation's two plots lay below a scroll bar, under the heatmaps dock."""
+    from PySide6.QtWidgets import QDockWidget
+
+    from advviz.gui.layout import HEATMAP_DOCK, SHORT_WINDOW
+
+    dock = window.findChild(QDockWidget, HEATMAP_DOCK)
+    window.resize(780, 560)
+    idle(window)
+    assert window.height() < SHORT_WINDOW and dock.isVisible()
+    panel = show(window, idle, "linear")
+    assert not dock.isVisible() and panel.isVisible()
+    window.tabs.setCurrentIndex(0)  # the curves: the heatmaps come back
+    assert dock.isVisible()
+    dock.hide()  # hidden by the user: it stays hidden
+    window.tabs.setCurrentWidget(window.explain.tabs)
+    window.tabs.setCurrentIndex(0)
+    assert not dock.isVisible()
+    dock.show()
+    window.resize(900, SHORT_WINDOW + 100)  # a tall window keeps them beside the paper's arguments
+    qtbot.waitUntil(lambda: window.height() >= SHORT_WINDOW, timeout=3000)
+    window.tabs.setCurrentWidget(window.explain.tabs)
+    assert dock.isVisible()
+
+
+def test_the_training_legends_keep_each_line_beside_its_name(window, idle):
+    """Stretched to the error legend's four rows, the loss legend's rows spread apart, and in two columns
+    (1280 × 720) its lines sat a row below their names."""
+    from PySide6.QtCore import Qt
+
+    window.resize(780, 700)  # the error legend in one column of four rows
+    panel = show(window, idle, "training")
+    assert panel.error_legend.columnCount == 1
+    for legend in (panel.loss_legend, panel.error_legend):
+        for sample, label in legend.items:
+            sample_centre = sample.mapToScene(sample.boundingRect().center()).y()
+            label_centre = label.mapToScene(label.boundingRect().center()).y()
+            assert abs(sample_centre - label_centre) < 8, (label.text, sample_centre, label_centre)
+        natural = legend.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
+        assert legend.geometry().height() <= 1.5 * natural, (legend.geometry().height(), natural)

@@ -50,6 +50,7 @@ class DiagnosticsPanel(ExplainPanel):
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
         self.body.addLayout(grid)
         self.body.addWidget(self.warnings)
+        self.cards_grid = grid
         self.content.installEventFilter(self)  # its width changes how tall the wrapped texts are
         yield
         self.view = graphics()
@@ -119,7 +120,11 @@ class DiagnosticsPanel(ExplainPanel):
             card.setMinimumHeight(max(CARD_MIN_HEIGHT, card.heightForWidth(card.width())))
         text = self.warnings
         text.setMinimumHeight(text.heightForWidth(text.width()) if text.text() else 0)
-        # the body's explicit minimum is what the scroll area reads (it overrides the layout's own)
+        # the body's explicit minimum is what the scroll area reads (it overrides the layout's own); the
+        # layouts' cached minimums are measured again first (else the narrower cards of a new scroll bar
+        # were read at their old heights)
+        self.cards_grid.invalidate()
+        self.body.invalidate()
         self.content.setMinimumHeight(max(self.min_body_height, self.body.minimumSize().height()))
 
     def _card(self, key: str, ok: bool, body: str) -> None:

@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
-from advviz.gui.panels.explain_common import ExplainPanel, fit_legend_columns, graphics, pct, plots_in_steps
+from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, graphics, legend_at_top, pct,
+                                              plots_in_steps)
 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
@@ -70,6 +71,10 @@ class TrainingPanel(ExplainPanel):
         self.error_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
         self.view.addItem(self.loss_legend, row=1, col=0)
         self.view.addItem(self.error_legend, row=1, col=1)
+        for legend in (self.loss_legend, self.error_legend):
+            # at its own height: stretched to the other's four rows, the loss legend's one row had its
+            # labels at the top and their lines in the middle, a row apart
+            legend_at_top(self.view, legend)
         self.loss_curves, self.clean_curves, self.fgsm_curves = [], [], []
         for run in range(2):
             color = RUN_COLORS[run]
