@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 import pyqtgraph as pg
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import (QAbstractButton, QAbstractSlider, QAbstractSpinBox, QComboBox, QDockWidget,
-                               QLabel, QLineEdit, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
+                               QDockWidget, QGraphicsItem, QLabel, QLineEdit, QWidget)
 
 from advviz.gui.layout import HEATMAP_DOCK
 
@@ -26,6 +26,9 @@ LINE_SCALE = 1.6
 PLAY_MS = 90
 HIDDEN_DOCKS = ("Controls", "Samples")
 EDITORS = (QAbstractSpinBox, QLineEdit, QComboBox, QAbstractSlider)  # keep their keys while they have the focus
+# widgets whose text a viewer reads: a table's headers, a spin box's line edit and a combo box's list take the font of
+# the widget they belong to
+TEXT_WIDGETS = (QLabel, QAbstractButton, QAbstractSpinBox, QComboBox, QLineEdit, QAbstractItemView)
 PRESENTER_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_Plus,
                   Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_Underscore, Qt.Key.Key_Space}
 
@@ -39,6 +42,42 @@ def _scaled_size(size: str, scale: float) -> str:
             except ValueError:
                 return size
     return size
+
+
+def text_widgets(root: QWidget) -> list[QWidget]:
+    """The widgets under ``root`` that show text, outermost only: the others inherit their font (enlarging both
+    would enlarge a spin box's text twice)."""
+    found = [widget for widget in root.findChildren(QWidget) if isinstance(widget, TEXT_WIDGETS)]
+    chosen = {id(widget) for widget in found}
+
+    def inherits(widget: QWidget) -> bool:
+        parent = widget.parentWidget()
+        while parent is not None and parent is not root:
+            if id(parent) in chosen:
+                return True
+            parent = parent.parentWidget()
+        return False
+
+    return [widget for widget in found if not inherits(widget)]
+
+
+def _texts_in(item: QGraphicsItem) -> list[pg.TextItem]:
+    """``item`` and its descendants that are TextItems (an InfiniteLine's label is its child)."""
+    found, pending = [], [item]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, pg.TextItem):
+            found.append(current)
+        pending.extend(current.childItems())
+    return found
+
+
+def _enlarge_text_item(item: pg.TextItem, scale: float, undo: list[Any]) -> None:
+    font = QFont(item.textItem.font())
+    big = QFont(font)
+    big.setPointSizeF(max(font.pointSizeF(), 9.0) * scale)
+    item.setFont(big)
+    undo.append(lambda: item.setFont(font))
 
 
 class Presentation(QObject):
@@ -208,11 +247,14 @@ class Presentation(QObject):
         if id(panel) in self._undo:
             return
         self._restore = self._undo.setdefault(id(panel), (panel, []))[1]
-        for widget in panel.findChildren(QLabel) + panel.findChildren(QAbstractButton):
+        for widget in text_widgets(panel):
             self._enlarge(widget, font_scale)
+        # every view, not only those exported: the rubbish class's gallery is a second view
         views = panel.export_views() if hasattr(panel, "export_views") else [getattr(panel, "view", None)]
-        for view in views:
-            if isinstance(view, pg.GraphicsView):
+        scenes = set()
+        for view in [*views, *panel.findChildren(pg.GraphicsView)]:
+            if isinstance(view, pg.GraphicsView) and id(view.scene()) not in scenes:
+                scenes.add(id(view.scene()))
                 self._style_scene(panel, view, font_scale)
         self._resized(panel)
 
@@ -273,11 +315,13 @@ class Presentation(QObject):
             widget.setStyleSheet(sheet[:match.start(1)] + f"{size:.1f}" + sheet[match.end(1):])
             self._restore.append(lambda: widget.setStyleSheet(sheet))
             return
+        own = widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)
         font = QFont(widget.font())
         bigger = QFont(font)
         bigger.setPointSizeF(max(font.pointSizeF(), 9.0) * scale)
         widget.setFont(bigger)
-        self._restore.append(lambda: widget.setFont(font))
+        # a font it inherited is inherited again (QFont() sets nothing of its own): a table's headers follow it
+        self._restore.append(lambda: widget.setFont(font if own else QFont()))
 
     def _style_legend(self, legend: pg.LegendItem, scale: float) -> None:
         """The legend's text size for the entries it has and for those added while presenting (the
@@ -322,18 +366,59 @@ class Presentation(QObject):
                     item.setStyle(tickFont=tick_font), item.label.setFont(label_font), item._updateLabel(),
                     item.resizeEvent(None)))
             elif isinstance(item, pg.LabelItem):
-                size = item.opts.get("size")
-                if size:
-                    item.opts["size"] = _scaled_size(size, scale)
-                    item.setText(item.text)
-                    self._restore.append(lambda item=item, size=size: (item.opts.__setitem__("size", size),
-                                                                       item.setText(item.text)))
+                self._style_label(item, scale)
             elif isinstance(item, pg.TextItem):
-                font = QFont(item.textItem.font())
-                big = QFont(font)
-                big.setPointSizeF(max(font.pointSizeF(), 9.0) * scale)
-                item.setFont(big)
-                self._restore.append(lambda item=item, font=font: item.setFont(font))
+                _enlarge_text_item(item, scale, self._restore)
+            elif isinstance(item, pg.ViewBox):
+                self._watch_view_box(item, scale)
+
+    def _style_label(self, label: pg.LabelItem, scale: float) -> None:
+        """A label's size, and the size a panel gives it later while presenting: the image cells' titles are
+        set with their size when a result arrives ("9pt": they came back small). A size asked for is scaled;
+        the size shown is kept (the heatmaps pass the title's current size). Leaving gives the label the last
+        size asked for."""
+        asked = label.opts.get("size")  # None: the label's font
+        if asked is None:
+            label.opts["size"] = f"{max(label.item.font().pointSizeF(), 9.0):.3g}pt"
+        state = {"asked": asked, "shown": _scaled_size(label.opts["size"], scale)}
+        label_type = type(label)
+
+        def set_text(text: str, **options: Any) -> None:
+            size = options.get("size")
+            if size is not None and size != state["shown"]:
+                state["asked"] = size
+                state["shown"] = options["size"] = _scaled_size(str(size), scale)
+            label_type.setText(label, text, **options)
+
+        def restore() -> None:
+            del label.setText  # the class's method again
+            if state["asked"] is None:
+                label.opts.pop("size", None)
+            else:
+                label.opts["size"] = state["asked"]
+            label.setText(label.text)
+
+        label.opts["size"] = state["shown"]
+        label.setText = set_text  # type: ignore[method-assign]
+        label.setText(label.text)
+        self._restore.append(restore)
+
+    def _watch_view_box(self, box: pg.ViewBox, scale: float) -> None:
+        """Texts a panel adds to ``box`` while presenting get the presentation font too: the transfer matrix's
+        percentages and the rubbish class's bar values are made when a result needs them."""
+        undo = self._restore
+        box_type = type(box)
+
+        def add_item(item: QGraphicsItem, *args: Any, **kwargs: Any) -> None:
+            box_type.addItem(box, item, *args, **kwargs)
+            for text in _texts_in(item):
+                _enlarge_text_item(text, scale, undo)
+
+        def restore() -> None:
+            del box.addItem
+
+        box.addItem = add_item  # type: ignore[method-assign]
+        undo.append(restore)
 
     def _unstyle(self) -> None:
         """The window's own texts and the panels on screen now; the other styled panels one per turn."""

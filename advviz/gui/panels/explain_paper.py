@@ -19,6 +19,10 @@ from advviz.gui.explanations import PaperState
 from advviz.gui.panels.explain_common import ExplainPanel, graphics, style_plot
 
 COLUMNS = ("experiment", "model", "metric", "paper", "advviz", "difference")
+PAPER_COLOR = "#222"  # the paper's hollow dots' ring
+OURS_COLOR = "#d62728"  # advviz's filled dots
+# the title is the dot plot's legend: each glyph in the colour of its dots
+TITLE = f"paper <span style='color:{PAPER_COLOR}'>○</span> · advviz <span style='color:{OURS_COLOR}'>●</span>"
 
 
 class PaperPanel(ExplainPanel):
@@ -41,7 +45,8 @@ class PaperPanel(ExplainPanel):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([f"{column} (mnist-…)" if column == "model" else column for column in COLUMNS])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
+        # row numbers: the dot plot's rows are numbered like them
+        self.table.verticalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.table.setWordWrap(True)  # long experiment names wrap instead of being cut
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -52,20 +57,22 @@ class PaperPanel(ExplainPanel):
         yield
         self.plot = self.view.addPlot()  # a PlotItem: ~10 ms, its styling as much
         yield
-        style_plot(self.plot, bottom="percent", title="paper ○ · advviz ●")
+        style_plot(self.plot, bottom="percent", title=TITLE)
         self.plot.invertY(True)
         self.plot.setXRange(0, 100, padding=0.03)
         # 0 … 100 labelled at both ends (automatic ticks left 100 unlabelled at a narrow plot's edge)
         self.plot.getAxis("bottom").setTicks([[(v, f"{v}") for v in (0, 25, 50, 75, 100)]])
         self.plot.getAxis("bottom").setStyle(hideOverlappingLabels=False)  # "100" reaches past the axis end
         self.links = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2), connect="pairs")
-        self.paper_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"), pen=pg.mkPen("#222", width=2))
-        self.ours_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("#d62728"), pen=pg.mkPen(None))
+        self.paper_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush("w"),
+                                             pen=pg.mkPen(PAPER_COLOR, width=2))
+        self.ours_dots = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush(OURS_COLOR), pen=pg.mkPen(None))
         for item in (self.links, self.paper_dots, self.ours_dots):
             self.plot.addItem(item)
         row = QHBoxLayout()
-        row.addWidget(self.table, 5)
-        row.addWidget(self.view, 2)
+        # 3 : 1, not 5 : 2: the row numbers took ~21 px of the experiment column (75 px left at 1024 × 768)
+        row.addWidget(self.table, 3)
+        row.addWidget(self.view, 1)
         self.body.addLayout(row)
         self.state: PaperState | None = None
         self.status.setText("Press <b>Measure</b> to run every experiment of the table.")
@@ -94,6 +101,10 @@ class PaperPanel(ExplainPanel):
                           else f"{float(data[column][index]):.6g}" for column in COLUMNS])
         return table
 
+    def restyled(self) -> None:
+        """Its texts changed size (presentation mode): the rows' heights again."""
+        self.table.resizeRowsToContents()
+
     def clear(self, message: str) -> None:
         super().clear(message)
         self.state = None
@@ -106,7 +117,9 @@ class PaperPanel(ExplainPanel):
     def show_state(self, state: PaperState) -> None:
         self.state = state
         rows = state.rows
+        numbers = [str(index + 1) for index in range(len(rows))]  # the table's rows and the dot plot's
         self.table.setRowCount(len(rows))
+        self.table.setVerticalHeaderLabels(numbers)
         for index, row in enumerate(rows):
             # every model is an MNIST one (the header says so): the prefix took the experiment column's width
             values = (row.experiment, row.model.replace("mnist-", ""), row.metric, f"{row.paper:.1f}", f"{row.ours:.1f}",
@@ -129,7 +142,7 @@ class PaperPanel(ExplainPanel):
         self.paper_dots.setData(paper, positions)
         self.ours_dots.setData(ours, positions)
         self.links.setData(np.ravel(np.column_stack([paper, ours])), np.repeat(positions, 2))
-        self.plot.getAxis("left").setTicks([[(i, f"{i + 1}") for i in range(len(rows))]])
+        self.plot.getAxis("left").setTicks([list(enumerate(numbers))])
         self.plot.setYRange(-0.7, max(len(rows), state.total) - 0.3, padding=0)
         done = f"{len(rows)}/{state.total or '…'} rows"
         clipping = "x̃ clipped to [0, 1], the paper's unclipped" if state.clip else "x̃ unclipped, as in the paper"
