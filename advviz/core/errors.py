@@ -15,5 +15,9 @@ class DataError(AdvvizError):
     """A data set, image or folder is missing, unreadable or of the wrong shape."""
 
 
+class SaveError(AdvvizError):
+    """A file could not be written (a read-only folder, a full disk); no partial file is left behind."""
+
+
 class SkippedImagesWarning(UserWarning):
     """Some files of a folder of images could not be read; the rest loaded."""

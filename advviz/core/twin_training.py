@@ -69,10 +69,14 @@ def twin_training_steps(request: TrainingRequest, *, folder: str | None = None,
     from advviz.core.data import load_dataset
     from advviz.core.resources import trained_models_dir
     from advviz.core.training import TrainingSettings, train_steps
-    from advviz.core.zoo import new_model, prepare
+    from advviz.core.zoo import check_writable, new_model, prepare, save_state_dict
 
     if not 0 <= request.alpha <= 1:
         raise ValueError(f"α must be in [0, 1], got {request.alpha}")
+    # the weights are written after the training: a folder that cannot take them is refused before it
+    parent = Path(folder) if folder is not None else trained_models_dir()
+    parent.mkdir(parents=True, exist_ok=True)
+    check_writable(parent)
     x, y = load_dataset(request.dataset, "train")
     x_val, y_val = load_dataset(request.dataset, "test")
     x, y = x[: request.samples], y[: request.samples]
@@ -95,14 +99,12 @@ def twin_training_steps(request: TrainingRequest, *, folder: str | None = None,
                 yield TrainProgress(run, step)
                 if step.batch == step.batches:
                     break
-    if folder is None:  # one folder per training, kept (see trained_models_dir)
-        trained_models_dir().mkdir(parents=True, exist_ok=True)
-        folder = tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=trained_models_dir())
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    # one new folder per training, kept (see trained_models_dir); made only now: a cancelled one leaves none
+    out = parent if folder is not None else Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"),
+                                                                  dir=parent))
     for run, (model, steps) in enumerate(runs):
         steps.close()
         model.eval()
         path = out / f"{names[run]}.pt"
-        torch.save(model.state_dict(), path)
+        save_state_dict(model, path)  # whole or not at all: a full disk raises SaveError, leaving no file
         yield TrainedModel(run, names[run], prepare(model), str(path), request.architecture, request.dataset)

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import secrets
 import time
-from collections.abc import Iterator
+import warnings
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +24,7 @@ from torch import nn
 from advviz.core.architectures import ARCHITECTURE_TITLES, PixelSpaceModel, build
 from advviz.core.runners import is_convolutional
 from advviz.core.data import dataset_info, load_dataset
-from advviz.core.errors import ModelLoadError
+from advviz.core.errors import ModelLoadError, SaveError
 from advviz.core.resources import models_dir
 from advviz.core.training import TrainingSettings, TrainStep, accuracy, fgsm_error_rate, train_steps
 
@@ -93,7 +97,10 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
     if not path.is_file():
         raise ModelLoadError(f"{path} is a folder, not a model file" if path.is_dir() else f"model file not found: {path}")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():
+            # a raw pickle of protocol > 2 makes torch warn on stderr before our one-line refusal below
+            warnings.filterwarnings("ignore", message="Detected pickle protocol", category=UserWarning)
+            state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for a corrupt or foreign file
         # torch's own message suggests weights_only=False: never relay that advice for a file we cannot trust
         raise ModelLoadError(
@@ -229,11 +236,12 @@ def train_zoo_steps(names: list[str] | None = None, *, folder: Path | None = Non
     so an interrupted run keeps what it finished.
     """
     folder = folder or models_dir()
-    folder.mkdir(parents=True, exist_ok=True)
     chosen = names or list(ZOO_SPECS)
     unknown = [name for name in chosen if name not in ZOO_SPECS]
     if unknown:
         raise ModelLoadError(f"unknown zoo model(s) {', '.join(unknown)}; choose from {', '.join(ZOO_SPECS)}")
+    folder.mkdir(parents=True, exist_ok=True)
+    check_writable(folder)
     data: dict[str, tuple] = {}
     for index, name in enumerate(chosen, start=1):
         spec = ZOO_SPECS[name]
@@ -259,14 +267,59 @@ def train_zoo_steps(names: list[str] | None = None, *, folder: Path | None = Non
             "train_seconds": round(time.perf_counter() - started, 1),
             "settings": spec.settings.as_dict(),
         }
-        torch.save(model.state_dict(), folder / row["file"])
+        save_state_dict(model, folder / row["file"])
         metadata = read_metadata(folder)
         metadata[name] = row
         ordered = {key: metadata[key] for key in sorted(metadata, key=_zoo_order)}
-        (folder / METADATA_FILE).write_text(json.dumps(ordered, indent=2) + "\n")
+        text = json.dumps(ordered, indent=2) + "\n"
+        write_atomically(folder / METADATA_FILE, lambda name: Path(name).write_text(text, encoding="utf-8"))
         yield ZooStep(name, index, len(chosen), None, finished=row)
 
 
 def _zoo_order(name: str) -> float:
     order = list(ZOO_SPECS)
     return order.index(name) if name in order else math.inf
+
+
+# -- writing --------------------------------------------------------------------------------------------
+def save_state_dict(model: nn.Module, path: Path) -> None:
+    """``model``'s weights to ``path``, whole or not at all (:func:`write_atomically`)."""
+    write_atomically(path, lambda name: torch.save(model.state_dict(), name))
+
+
+def write_atomically(path: Path, write: Callable[[str], object]) -> None:
+    """Call ``write(name)`` for a new file beside ``path``, then rename it over ``path``: a reader never sees
+    half a file, and a failed write (a full disk, a read-only folder) leaves none and raises :class:`SaveError`."""
+    temporary = _new_file_beside(path)
+    try:
+        write(str(temporary))
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if isinstance(error, (OSError, RuntimeError)):  # torch's zip writer fails with a RuntimeError
+            raise SaveError(f"cannot write {path.name} in {path.parent}: {_why_unwritten(error)}") from error
+        raise
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse ``folder`` now if no file can be made in it: training writes only at its end, and must not find
+    out then. A trial file, not ``os.access``, which passes any folder for root."""
+    _new_file_beside(folder / "write-check").unlink()
+
+
+def _new_file_beside(path: Path) -> Path:
+    """A new empty hidden file in ``path``'s folder, with the permissions ``open()`` gives (mkstemp's are 0600)."""
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    except OSError as error:
+        raise SaveError(f"cannot write in {path.parent}: {error.strerror or error}") from error
+    return temporary
+
+
+def _why_unwritten(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror  # "No space left on device", "Read-only file system"
+    # torch: "[enforce fail at inline_container.cc:672] . unexpected pos 1344 vs 1236"
+    detail = re.sub(r"^\[enforce fail at [^\]]*\]\s*\.?\s*", "", (str(error).splitlines() or [""])[0])
+    return f"the write stopped part-way (disk full?): {detail or type(error).__name__}"
