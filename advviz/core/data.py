@@ -45,7 +45,7 @@ DATASETS: dict[str, DatasetInfo] = {
     "fashion": DatasetInfo("fashion", "Fashion-MNIST", "fashion10k.npz", FASHION_CLASSES, (1, 28, 28)),
 }
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
 def dataset_info(name: str) -> DatasetInfo:
@@ -104,10 +104,30 @@ def _has_transparency(image: "PIL.Image.Image") -> bool:  # noqa: F821
     return image.mode in ALPHA_MODES or "transparency" in image.info
 
 
-def _in_mode(image: "PIL.Image.Image", channels: int) -> "PIL.Image.Image":  # noqa: F821
-    """``image`` as "L" or "RGB" (8 bits), or as "F" in [0, 1] when it has more than 8 bits."""
+def _float_in_pixels(image: "PIL.Image.Image") -> "PIL.Image.Image":  # noqa: F821
+    """A floating-point image ("F", e.g. a float TIFF) by its values: in [0, 1] as they are, clearly in 0–255
+    scaled; anything else is refused (convert("L") had cut [0, 1] to 0 or 1/255, and NaN to 0)."""
     from PIL import Image
 
+    from advviz.core.checks import LOOKS_LIKE_BYTES
+
+    values = np.asarray(image, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise DataError("NaN or infinite pixel values")
+    low, high = float(values.min()), float(values.max())
+    if low >= 0 and high <= 1:
+        return image
+    if low >= 0 and LOOKS_LIKE_BYTES < high <= 255:  # the same "0–255 units" rule as the analyses' input check
+        return Image.fromarray((values / 255.0).astype(np.float32))
+    raise DataError(f"floating-point pixel values {low:g}…{high:g}: expected [0, 1], or 0–255")
+
+
+def _in_mode(image: "PIL.Image.Image", channels: int) -> "PIL.Image.Image":  # noqa: F821
+    """``image`` as "L" or "RGB" (8 bits), or as "F" in [0, 1] when it has more than 8 bits or is floating."""
+    from PIL import Image
+
+    if image.mode == "F":
+        return _float_in_pixels(image)
     if image.mode in SIXTEEN_BIT_MODES or image.mode == "I":
         # convert("L") clips 16-bit values at 255 (a grey digit turns nearly binary): scale by the bit depth.
         values = np.asarray(image, dtype=np.float64)
@@ -135,7 +155,7 @@ def _to_array(image: "PIL.Image.Image", channels: int, size: tuple[int, int]) ->
     left = (resized.width - width) // 2
     top = (resized.height - height) // 2
     cropped = resized.crop((left, top, left + width, top + height))
-    if cropped.mode == "F":  # more than 8 bits, grey, already in [0, 1]
+    if cropped.mode == "F":  # more than 8 bits or floating, grey, already in [0, 1]
         grey = np.asarray(cropped, dtype=np.float32)[None]
         return grey if channels == 1 else np.repeat(grey, channels, axis=0)
     array = np.asarray(cropped, dtype=np.float32) / 255.0
@@ -205,9 +225,11 @@ def load_image_folder(
     ``T-shirt``); or the class index (``0`` … ``9``) when no class name is a number. The images of a
     sub-folder named after no class (or after several) load unlabelled, and the folder is named in a note.
 
-    16-bit images are scaled by their bit depth. Transparent pixels are composited onto black, the
-    background of MNIST's white-on-black digits: a dark drawing on a transparent background comes out
-    all black, and a note says so. Images smaller than 4×4 pixels and unreadable files are skipped.
+    16-bit images are scaled by their bit depth; floating-point ones (a float TIFF) are taken by their values,
+    in [0, 1] or 0–255 (other values, NaN or infinity make the file unreadable). Transparent pixels are
+    composited onto black, the background of MNIST's white-on-black digits: a dark drawing on a transparent
+    background comes out all black, and a note says so. Images smaller than 4×4 pixels and unreadable files
+    are skipped.
 
     Notes on what was skipped or left unlabelled go to ``skipped`` when given (a worker thread must not
     touch the global warnings state), else each is reported by a :class:`SkippedImagesWarning`.
@@ -216,6 +238,8 @@ def load_image_folder(
     """
     from PIL import Image, UnidentifiedImageError
 
+    if channels not in (1, 3):  # any other count came back as 3 (RGB)
+        raise ValueError(f"channels must be 1 (grey) or 3 (RGB), got {channels}")
     root = Path(path)
     if not root.exists():
         raise DataError(f"no such file or folder: {root}")
@@ -254,7 +278,7 @@ def load_image_folder(
                     flat.append(file)
             arrays.append(array)
             kept.append(label)
-        except (OSError, UnidentifiedImageError) as error:
+        except (OSError, UnidentifiedImageError, DataError) as error:
             unreadable.append((file, error))
     if not arrays:  # nothing usable: say why for the first
         if unreadable:

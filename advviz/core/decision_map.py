@@ -19,6 +19,8 @@ from advviz.core import outputs
 from advviz.core.attacks import FGSM
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
+from advviz.core.checks import checked_batch
+from advviz.core.eps_limits import largest_eps
 from advviz.core.rows import forward_rows
 
 
@@ -70,10 +72,16 @@ def decision_map_steps(
 ) -> Iterator[MapStart | MapRows]:
     """Stream the map around one sample x (1, C, H, W) with label y (1,).
 
-    Both axes run over −extent…+extent with ``resolution`` points (odd resolution puts x at the centre).
+    Both axes run over −extent…+extent with ``resolution`` points (odd resolution puts x at the centre);
+    ``extent`` is in (0, 1]: steps along sign directions, an L∞ ε (:mod:`advviz.core.eps_limits`).
     """
+    largest = largest_eps("Linf")
+    if not 0 < extent <= largest:  # NaN fails too
+        raise ValueError(f"extent must be an ε in (0, {largest:g}]: both axes run over −extent…+extent along "
+                         f"sign directions, got {extent}")
     if resolution < 2:
         raise ValueError(f"resolution must be ≥ 2, got {resolution}")
+    x, y = checked_batch(model, x, y)
     if len(x) != 1:
         raise ValueError(f"the decision map is drawn around one sample, got a batch of {len(x)}")
     device = model_device(model)

@@ -19,7 +19,7 @@ from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
-from advviz.core.checks import checked_batch
+from advviz.core.checks import check_eps, checked_batch
 from advviz.core.sweep import perturbed
 
 
@@ -70,6 +70,7 @@ def robustness_steps(
     values = [float(e) for e in np.atleast_1d(np.asarray(eps, dtype=np.float64))]  # one ε, or several
     if any(not np.isfinite(e) or e < 0 for e in values):
         raise ValueError("every ε must be a finite number ≥ 0")
+    check_eps(values, norm=attack.norm, values=x[0].numel())
     device = model_device(model)
     x_dev, y_dev = x.detach().to(device), y.to(device)
     direction = None

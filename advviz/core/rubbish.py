@@ -7,6 +7,7 @@ only confident near their prototypes, do not.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,6 +58,10 @@ def rubbish_probe(
 
     The inputs are *not* clipped to [0, 1] for the Gaussian case: the paper feeds N(0, I) samples.
     """
+    if isinstance(count, bool) or not isinstance(count, numbers.Integral) or count < 1:
+        raise ValueError(f"count must be a whole number ≥ 1, got {count}")
+    if not 0 <= threshold <= 1:  # NaN fails too: every comparison with it is false, so 0 % were "confident"
+        raise ValueError(f"threshold must be a probability in [0, 1], got {threshold}")
     shape = tuple(input_shape or getattr(model, "input_shape"))
     inputs = rubbish_inputs(count, shape, distribution=distribution, seed=seed)
     probabilities = outputs.probabilities(forward(model, inputs), reject_logit=outputs.has_reject_logit(model))

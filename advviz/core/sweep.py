@@ -19,7 +19,7 @@ from torch import nn
 from advviz.core.attacks import FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
-from advviz.core.checks import checked_batch
+from advviz.core.checks import check_eps, checked_batch
 from advviz.core.precision import forward_precision
 from advviz.core.errors import AdvvizError
 from advviz.core.rows import forward_rows
@@ -104,6 +104,7 @@ def sweep_steps(
     attack = attack or FGSM()
     x, y = checked_batch(model, x, y)
     eps_values = _as_eps(eps)
+    check_eps(eps_values.tolist(), norm=attack.norm, values=x[0].numel())
     device = model_device(model)
     x_dev, y_dev = x.detach().to(device), y.to(device)
     with eval_mode(model):

@@ -25,7 +25,7 @@ from advviz.core import outputs
 from advviz.core.attacks import FGSM, Attack
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
-from advviz.core.checks import checked_batch
+from advviz.core.checks import check_eps, checked_batch
 
 
 @dataclass(frozen=True)
@@ -94,10 +94,12 @@ def transfer_steps(
 
     x (B, C, H, W) in [0, 1], y (B,) true labels; ``attack`` (default FGSM, clipped) gets ``eps``.
     """
-    if models:
-        x, y = checked_batch(models[0], x, y)
+    if not models:
+        raise ValueError("transfer needs at least one model (one gives its white-box 1×1 matrix)")
+    x, y = checked_batch(models[0], x, y)
     check_compatible(models, x)  # every model takes these images and has as many classes
     attack = (attack or FGSM()).replace(eps=float(eps))
+    check_eps([attack.eps], norm=attack.norm, values=x[0].numel())
     placed: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def on(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
