@@ -15,6 +15,7 @@ from torch import nn
 
 from advviz.core.attacks import FGSM
 from advviz.core.batching import forward, input_gradient
+from advviz.core.checks import checked_labels
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Diagnostics:
 
 def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, clip: bool = True) -> Diagnostics:
     """Check ``model`` on a batch (x, y) and an FGSM attack of size ``eps``."""
+    # labels only: images outside [0, 1] are what this warns about, not refuses
+    y = checked_labels(model, y, count=len(x))
     logits = forward(model, x)
     sums = logits.sum(dim=1)
     probabilities_like = bool(((logits >= 0) & (logits <= 1)).all() and torch.allclose(sums, torch.ones_like(sums), atol=1e-3))

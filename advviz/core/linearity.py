@@ -16,6 +16,7 @@ from torch import nn
 from advviz.core.attacks import FGSM
 from advviz.core.attacks.base import eval_mode
 from advviz.core.batching import forward, model_device
+from advviz.core.checks import checked_labels
 
 
 def logit_linearity(logits: np.ndarray | torch.Tensor, eps: np.ndarray | torch.Tensor) -> np.ndarray:
@@ -104,6 +105,7 @@ def linear_explanation(
     linear the model is along the attack.
     """
     device = model_device(model)
+    y = checked_labels(model, y, count=len(x))
     x_dev, y_dev = x.detach().to(device), y.to(device)
     try:
         weight, _ = pixel_space_weights(model)

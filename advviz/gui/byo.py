@@ -25,7 +25,7 @@ from advviz.gui.jobs import DataLoaded, ModelSpec, Progress, drift_message
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
 
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp);;All files (*)"
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
 
 
 @dataclass(frozen=True)
