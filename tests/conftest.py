@@ -44,3 +44,26 @@ def zoo():
         return cache[name]
 
     return get
+
+
+@pytest.fixture
+def read_only_folder(monkeypatch, request):
+    """``read_only_folder(folder)`` makes ``folder`` refuse new files: chmod where that binds; root ignores it,
+    so there os.open refuses instead. Undone after the test."""
+    from pathlib import Path
+
+    def make(folder: Path) -> None:
+        if os.geteuid() != 0:
+            folder.chmod(0o555)
+            request.addfinalizer(lambda: folder.chmod(0o755))
+            return
+        real_open = os.open
+
+        def refusing_open(path, flags, *args, **kwargs):
+            if Path(path).parent == folder and flags & os.O_CREAT:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refusing_open)
+
+    return make

@@ -4,9 +4,6 @@ truncated .pt file. Now: one line on stderr, exit status 2, no partial file."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 import torch
 from cli_helpers import run
@@ -39,25 +36,15 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(capsys, tmp_path, mo
     assert list(tmp_path.iterdir()) == []  # neither the truncated file nor a temporary one
 
 
-def test_train_zoo_into_a_read_only_folder_is_refused_before_training(capsys, tmp_path, monkeypatch, request):
+def test_train_zoo_into_a_read_only_folder_is_refused_before_training(capsys, tmp_path, monkeypatch,
+                                                                      read_only_folder):
     """The folder was found unwritable only once the model was trained; root ignores chmod, so there os.open
     refuses new files in the folder instead."""
     import advviz.core.zoo as zoo
 
     folder = tmp_path / "weights"
     folder.mkdir()
-    if os.geteuid() != 0:
-        folder.chmod(0o555)
-        request.addfinalizer(lambda: folder.chmod(0o755))
-    else:
-        real_open = os.open
-
-        def refusing_open(path, flags, *args, **kwargs):
-            if Path(path).parent == folder and flags & os.O_CREAT:
-                raise PermissionError(13, "Permission denied", str(path))
-            return real_open(path, flags, *args, **kwargs)
-
-        monkeypatch.setattr(os, "open", refusing_open)
+    read_only_folder(folder)
 
     def training(*args, **kwargs):
         raise AssertionError("trained for a folder it cannot write in")

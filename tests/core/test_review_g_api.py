@@ -196,28 +196,12 @@ def test_train_zoo_on_a_full_disk_raises_an_advviz_error_and_leaves_no_file(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-def read_only(folder: Path, monkeypatch) -> None:
-    """Make ``folder`` refuse new files: chmod where that binds; root ignores it, so there os.open refuses."""
-    if os.geteuid() != 0:
-        folder.chmod(0o555)  # restored by the caller's finalizer
-        return
-    real_open = os.open
-
-    def refusing_open(path, flags, *args, **kwargs):
-        if Path(path).parent == folder and flags & os.O_CREAT:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refusing_open)
-
-
-def test_train_zoo_refuses_a_read_only_folder_before_training(tmp_path, monkeypatch, request):
+def test_train_zoo_refuses_a_read_only_folder_before_training(tmp_path, monkeypatch, read_only_folder):
     import advviz.core.zoo as zoo
 
     folder = tmp_path / "weights"
     folder.mkdir()
-    request.addfinalizer(lambda: folder.chmod(0o755))
-    read_only(folder, monkeypatch)
+    read_only_folder(folder)
 
     def training(*args, **kwargs):
         raise AssertionError("trained for a folder it cannot write in")
