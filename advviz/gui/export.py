@@ -1,8 +1,7 @@
 """Export a panel as an image (PNG, SVG) or its data (CSV, NPZ).
 
-The format follows the file's suffix. Images use pyqtgraph's exporters on the panel's scene; a panel
-whose plots lie in several pyqtgraph views offers ``export_views()`` and is drawn as those views one
-above the other (SVG through Qt's own generator); any other panel is grabbed as a PNG. Data are what
+The format follows the file's suffix. Images are drawn by :mod:`advviz.gui.export_figure`, with the headline
+the user reads above the panel on screen (its caption, summary or status lines). Data are what
 the panel shows: the curves panel's ε and logits (and probabilities), the heatmaps' arrays, the
 transfer matrices. A panel of another kind can offer ``export_data() -> dict[str, np.ndarray]``
 (empty while it shows nothing) and, for its CSV, ``export_rows(data)``: the table's rows, header
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog, QGraphicsItem, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -294,165 +293,23 @@ def export_panel(window: "MainWindow", panel: QWidget, path: str | os.PathLike) 
                     csv.writer(handle).writerows(csv_rows(panel, data))
             write_atomically(path, write_csv)
         return path
+    from advviz.gui.export_figure import export_image
+
     write_atomically(path, lambda name: export_image(panel, name, suffix))
     return path
 
 
-def export_image(panel: QWidget, path: str, suffix: str) -> None:
-    import pyqtgraph.exporters as exporters
-
-    views = getattr(panel, "export_views", None)
-    if callable(views):
-        render_views(list(views()), path, suffix)
-        return
-    view = getattr(panel, "view", None)
-    title = getattr(panel, "export_title", None)
-    if callable(title) and view is not None and hasattr(view, "scene"):
-        # what the image shows is said outside its scene (a QLabel): written above it, or the saved
-        # error, confidence and agreement matrices look alike
-        render_views([view], path, suffix, unshown=(900, 675), header=title())
-        return
-    if view is None or not hasattr(view, "scene"):
-        if suffix == ".svg":
-            raise ExportError("this panel can be saved as PNG only")
-        if not panel.grab().save(path, "PNG"):
-            raise ExportError(f"cannot write {path}")
-        return
-    scene = view.scene()
-    if suffix == ".svg":
-        try:
-            exporters.SVGExporter(scene).export(fileName=path)
-        except (ValueError, IndexError):  # pyqtgraph cannot re-parse some of Qt 6's SVG paths
-            render_svg(view, path)
-        return
-    exporter = exporters.ImageExporter(scene)
-    width = int(exporter.parameters()["width"])
-    if width < 400:  # a panel never shown (a hidden tab) has no real size yet
-        exporter.parameters()["width"] = 1200
-    exporter.export(fileName=path)
-    if not Path(path).exists() or Path(path).stat().st_size == 0:
-        raise ExportError(f"cannot write {path}")
+IMAGE_NAMES = ("export_image", "headline", "render_svg", "render_views", "lay_out_unshown")
 
 
-def render_svg(view: Any, path: str) -> None:
-    """The view as vector SVG through Qt's own generator (the fallback for pyqtgraph's exporter)."""
-    render_views([view], path, ".svg", unshown=(1200, 800))
+def __getattr__(name: str) -> Any:
+    """The image functions, moved to :mod:`advviz.gui.export_figure` (which imports this module's ExportError),
+    stay importable from here."""
+    if name in IMAGE_NAMES:
+        from advviz.gui import export_figure
 
-
-def lay_out_unshown(view: Any, size: Any) -> None:
-    """Give a view that was never shown (a hidden tab) ``size`` and lay it out as a paint would: an axis
-    sizes itself to its tick labels only when first drawn, so an unshown view's first drawing, the export,
-    cut the longest of them ("softmax" lost from the transfer matrix's rows)."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-    from PySide6.QtGui import QImage, QPainter, QResizeEvent
-    from PySide6.QtWidgets import QGraphicsWidget
-
-    if view.isVisible():
-        return
-    if view.size() != size:
-        old = view.size()
-        view.resize(size)  # a hidden widget gets its resize event when shown: its viewport and scene now
-        QCoreApplication.sendEvent(view, QResizeEvent(size, old))  # lays out its viewport
-        viewport = view.viewport()
-        QCoreApplication.sendEvent(viewport, QResizeEvent(viewport.size(), old))  # pyqtgraph's resizeEvent
-    for _ in range(2):  # a drawing measures the tick labels; the layout then makes room for them
-        scratch = QImage(size, QImage.Format.Format_ARGB32)
-        painter = QPainter(scratch)
-        try:
-            view.render(painter)
-        finally:
-            painter.end()
-        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
-        for item in view.scene().items():  # inner layouts first (a plot's axes), then the view's
-            layout = QGraphicsWidget.layout(item) if isinstance(item, QGraphicsWidget) else None
-            if layout is not None:
-                layout.activate()
-        view.ci.layout.activate()
-
-
-def render_views(views: list[Any], path: str, suffix: str, unshown: tuple[int, int] = (1200, 400),
-                 header: str = "") -> None:
-    """Pyqtgraph views, one above the other, as one SVG (vector, through Qt's generator) or one PNG (at
-    least 1200 pixels wide). A view never shown (a hidden tab) is drawn ``unshown`` (width, height).
-    ``header``: a text written above them (what the image shows, where the panel says it outside its views).
-
-    The items paint in pyqtgraph's export mode, as its own exporters have them: a scatter plot then draws
-    each symbol instead of pieces of its symbol atlas (Qt's SVG generator would embed the whole atlas per
-    point)."""
-    from PySide6.QtCore import QRect, QRectF, QSize, Qt
-    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QImage, QPainter
-    from PySide6.QtSvg import QSvgGenerator
-
-    sizes = []
-    for view in views:
-        size = view.viewport().size() if view.isVisible() else QSize(*unshown)
-        sizes.append(size if size.width() >= 50 and size.height() >= 50 else QSize(*unshown))
-        if hasattr(view, "ci"):
-            lay_out_unshown(view, size)
-            sizes[-1] = view.viewport().size()
-    width, height = max(size.width() for size in sizes), sum(size.height() for size in sizes)
-    scale = 1.0 if suffix == ".svg" else max(1.0, 1200 / width)
-    font = QFont()
-    font.setPointSizeF(11.0)
-    flags = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap)
-    header_box = QRectF(12, 8, width - 24, 10_000)
-    header_height = 0
-    if header:
-        header_height = int(QFontMetricsF(font).boundingRect(header_box, flags, header).height()) + 20
-        height += header_height
-
-    def draw(painter: QPainter) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.scale(scale, scale)
-        top = header_height
-        if header:
-            painter.setFont(font)
-            painter.setPen(QColor("#222"))
-            painter.drawText(header_box, flags, header)
-        for view, size in zip(views, sizes):
-            items = [item for item in view.scene().items() if hasattr(item, "setExportMode")]
-            options = {"antialias": True, "background": view.backgroundBrush().color(), "painter": painter,
-                       "resolutionScale": scale}
-            for item in items:
-                item.setExportMode(True, options)
-            # items that keep a cached drawing on screen (the robustness curves) must draw, not paste a bitmap
-            cached = [(item, item.cacheMode()) for item in view.scene().items()
-                      if item.cacheMode() != QGraphicsItem.CacheMode.NoCache]
-            for item, _ in cached:
-                item.setCacheMode(QGraphicsItem.CacheMode.NoCache)
-            try:
-                view.render(painter, QRectF(0, top, size.width(), size.height()), QRect(),
-                            Qt.AspectRatioMode.IgnoreAspectRatio)
-            finally:
-                for item in items:
-                    item.setExportMode(False)
-                for item, mode in cached:
-                    item.setCacheMode(mode)
-            top += size.height()
-
-    if suffix == ".svg":
-        device: Any = QSvgGenerator()
-        device.setFileName(path)
-        device.setSize(QSize(width, height))
-        device.setViewBox(QRect(0, 0, width, height))
-        device.setTitle("advviz panel")
-        # the screen's resolution: pyqtgraph replays cached QPictures (its axes), which a 72-dpi device shrinks
-        device.setResolution(int(round(views[0].logicalDpiX())))
-    else:
-        device = QImage(int(round(width * scale)), int(round(height * scale)), QImage.Format.Format_ARGB32)
-        device.fill(Qt.GlobalColor.white)
-        # the views' resolution: their texts and the header keep the sizes they have to each other on screen
-        device.setDotsPerMeterX(int(round(views[0].logicalDpiX() / 0.0254)))
-        device.setDotsPerMeterY(int(round(views[0].logicalDpiY() / 0.0254)))
-    painter = QPainter(device)
-    try:
-        draw(painter)
-    finally:
-        painter.end()
-    if suffix != ".svg" and not device.save(path, "PNG"):
-        raise ExportError(f"cannot write {path}")
-    if not Path(path).exists() or Path(path).stat().st_size == 0:
-        raise ExportError(f"cannot write {path}")
+        return getattr(export_figure, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def export_view(window: "MainWindow", path: str | os.PathLike) -> Path:

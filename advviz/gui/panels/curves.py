@@ -97,16 +97,17 @@ class CurvesPanel(QWidget):
         layout.addWidget(self.view, 1)
 
     # -- structure ----------------------------------------------------------------------------
-    def _set_axis_labels(self, *, probabilities: bool, norm: str) -> None:
+    def _set_axis_labels(self, *, probabilities: bool, norm: str, attack: str = "fgsm") -> None:
         """The axis labels; the ε label shortens on a narrow plot rather than run under the legend."""
-        if (probabilities, norm) == getattr(self, "_labels_for", None):
+        if (probabilities, norm, attack) == getattr(self, "_labels_for", None):
             return
-        self._labels_for = (probabilities, norm)
+        self._labels_for = (probabilities, norm, attack)
+        negative = negative_eps_meaning(attack)
         if norm == "L2":
-            fit_label(self.plot, "bottom", "ε  (‖η‖₂; negative ε moves against the gradient)", "ε  (‖η‖₂)", "ε")
+            fit_label(self.plot, "bottom", f"ε  (‖η‖₂; {negative})", "ε  (‖η‖₂)", "ε")
         else:
-            fit_label(self.plot, "bottom", "ε  (pixel units, inputs in [0, 1]; negative ε moves against the gradient)",
-                      "ε  (pixel units; negative ε moves against the gradient)", "ε  (pixel units)", "ε")
+            fit_label(self.plot, "bottom", f"ε  (pixel units, inputs in [0, 1]; {negative})",
+                      f"ε  (pixel units; {negative})", "ε  (pixel units)", "ε")
         self.plot.setLabel("left", "softmax probability" if probabilities else "logit")
 
     def set_classes(self, names: tuple[str, ...]) -> None:
@@ -220,7 +221,7 @@ class CurvesPanel(QWidget):
         self.set_classes(header.class_names)
         self._eps = state.eps
         probs = self.probabilities.isChecked()
-        self._set_axis_labels(probabilities=probs, norm=header.attack.norm)
+        self._set_axis_labels(probabilities=probs, norm=header.attack.norm, attack=header.attack.key)
         if state.logits is None or state.eps is None:
             return
         values = state.probabilities() if probs else state.logits
@@ -357,6 +358,14 @@ class CurvesPanel(QWidget):
             label.setPos(x, bottom + 0.02 * (top - bottom))
 
 
+def negative_eps_meaning(attack: str) -> str:
+    """What the ε axis's negative half is for ``attack`` (a key of :data:`~advviz.gui.jobs.ATTACK_TITLES`): the
+    random-sign baseline takes no gradient, its η = ε·s steps along the opposite random signs."""
+    if attack == "random-sign":
+        return "negative ε takes the opposite random signs"
+    return "negative ε moves against the gradient"
+
+
 def summary_html(state: SweepState, cursor_index: int) -> str:
     """The rich-text line above the curves (names escaped: a model or class may be called "<b>")."""
     header = state.header
@@ -377,10 +386,12 @@ def summary_html(state: SweepState, cursor_index: int) -> str:
                          f"at ε = {up:+.3f}</span>")
         elif state.complete:
             parts.append(f"no flip for 0 &lt; ε ≤ {header.eps_max:g}")
-        if down is not None:  # moving against the gradient flips it too
+        if down is not None:  # the negative half (against the gradient, or opposite random signs) flips it too
             other = label(int(state.logits[state.index_of(down)].argmax()))  # type: ignore[index]
+            against = ("with the opposite random signs" if header.attack.key == "random-sign"
+                       else "against the gradient")
             parts.append(f"(and to <b>{other}</b> at ε = {down:+.3f})" if up is not None
-                         else f"flips to <b>{other}</b> only against the gradient, at ε = {down:+.3f}")
+                         else f"flips to <b>{other}</b> only {against}, at ε = {down:+.3f}")
         target = header.target
         if target is not None and target != clean:
             reached = state.first_eps_predicting(target)
