@@ -17,7 +17,7 @@ from advviz.cli_common import (
 # 480 is the first width where every heatmap and tick label is readable).
 MIN_ANIMATION_WIDTH = 480
 MAX_ANIMATION_FRAMES = 241  # every frame stays in memory until the file is written: 201 frames at 640 px took 16 s
-MAX_ANIMATION_WIDTH = 3840  # 4K: 3,840 pixels took 1.4 GB for two frames; a typo of 40,000 would not fit
+MAX_ANIMATION_WIDTH = 3840  # 4K (frames are drawn at their own size, text scaled); a typo of 40,000 would not fit
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -98,7 +98,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                      help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
     sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
                                                                       "unreadable specks", maximum=MAX_ANIMATION_WIDTH,
-                                                  why_not_more="each frame is drawn 1.5× larger in memory"),
+                                                  why_not_more="every frame is held in memory until written"),
                      default=640, help=f"frame width in pixels, {MIN_ANIMATION_WIDTH} to {MAX_ANIMATION_WIDTH}")
     sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     add_attack_options(sub)

@@ -1,8 +1,9 @@
 """Animate an ε sweep: the logit curves and the heatmaps moving together as ε goes 0 → ε_max.
 
 A :class:`SweepFilm` is an offscreen widget holding its own curves and heatmaps panels. For each frame
-it moves the ε cursor, redraws both panels from the :class:`~advviz.gui.state.SweepState` and grabs
-itself (``QWidget.grab`` → QImage → PIL); :mod:`advviz.gui.video` writes the frames (GIF or MP4).
+it moves the ε cursor, redraws both panels from the :class:`~advviz.gui.state.SweepState` and draws
+itself into an image of the frame's size (QImage → PIL); :mod:`advviz.gui.video` writes the frames (GIF or MP4).
+A frame of any width shows the same layout (:func:`film_layout`): its text grows with the frame.
 ``advviz animate`` runs here; the window's File menu through :mod:`advviz.gui.animation_export`.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QEvent, QtMsgType, Qt, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QSize, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
@@ -29,22 +30,51 @@ if TYPE_CHECKING:
     from advviz.core.architectures import PixelSpaceModel
 
 DEFAULT_WIDTH = 640
-RENDER_SCALE = 1.5  # frames are drawn this much larger, then scaled down: the panels' text fits
+RENDER_SCALE = 1.5  # a frame's layout is this much wider than the frame: the panels' text fits
+# The layout width (logical pixels) of frames 640 pixels wide and wider, drawn at the frame's pixel ratio: a
+# 1,920-pixel frame laid out 2,880 wide had the 640-pixel frame's 6-pixel tick labels in a frame 3× wider.
+LAYOUT_WIDTH = 960
+MIN_LINE_PX = 2.0  # a frame's thinnest curve: a 1-pixel antialiased line has no pixel of its class's own colour
 MAX_FRAMES = 60
 
 
+def film_layout(width: int) -> tuple[int, float]:
+    """(layout width in logical pixels, pixel ratio) of frames ``width`` pixels wide: every frame 640 pixels wide
+    or wider shows one layout, at its own scale."""
+    layout = min(round(width * RENDER_SCALE), LAYOUT_WIDTH)
+    return layout, width / layout
+
+
+def frame_line_widths(pixel_ratio: float) -> tuple[float, float]:
+    """The curves' thin and thick widths in a frame's pixels (pyqtgraph's pens are cosmetic: their widths are
+    device pixels, whatever the pixel ratio): the panel's widths at the frame's scale, the thin ones at least
+    :data:`MIN_LINE_PX` so each class's curve keeps its own colour (a GIF's palette keeps it exactly), the
+    thick ones still visibly thicker."""
+    from advviz.gui.panels.curves import THICK, THIN  # here: pyqtgraph is imported through import_pyqtgraph first
+
+    thin = max(THIN * pixel_ratio, MIN_LINE_PX)
+    return thin, max(THICK * pixel_ratio, thin + 2.0)
+
+
 class SweepFilm(QWidget):
-    """Curves above heatmaps, never shown on screen; :meth:`frames` renders one image per ε."""
+    """Curves above heatmaps, never shown on screen; :meth:`frames` renders one image per ε.
+
+    ``width`` (and ``height``) is the layout's size in logical pixels. ``pixel_ratio``: device pixels per
+    logical pixel of the frames :meth:`grab_frame` draws, with line widths for that scale
+    (:func:`frame_line_widths`); None: grabbed as on screen, with the panel's own line widths."""
 
     def __init__(self, *, width: int = DEFAULT_WIDTH, height: int | None = None, probabilities: bool = False,
-                 per_channel: bool = False) -> None:
+                 per_channel: bool = False, pixel_ratio: float | None = None) -> None:
         from advviz.gui.panels.curves import CurvesPanel
         from advviz.gui.panels.heatmaps import HeatmapsPanel
 
         super().__init__()
+        self.pixel_ratio = pixel_ratio
         self.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
         self.setStyleSheet("background: white; color: #222;")
         self.curves = CurvesPanel()
+        if pixel_ratio is not None:
+            self.curves.thin, self.curves.thick = frame_line_widths(pixel_ratio)
         self.curves.probabilities.setChecked(probabilities)
         self.curves.probabilities.hide()
         self.curves.view.ci.layout.setColumnMinimumWidth(1, 215)
@@ -68,7 +98,19 @@ class SweepFilm(QWidget):
         for eps in eps_values:
             self.draw(state, eps)
             QApplication.processEvents()  # the layout requests of the new texts, or a cell lies past the edge
-            yield self.grab().toImage()
+            yield self.grab_frame()
+
+    def grab_frame(self) -> QImage:
+        """The widget as drawn now, a frame of its own pixels: at ``pixel_ratio`` (its text, images and
+        layout scaled together), or as ``QWidget.grab`` gives it."""
+        if self.pixel_ratio is None:
+            return self.grab().toImage()
+        ratio = self.pixel_ratio
+        image = QImage(QSize(round(self.width() * ratio), round(self.height() * ratio)), QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(ratio)
+        image.fill(Qt.GlobalColor.white)
+        self.render(image)
+        return image
 
     def prepare(self, state: SweepState) -> None:
         """The sweep's classes and range, the widget laid out (offscreen)."""
@@ -110,13 +152,13 @@ def render(state: SweepState, eps_values: Sequence[float], *, width: int = DEFAU
     """One PIL frame per ε in ``eps_values``."""
     from PIL import Image
 
-    film = SweepFilm(width=round(width * RENDER_SCALE), probabilities=probabilities, per_channel=per_channel)
+    layout, ratio = film_layout(width)
+    film = SweepFilm(width=layout, probabilities=probabilities, per_channel=per_channel, pixel_ratio=ratio)
     frames = []
     try:
         for image in film.frames(state, eps_values):
             frame = to_pil(image)
-            if frame.width != width:  # drawn larger (and on a high-DPI screen at its pixel ratio): scaled down
-                # now, so only frames of the final size are kept (4K frames drawn at 1.5× are 126 MB each)
+            if frame.width != width:  # a pixel off by rounding
                 frame = frame.resize((width, round(frame.height * width / frame.width)), Image.Resampling.LANCZOS)
             frames.append(frame)
     finally:

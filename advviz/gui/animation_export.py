@@ -4,6 +4,7 @@ converted and written on a worker thread, with progress and Cancel (:class:`Anim
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from advviz.gui.animate import (DEFAULT_WIDTH, MAX_FRAMES, RENDER_SCALE, SweepFilm, check_out_path, frame_eps,
-                                render)
+from advviz.gui.animate import MAX_FRAMES, SweepFilm, check_out_path, film_layout, frame_eps, render
 from advviz.gui.export import ExportError
 from advviz.gui.state import SweepState
 from advviz.gui.video import NO_FFMPEG, ffmpeg_path, save_frames, to_pil
@@ -23,12 +23,28 @@ if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
 
 
+# Widths the window offers besides the panel's own: a 720p and a 1080p video's, and a small file's.
+OFFERED_WIDTHS = (1280, 1920, 640)
+MIN_WIDTH, MAX_WIDTH = 640, 1920  # the on-screen default's bounds: readable text, and frames a video can hold
+
+
+def screen_width(window: "MainWindow") -> int:
+    """The default frame width: the curves panel's on screen (device pixels, even for H.264; 640 to 1920), a
+    frame as large as what the user sees; 1280 while the panel has no size yet."""
+    curves = window.curves
+    if curves.width() < 100:
+        return OFFERED_WIDTHS[0]
+    width = round(curves.width() * curves.devicePixelRatioF())
+    return min(max(width - width % 2, MIN_WIDTH), MAX_WIDTH)
+
+
 def export_animation(window: "MainWindow", path: str | os.PathLike, *, max_frames: int = MAX_FRAMES,
-                     width: int = DEFAULT_WIDTH) -> Path:
-    """The window's current sweep, ε from 0 to ε_max, one frame per grid ε (thinned to ``max_frames``)."""
+                     width: int | None = None) -> Path:
+    """The window's current sweep, ε from 0 to ε_max, one frame per grid ε (thinned to ``max_frames``),
+    ``width`` pixels wide (default: :func:`screen_width`)."""
     state = check_animation_request(window, path)
     toggle = getattr(window.heatmaps, "per_channel", None)
-    frames = render(state, frame_eps(state, max_frames), width=width,
+    frames = render(state, frame_eps(state, max_frames), width=width or screen_width(window),
                     probabilities=window.curves.probabilities.isChecked(),
                     per_channel=bool(toggle is not None and toggle.isChecked()))
     return save_frames(frames, path)
@@ -47,11 +63,11 @@ class AnimationExport(QObject):
     finished = Signal(object)
 
     def __init__(self, window: "MainWindow", path: str | os.PathLike, *, max_frames: int = MAX_FRAMES,
-                 width: int = DEFAULT_WIDTH) -> None:
+                 width: int | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.path = Path(path)
-        self.width = width
+        self.width = width or screen_width(window)
         self.state = check_animation_request(window, path)
         self.eps_values = list(frame_eps(self.state, max_frames))
         self.frames: list[Any] = []  # futures of PIL frames, in order
@@ -93,7 +109,8 @@ class AnimationExport(QObject):
         try:
             if self._film is None:
                 toggle = getattr(self.window.heatmaps, "per_channel", None)
-                self._film = SweepFilm(width=round(self.width * RENDER_SCALE),
+                layout, ratio = film_layout(self.width)
+                self._film = SweepFilm(width=layout, pixel_ratio=ratio,
                                        probabilities=self.window.curves.probabilities.isChecked(),
                                        per_channel=bool(toggle is not None and toggle.isChecked()))
                 self._timer.start()  # laid out next turn: the film's construction is the longest turn
@@ -101,7 +118,7 @@ class AnimationExport(QObject):
             if self._index < 0:
                 self._film.prepare(self.state)
             else:
-                image = self._film.grab().toImage().copy()  # the worker gets its own copy of the pixels
+                image = self._film.grab_frame()  # a new image per frame: the worker's own pixels
                 self.frames.append(self._pool.submit(self._convert, image))
             self._index += 1
             if self._index < len(self.eps_values):
@@ -124,7 +141,7 @@ class AnimationExport(QObject):
 
         self.rendered_on.add(threading.current_thread().name)
         frame = to_pil(image)
-        if frame.width != self.width:
+        if frame.width != self.width:  # a pixel off by rounding
             frame = frame.resize((self.width, round(frame.height * self.width / frame.width)),
                                  Image.Resampling.LANCZOS)
         return frame
@@ -182,20 +199,38 @@ def check_animation_request(window: "MainWindow", path: str | os.PathLike) -> Sw
     return state
 
 
+def width_filters(window: "MainWindow") -> list[str]:
+    """The save dialog's file types, one per format and frame width: the panel's width on screen first (the
+    default), then :data:`OFFERED_WIDTHS`. The width is chosen with the type: a native dialog takes no widget
+    of ours, and this way the window's own dialog stays the one dialog."""
+    own = screen_width(window)
+    widths = [(own, "as the panel on screen")] + [(width, "") for width in OFFERED_WIDTHS if width != own]
+    kinds = [("GIF animation", "gif")] + ([("MP4 video", "mp4")] if ffmpeg_path() else [])
+    return [f"{kind}, {width} px wide{f' ({why})' if why else ''} (*.{suffix})"
+            for kind, suffix in kinds for width, why in widths]
+
+
+def chosen_width(chosen: str) -> int | None:
+    """The frame width of a file type of :func:`width_filters` (None for any other text)."""
+    match = re.search(r", (\d+) px wide", chosen)
+    return int(match.group(1)) if match else None
+
+
 def ask_animation(window: "MainWindow") -> Path | None:
     from PySide6.QtWidgets import QFileDialog
 
     if window.exports:  # two at once took turns writing their progress on the one status line
         window.show_error("An animation is being exported: wait for it, or Cancel it, before the next")
         return None
-    filters = "GIF animation (*.gif)" + (";;MP4 video (*.mp4)" if ffmpeg_path() else "")
-    path, chosen = QFileDialog.getSaveFileName(window, "Export ε-sweep animation", "sweep.gif", filters)
+    filters = width_filters(window)
+    path, chosen = QFileDialog.getSaveFileName(window, "Export ε-sweep animation", "sweep.gif", ";;".join(filters),
+                                               filters[0])
     if not path:
         return None
     if Path(path).suffix.lower() not in (".gif", ".mp4"):
         path += ".mp4" if "mp4" in chosen else ".gif"
     try:
-        export = AnimationExport(window, path)
+        export = AnimationExport(window, path, width=chosen_width(chosen))
     except (ExportError, OSError) as error:
         window.show_error(f"animation: {error}")
         return None

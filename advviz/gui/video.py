@@ -16,12 +16,28 @@ import numpy as np
 from PySide6.QtGui import QImage
 
 from advviz.gui.export import ExportError, write_atomically
+from advviz.gui.style import CLASS_COLORS, ERROR_COLOR
 
 if TYPE_CHECKING:
     from PIL import Image
 
 FRAME_MS = 120
 HOLD_MS = 1200  # the last frame stays a little longer before the loop restarts
+
+
+def hex_rgb(colour: str) -> tuple[int, int, int]:
+    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+
+# Kept exactly in a GIF's palette: each class's curve (a thin line: too few pixels for an adaptive palette, which
+# made class 0's blue lavender and class 2's green grey), the texts, the flip's red, black and white.
+KEPT_COLOURS = (*(hex_rgb(colour) for colour in CLASS_COLORS), hex_rgb(ERROR_COLOR), (0x22, 0x22, 0x22),
+                (0x11, 0x11, 0x11), (0, 0, 0), (255, 255, 255))
+PALETTE_SIZE = 255  # one GIF colour table (256), one index left free as Pillow's writer expects
+EXACT_SLOTS = 192  # kept colours, then the frames' commonest colours (areas: bands, heatmap cells), exactly
+SAMPLED_FRAMES = 12  # frames counted for the commonest colours (every other pixel of each)
+AREA_SAMPLES = 24  # counted this often, a colour is an area's (a heatmap's cell), not a smooth shade's
+CLOSE_ENOUGH = 6  # a colour this near (per channel) to one in the palette needs no adaptive colour of its own
 
 
 def to_pil(image: QImage) -> "Image.Image":
@@ -34,14 +50,71 @@ def to_pil(image: QImage) -> "Image.Image":
     return Image.fromarray(buffer[:, : width * 3].reshape(height, width, 3).copy(), "RGB")
 
 
-def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_ms: int = FRAME_MS) -> Path:
-    """An endlessly looping GIF with one frame per image (one shared palette, no dithering)."""
+def rgb(frame: "Image.Image") -> "Image.Image":
+    return frame if frame.mode == "RGB" else frame.convert("RGB")
+
+
+def pack(pixels: np.ndarray) -> np.ndarray:
+    """(…, 3) uint8 RGB as one uint32 per pixel."""
+    pixels = pixels.astype(np.uint32)
+    return (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+
+
+def unpack(packed: np.ndarray) -> np.ndarray:
+    return np.stack([(packed >> 16) & 255, (packed >> 8) & 255, packed & 255], axis=-1).astype(np.int16)
+
+
+def gif_palette(frames: Sequence["Image.Image"], keep: Sequence[tuple[int, int, int]] = KEPT_COLOURS) -> np.ndarray:
+    """One palette for all frames, (≤ 255, 3) RGB: ``keep`` exactly, then the frames' commonest colours
+    exactly, then colours that adapt (median cut) to what those do not cover (antialiased edges, rare shades)."""
+    from PIL import Image
+
+    picked = np.linspace(0, len(frames) - 1, min(len(frames), SAMPLED_FRAMES)).round().astype(int)
+    samples = np.concatenate([pack(np.asarray(rgb(frames[index]))[::2, ::2]).ravel()
+                              for index in sorted(set(picked))])
+    colours, counts = np.unique(samples, return_counts=True)
+    kept = list(dict.fromkeys(int(c) for c in pack(np.array(keep, dtype=np.uint8))))
+    kept_set = set(kept)
+    order = np.argsort(-counts, kind="stable")
+    for colour in colours[order][counts[order] >= AREA_SAMPLES]:
+        if len(kept) >= EXACT_SLOTS:
+            break
+        if int(colour) not in kept_set:
+            kept.append(int(colour))
+    palette = unpack(np.array(kept, dtype=np.uint32))
+    free = PALETTE_SIZE - len(palette)
+    if free <= 0:
+        return palette[:PALETTE_SIZE]
+    values = unpack(colours)
+    nearest = np.full(len(values), 255, dtype=np.int16)
+    for start in range(0, len(values), 8192):  # (colours × palette) distances, a chunk at a time
+        chunk = values[start:start + 8192, None, :]
+        nearest[start:start + 8192] = np.abs(chunk - palette[None]).max(axis=2).min(axis=1)
+    far = nearest > CLOSE_ENOUGH
+    if not far.any():
+        return palette
+    # the uncovered colours, each repeated by its count (at most 2²⁰ pixels), median-cut into the free slots
+    weights = counts[far]
+    weights = np.maximum(1, (weights * min(1.0, 2 ** 20 / weights.sum())).round().astype(int))
+    strip = np.repeat(values[far].astype(np.uint8), weights, axis=0)[None]
+    adapted = Image.fromarray(strip, "RGB").quantize(colors=min(free, len(weights)), method=Image.Quantize.MEDIANCUT)
+    used = sorted(index for _, index in adapted.getcolors())
+    extra = np.array(adapted.getpalette(), dtype=np.int16).reshape(-1, 3)[used]
+    return np.concatenate([palette, extra])[:PALETTE_SIZE]
+
+
+def save_gif(frames: Sequence["Image.Image"], path: str | os.PathLike, *, frame_ms: int = FRAME_MS,
+             keep: Sequence[tuple[int, int, int]] = KEPT_COLOURS) -> Path:
+    """An endlessly looping GIF with one frame per image: one shared palette (:func:`gif_palette`: ``keep``
+    exact), no dithering, each pixel its nearest palette colour."""
     from PIL import Image
 
     if not frames:
         raise ExportError("no frames to write")
-    palette = frames[-1].quantize(colors=255, method=Image.Quantize.MEDIANCUT)
-    indexed = [frame.quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
+    colours = gif_palette(frames, keep)
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours.astype(np.uint8).ravel().tolist() + [0, 0, 0] * (256 - len(colours)))
+    indexed = [rgb(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
     durations = [frame_ms] * len(indexed)
     durations[-1] = HOLD_MS
     path = Path(path)
