@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from advviz.cli_common import (
     CommandError, add_attack_options, add_model_options, add_sample_options, emit, folder_option, int_at_least,
-    load_one_model, model_list, progress, table,
+    load_one_model, model_list, progress, table, writable_folder,
 )
 
 # Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
@@ -37,8 +37,8 @@ def _zoo_output(args: argparse.Namespace):
     """Where train-zoo writes: --output, or the shipped zoo of a source checkout (never site-packages)."""
     from advviz.core.resources import models_dir, resources_dir
 
-    if args.output:
-        return folder_option("--output", args.output)
+    if args.output:  # refused before torch loads, as adv-train's
+        return writable_folder("--output", args.output)
     if not (resources_dir().parent / "pyproject.toml").exists():
         raise CommandError("advviz is installed as a package: give --output FOLDER for the retrained weights")
     return models_dir()

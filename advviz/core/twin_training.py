@@ -69,7 +69,8 @@ def twin_training_steps(request: TrainingRequest, *, folder: str | None = None,
     from advviz.core.data import load_dataset
     from advviz.core.resources import trained_models_dir
     from advviz.core.training import TrainingSettings, train_steps
-    from advviz.core.zoo import check_writable, new_model, prepare, save_state_dict
+    from advviz.core.files import check_writable
+    from advviz.core.zoo import new_model, prepare, save_state_dict
 
     if not 0 <= request.alpha <= 1:
         raise ValueError(f"α must be in [0, 1], got {request.alpha}")

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import re
-import secrets
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +21,8 @@ from torch import nn
 from advviz.core.architectures import ARCHITECTURE_TITLES, PixelSpaceModel, build
 from advviz.core.runners import is_convolutional
 from advviz.core.data import dataset_info, load_dataset
-from advviz.core.errors import ModelLoadError, SaveError
+from advviz.core.errors import ModelLoadError
+from advviz.core.files import check_writable, write_atomically
 from advviz.core.resources import models_dir
 from advviz.core.training import TrainingSettings, TrainStep, accuracy, fgsm_error_rate, train_steps
 
@@ -285,41 +283,3 @@ def _zoo_order(name: str) -> float:
 def save_state_dict(model: nn.Module, path: Path) -> None:
     """``model``'s weights to ``path``, whole or not at all (:func:`write_atomically`)."""
     write_atomically(path, lambda name: torch.save(model.state_dict(), name))
-
-
-def write_atomically(path: Path, write: Callable[[str], object]) -> None:
-    """Call ``write(name)`` for a new file beside ``path``, then rename it over ``path``: a reader never sees
-    half a file, and a failed write (a full disk, a read-only folder) leaves none and raises :class:`SaveError`."""
-    temporary = _new_file_beside(path)
-    try:
-        write(str(temporary))
-        os.replace(temporary, path)
-    except BaseException as error:
-        temporary.unlink(missing_ok=True)
-        if isinstance(error, (OSError, RuntimeError)):  # torch's zip writer fails with a RuntimeError
-            raise SaveError(f"cannot write {path.name} in {path.parent}: {_why_unwritten(error)}") from error
-        raise
-
-
-def check_writable(folder: Path) -> None:
-    """Refuse ``folder`` now if no file can be made in it: training writes only at its end, and must not find
-    out then. A trial file, not ``os.access``, which passes any folder for root."""
-    _new_file_beside(folder / "write-check").unlink()
-
-
-def _new_file_beside(path: Path) -> Path:
-    """A new empty hidden file in ``path``'s folder, with the permissions ``open()`` gives (mkstemp's are 0600)."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        os.close(os.open(temporary, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
-    except OSError as error:
-        raise SaveError(f"cannot write in {path.parent}: {error.strerror or error}") from error
-    return temporary
-
-
-def _why_unwritten(error: BaseException) -> str:
-    if isinstance(error, OSError) and error.strerror:
-        return error.strerror  # "No space left on device", "Read-only file system"
-    # torch: "[enforce fail at inline_container.cc:672] . unexpected pos 1344 vs 1236"
-    detail = re.sub(r"^\[enforce fail at [^\]]*\]\s*\.?\s*", "", (str(error).splitlines() or [""])[0])
-    return f"the write stopped part-way (disk full?): {detail or type(error).__name__}"

@@ -174,7 +174,7 @@ class AnimationExport(QObject):
             self.window.show_error(message)
         else:
             self.result = path
-            self.window.set_status(message)
+            self.window.report_saved(message)
         self.finished.emit(path)
 
     def _dispose_film(self) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -245,33 +244,16 @@ def csv_rows(panel: QWidget, data: dict[str, np.ndarray]) -> Iterator[list[Any]]
 
 
 # -- writing ------------------------------------------------------------------------------------------
-def _read_umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it is to set it: once, at import, on the main thread
-    os.umask(mask)
-    return mask
-
-
-NEW_FILE_MODE = 0o666 & ~_read_umask()  # what open() would give: mkstemp's files are private (0600)
-
-
 def write_atomically(path: Path, write: Any) -> None:
-    """Call ``write(temporary name)`` for a file in the same folder, then rename it over ``path``, with
-    the permissions a new file gets. A missing or read-only folder raises :class:`ExportError`."""
-    folder = path.parent
-    if not folder.is_dir():
-        raise ExportError(f"folder not found: {folder}")
+    """:func:`advviz.core.files.write_atomically`, its refusals as :class:`ExportError` (the window's and
+    the CLI's file messages)."""
+    from advviz.core.errors import SaveError
+    from advviz.core.files import write_atomically as write_whole
+
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=folder)
-    except OSError as error:
-        raise ExportError(f"cannot write in {folder}: {error.strerror or error}") from None
-    os.close(handle)
-    try:
-        write(temporary)
-        os.chmod(temporary, NEW_FILE_MODE)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+        write_whole(path, write)
+    except SaveError as error:
+        raise ExportError(str(error)) from None
 
 
 def export_panel(window: "MainWindow", panel: QWidget, path: str | os.PathLike) -> Path:
@@ -333,7 +315,7 @@ def ask_export(window: "MainWindow", panel: QWidget | None = None) -> Path | Non
     except (ExportError, OSError) as error:
         window.show_error(f"export: {error}")
         return None
-    window.set_status(f"Saved {written}")
+    window.report_saved(f"Saved {written}")
     return written
 
 

@@ -130,3 +130,19 @@ def test_the_training_legends_keep_each_line_beside_its_name(window, idle):
             assert abs(sample_centre - label_centre) < 8, (label.text, sample_centre, label_centre)
         natural = legend.effectiveSizeHint(Qt.SizeHint.PreferredSize).height()
         assert legend.geometry().height() <= 1.5 * natural, (legend.geometry().height(), natural)
+
+
+def test_a_written_export_clears_the_message_of_a_failed_one(window, idle, monkeypatch, tmp_path):
+    """'export: folder not found' stayed red beside 'Saved …' after the next export worked."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from advviz.gui.export import FILTERS, ask_export
+
+    idle(window)
+    for path in (tmp_path / "missing" / "curves.png", tmp_path / "curves.png"):
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_, path=path, **__: (str(path), FILTERS))
+        written = ask_export(window, window.curves)
+        if written is None:
+            assert "folder not found" in window.error_label.text()
+    assert written == tmp_path / "curves.png" and written.is_file()
+    assert window.error_label.text() == "" and "Saved" in window.status_label.text()
