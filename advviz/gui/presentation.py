@@ -247,6 +247,12 @@ class Presentation(QObject):
         if id(panel) in self._undo:
             return
         self._restore = self._undo.setdefault(id(panel), (panel, []))[1]
+        # the texts that follow their parent's font follow it again afterwards, whatever gave them a font of
+        # their own meanwhile (a table's header once kept the presentation size; undone last: undo runs reversed)
+        followers = [widget for widget in panel.findChildren(QWidget)
+                     if isinstance(widget, TEXT_WIDGETS) and not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
+        self._restore.append(lambda: [widget.setFont(QFont()) for widget in followers
+                                      if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)])
         for widget in text_widgets(panel):
             self._enlarge(widget, font_scale)
         # every view, not only those exported: the rubbish class's gallery is a second view
