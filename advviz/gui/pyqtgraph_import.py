@@ -88,7 +88,13 @@ class _lazy_qt_namespaces:  # noqa: N801 - used as a context manager, like conte
 
 def _namespace_of(source: ModuleType, name: str) -> ModuleType:
     namespace = ModuleType(name, source.__doc__)
-    namespace.__getattr__ = lambda attribute: getattr(source, attribute)  # type: ignore[attr-defined]
+
+    def look_up(attribute: str) -> object:
+        value = getattr(source, attribute)
+        setattr(namespace, attribute, value)  # found by a plain lookup next time (pyqtgraph's paint loops)
+        return value
+
+    namespace.__getattr__ = look_up  # type: ignore[attr-defined]
     namespace.__dir__ = lambda: sorted(set(dir(source)) | set(namespace.__dict__))  # type: ignore[attr-defined]
     return namespace
 
