@@ -12,7 +12,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import pyqtgraph as pg  # noqa: E402
+from advviz.gui.pyqtgraph_import import import_pyqtgraph  # noqa: E402
+
+pg = import_pyqtgraph()  # as the app does
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
