@@ -252,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("gui", cmd_gui, "open the desktop window (also: advviz with no command)", json_output=False)
     # `advviz gui --session FILE` as well as `advviz --session FILE` (it was refused: "unrecognized arguments")
     sub.add_argument("--session", dest="gui_session", metavar="FILE", help="open a saved session (JSON)")
+    sub.add_argument("--version", action="version", version=f"advviz {__version__}")  # advviz-gui --version
     sub = command("sweep", cmd_sweep, "logits along x + ε·d for ε in −ε_max…+ε_max")
     add_model_options(sub, default="mnist-cnn")
     add_sample_options(sub, steps=201, steps_help=f"number of ε values from −ε_max to +ε_max, 2 to {MAX_SWEEP_STEPS}",

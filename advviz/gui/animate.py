@@ -78,6 +78,9 @@ class SweepFilm(QWidget):
         self.curves.probabilities.setChecked(probabilities)
         self.curves.probabilities.hide()
         self.curves.view.ci.layout.setColumnMinimumWidth(1, 215)
+        # the ε axis' end labels may reach past its ends, into the corner below the logit axis: in a frame's
+        # narrower layout pyqtgraph hid "-0.5", and the axis seemed to start at -0.4
+        self.curves.plot.getAxis("bottom").setStyle(hideOverlappingLabels=30)
         self.curves.summary.setStyleSheet("font-size: 14pt;")
         self.heatmaps = HeatmapsPanel()
         toggle = getattr(self.heatmaps, "per_channel", None)

@@ -103,11 +103,14 @@ def arrange(window: "MainWindow") -> None:
 class HeatmapsGiveWay(QObject):
     """On a short window the heatmaps dock hides while the paper's arguments are shown, and comes back
     with the other tabs: at 1280 × 720 the linear explanation's two plots lay below a scroll bar under
-    it. (Presentation mode does the same at any size; while it is on, it decides.)"""
+    it. It acts when that condition starts or ends, so a dock the user shows again meanwhile stays, and it
+    leaves a floating dock alone (it takes no height). (Presentation mode does the same at any size; while
+    it is on, it decides.)"""
 
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window = window
+        self.giving_way = False  # the paper's arguments in front of a short window, when last looked
         self.hidden_here = False  # hidden by this, not by the user: to be shown again
         window.tabs.currentChanged.connect(self.update)
         window.installEventFilter(self)
@@ -124,10 +127,13 @@ class HeatmapsGiveWay(QObject):
         presentation = getattr(window, "presentation", None)
         if dock is None or explain is None or (presentation is not None and presentation.active):
             return
-        give_way = window.tabs.currentWidget() is explain.tabs and window.height() < SHORT_WINDOW
-        if give_way and dock.isVisible():
+        giving_way = window.tabs.currentWidget() is explain.tabs and window.height() < SHORT_WINDOW
+        if giving_way == self.giving_way:
+            return
+        self.giving_way = giving_way
+        if giving_way and dock.isVisible() and not dock.isFloating():
             dock.hide()
             self.hidden_here = True
-        elif not give_way and self.hidden_here:
+        elif not giving_way and self.hidden_here:
             dock.show()
             self.hidden_here = False
