@@ -8,6 +8,7 @@ machine gets a clear message instead of a traceback.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Sequence
 
@@ -70,6 +71,7 @@ def torchvision_model(
                 f"cannot fetch torchvision's pretrained {architecture} weights ({error}); on an offline machine "
                 "load a saved state_dict file instead") from error
         net.load_state_dict(state)
+    check_normalization(tuple(mean or IMAGENET_MEAN), tuple(std or IMAGENET_STD), channels=3)
     model = PixelSpaceModel(net, input_shape=(3, input_size or 224, input_size or 224), class_names=names,
                             mean=tuple(mean or IMAGENET_MEAN), std=tuple(std or IMAGENET_STD), name=architecture)
     if weights_file is not None:
@@ -96,6 +98,20 @@ def _refuse_other_channels(model: PixelSpaceModel, state: dict[str, torch.Tensor
             "(torch.jit.script(model).save(path)) and load that file as TorchScript")
 
 
+def check_normalization(mean: Sequence[float] | float, std: Sequence[float] | float, *, channels: int) -> None:
+    """Refuse a normalization the model cannot use, in its own words: one value or one per channel, and a
+    positive, finite std (0 gave "NaN or infinite outputs"; a negative one flipped every gradient's sign)."""
+    for what, values in (("mean", mean), ("std", std)):
+        values = (values,) if isinstance(values, (int, float)) else tuple(values)
+        if len(values) not in (1, channels):
+            raise ModelLoadError(f"normalization {what} has {len(values)} values; give 1 or one per channel "
+                                 f"({channels})")
+        if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+            raise ModelLoadError(f"normalization {what} must be finite numbers, got {values}")
+        if what == "std" and not all(v > 0 for v in values):
+            raise ModelLoadError(f"normalization std must be positive, got {values} (x is divided by it)")
+
+
 def torchscript_model(
     path: str | Path,
     *,
@@ -115,6 +131,7 @@ def torchscript_model(
         raise ModelLoadError(f"{path.name} is not a TorchScript file: {_what_it_is(path)}. Save a model as "
                              "TorchScript with torch.jit.script(model).save(path), or choose its torchvision "
                              "architecture and give this file as its weights") from error
+    check_normalization(mean, std, channels=input_shape[0])
     model = PixelSpaceModel(net, input_shape=input_shape, class_names=tuple(class_names), mean=mean, std=std,
                             name=path.stem)
     return prepare(model, device)  # type: ignore[return-value]

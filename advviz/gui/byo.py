@@ -133,10 +133,6 @@ class UserModelSpec(ModelSpec):
         from advviz.core.errors import ModelLoadError
         from advviz.core.user_models import torchscript_model, torchvision_model
 
-        for what, values in (("mean", self.mean), ("std", self.std)):
-            if len(values) not in (1, self.channels):
-                raise ModelLoadError(f"normalization {what} has {len(values)} values; give 1 or one per channel "
-                                     f"({self.channels})")
         names = self.class_names()
         if self.kind == "torchvision":
             if not self.architecture:
@@ -229,7 +225,6 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     from advviz.core import zoo
     from advviz.core.device import resolve_device
     from advviz.core.errors import ModelLoadError
-    from advviz.core.user_models import InputMismatch, check_model_fits
 
     resolved, message = resolve_device(device)
     yield Progress(f"Loading model {spec.label}…")
@@ -247,16 +242,27 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     if data_x is None or len(data_x) == 0:
         raise ModelLoadError("no images to check the model on; load images for it")
     yield Progress(f"Checking {spec.label} on the images…")
-    try:
-        check_model_fits(model, data_x[:2])
-    except InputMismatch as error:  # other images may fit it
-        hint = "" if images else " — load images for it (the dialog's images field, or drop a folder on the window)"
-        raise ModelLoadError(f"{error}{hint}") from error
-    check_class_count(model, data_y, data_classes)
+    check_fits_data(model, data_x, data_y, data_classes, hint="" if images else IMAGES_HINT)
     from advviz.core.precision import apply_forward_precision
 
     drift = apply_forward_precision(model, precision, data_x)
     yield UserModelReady(spec, model, str(resolved), loaded, message, drift)
+
+
+IMAGES_HINT = " — load images for it (the dialog's images field, or drop a folder on the window)"
+
+
+def check_fits_data(model: Any, x: Any, y: Any, class_names: Sequence[str], *, hint: str = IMAGES_HINT) -> None:
+    """Refuse a user model that does not take the data's images or cannot name its labels (ModelLoadError);
+    the dialog's check, and a session's or a device change's when the model loads again."""
+    from advviz.core.errors import ModelLoadError
+    from advviz.core.user_models import InputMismatch, check_model_fits
+
+    try:
+        check_model_fits(model, x[:2])
+    except InputMismatch as error:  # other images may fit it
+        raise ModelLoadError(f"{error}{hint}") from error
+    check_class_count(model, y, class_names)
 
 
 def check_class_count(model: Any, y: Any, class_names: Sequence[str]) -> None:

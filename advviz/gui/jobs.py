@@ -211,10 +211,12 @@ def drift_message(drifts: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float32", probe: Any = None
-               ) -> Iterator[Any]:
+def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float32", probe: Any = None,
+               labels: tuple[Any, Sequence[str]] | None = None) -> Iterator[Any]:
     """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message), their
-    forwards in ``precision`` (its drift measured on ``probe``, the window's images)."""
+    forwards in ``precision`` (its drift measured on ``probe``, the window's images). A user model is checked
+    against ``probe`` and ``labels`` (the images' labels and class names) as the dialog checks it: from a
+    session, a model with 5 classes over 10-class data was swept, and every panel stayed empty."""
     from advviz.core.device import resolve_device
     from advviz.core.errors import AdvvizError
     from advviz.core.precision import apply_forward_precision
@@ -226,6 +228,10 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
         try:
             if callable(getattr(spec, "load", None)):  # a user model (advviz.gui.byo.UserModelSpec)
                 model = spec.load(resolved)
+                if probe is not None:
+                    from advviz.gui.byo import check_fits_data
+
+                    check_fits_data(model, probe, *(labels or (None, ())))
             elif spec.path is None:
                 model = load_model(spec.key, device=resolved)
             else:
@@ -233,7 +239,8 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
                                    dataset=spec.dataset)
                 model.name = spec.label
         except (AdvvizError, ValueError, OSError) as error:
-            yield ModelFailed(spec.key, str(error))
+            text = str(error)  # which model, when the reason does not say
+            yield ModelFailed(spec.key, text if spec.label in text else f"{spec.label}: {text}")
             continue
         drift = apply_forward_precision(model, precision, probe)
         yield ModelLoaded(spec.key, model, str(resolved), message, drift)

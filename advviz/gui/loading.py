@@ -208,7 +208,7 @@ class DataAndModels:
         missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
         if missing:
             self.runner.start("models", jobs.models_job, missing, self.controls.device_choice,
-                              self.controls.precision_choice, self.data.x,
+                              self.controls.precision_choice, self.data.x, (self.data.y, self.data.class_names),
                               on_step=self._model_step, on_done=lambda _: self._models_ready(),
                               on_error=self._failed("models"))
         else:
@@ -224,7 +224,9 @@ class DataAndModels:
             if step.drift is not None:
                 self.drifts[step.key] = step.drift
         elif isinstance(step, jobs.ModelFailed):
-            self.show_error(step.message, source="models")
+            shown = self.error_label.text()  # a session's notes, or another model's failure: kept beside it
+            self.show_error(f"{shown} · {step.message}" if shown and step.message not in shown else step.message,
+                            source="models")
             self.specs.pop(step.key, None) if step.key.startswith("file:") else None
             self._uncheck(step.key)
 

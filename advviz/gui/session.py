@@ -227,6 +227,7 @@ class SessionLoader(QObject):
             controls.blockSignals(False)
 
         # the model list: weights files and user models are re-added (unchecked for now)
+        reported: set[str] = set()  # models already named in a problem (by their label, not their key)
         for entry in fields.items(payload, "models"):
             try:
                 if entry.get("kind") == "user":
@@ -243,10 +244,12 @@ class SessionLoader(QObject):
                 continue
             if missing:
                 self.problems.append(f"model {spec.label}: file not found: {', '.join(missing)}")
+                reported.add(spec.key)
                 continue
             if not isinstance(spec, UserModelSpec) and spec.dataset != window.dataset:
                 # as Load weights file… refuses it: its inputs and classes are another data set's
                 self.problems.append(f"model {spec.label} was trained on {spec.dataset}, not {window.dataset}")
+                reported.add(spec.key)
                 continue
             if spec.key not in window.specs:
                 window.specs[spec.key] = spec
@@ -255,7 +258,7 @@ class SessionLoader(QObject):
         checked = [str(key) for key in fields.items(payload, "checked")]
         missing_models = [key for key in checked if key not in window.specs]
         for key in missing_models:
-            if not any(key in problem for problem in self.problems):
+            if key not in reported and not any(key in problem for problem in self.problems):
                 self.problems.append(f"model {key!r} is not available here")
         checked = [key for key in checked if key in window.specs]
 
