@@ -243,6 +243,7 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
         raise ModelLoadError("no images to check the model on; load images for it")
     yield Progress(f"Checking {spec.label} on the images…")
     check_fits_data(model, data_x, data_y, data_classes, hint="" if images else IMAGES_HINT)
+    name_classes_by_data(model, data_classes)
     from advviz.core.precision import apply_forward_precision
 
     drift = apply_forward_precision(model, precision, data_x)
@@ -263,6 +264,14 @@ def check_fits_data(model: Any, x: Any, y: Any, class_names: Sequence[str], *, h
     except InputMismatch as error:  # other images may fit it
         raise ModelLoadError(f"{error}{hint}") from error
     check_class_count(model, y, class_names)
+
+
+def name_classes_by_data(model: Any, class_names: Sequence[str]) -> None:
+    """A model with numbered classes ("0" … "9") over data of as many named classes takes the data's names: the
+    heatmaps said "predicted 8" of a Fashion-MNIST model where the thumbnails said "Bag"."""
+    numbered = tuple(str(index) for index in range(len(model.class_names)))
+    if tuple(model.class_names) == numbered and len(class_names) == len(numbered):
+        model.class_names = tuple(class_names)
 
 
 def check_class_count(model: Any, y: Any, class_names: Sequence[str]) -> None:

@@ -229,9 +229,11 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
             if callable(getattr(spec, "load", None)):  # a user model (advviz.gui.byo.UserModelSpec)
                 model = spec.load(resolved)
                 if probe is not None:
-                    from advviz.gui.byo import check_fits_data
+                    from advviz.gui.byo import check_fits_data, name_classes_by_data
 
                     check_fits_data(model, probe, *(labels or (None, ())))
+                    if labels is not None:
+                        name_classes_by_data(model, labels[1])
             elif spec.path is None:
                 model = load_model(spec.key, device=resolved)
             else:

@@ -78,3 +78,17 @@ def test_a_normalization_the_model_cannot_use_is_refused_in_words(tmp_path, mean
     with pytest.raises(ModelLoadError, match=words):
         torchscript_model(ten_class_model(tmp_path), input_shape=(1, 28, 28), class_names=tuple("0123456789"),
                           mean=mean, std=std)
+
+
+def test_a_model_with_numbered_classes_takes_the_datas_names(window, idle, qtbot, tmp_path):
+    """On Fashion-MNIST the heatmaps said "predicted 8" of such a model where the thumbnails said "Bag"."""
+    window.choose_dataset("fashion")
+    qtbot.waitUntil(lambda: window.data.dataset == "fashion", timeout=60000)
+    idle(window)
+    spec = UserModelSpec.create(path=ten_class_model(tmp_path), kind="torchscript", dataset="fashion", channels=1,
+                                size=28, class_count=10, mean=(0.0,), std=(1.0,))
+    window.byo.add_model(spec)
+    idle(window)
+    model = window.loaded[spec.key]
+    assert model.class_names == tuple(window.data.class_names) and "Bag" in model.class_names
+    assert window.sweep_model() is model and window.sweep.header.class_names == model.class_names
