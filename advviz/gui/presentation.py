@@ -61,6 +61,18 @@ def text_widgets(root: QWidget) -> list[QWidget]:
     return [widget for widget in found if not inherits(widget)]
 
 
+def _follow_again(followers: list[tuple[QWidget, float]]) -> None:
+    """Each widget back at the size it had, following its parent's font again (``QFont()`` sets nothing of its
+    own), or given that size where its parent's differs."""
+    for widget, size in followers:
+        if widget.font().pointSizeF() != size:
+            widget.setFont(QFont())
+            if widget.font().pointSizeF() != size:
+                font = QFont(widget.font())
+                font.setPointSizeF(size)
+                widget.setFont(font)
+
+
 def _texts_in(item: QGraphicsItem) -> list[pg.TextItem]:
     """``item`` and its descendants that are TextItems (an InfiniteLine's label is its child)."""
     found, pending = [], [item]
@@ -247,12 +259,12 @@ class Presentation(QObject):
         if id(panel) in self._undo:
             return
         self._restore = self._undo.setdefault(id(panel), (panel, []))[1]
-        # the texts that follow their parent's font follow it again afterwards, whatever gave them a font of
-        # their own meanwhile (a table's header once kept the presentation size; undone last: undo runs reversed)
-        followers = [widget for widget in panel.findChildren(QWidget)
+        # the texts that follow their parent's font have their size again afterwards, whatever gave them a font
+        # of their own meanwhile: the paper table's header kept 13 pt in two of five full test runs (a style
+        # sheet's polish can store the parent's font as the child's). Undone last: undo runs reversed.
+        followers = [(widget, widget.font().pointSizeF()) for widget in panel.findChildren(QWidget)
                      if isinstance(widget, TEXT_WIDGETS) and not widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)]
-        self._restore.append(lambda: [widget.setFont(QFont()) for widget in followers
-                                      if widget.testAttribute(Qt.WidgetAttribute.WA_SetFont)])
+        self._restore.append(lambda: _follow_again(followers))
         for widget in text_widgets(panel):
             self._enlarge(widget, font_scale)
         # every view, not only those exported: the rubbish class's gallery is a second view
