@@ -67,3 +67,20 @@ def read_only_folder(monkeypatch, request):
         monkeypatch.setattr(os, "open", refusing_open)
 
     return make
+
+
+@pytest.fixture
+def unwritable_zoo_folder(tmp_path, monkeypatch, read_only_folder):
+    """A read-only folder for train-zoo's weights, and training that fails the test if it starts: the folder
+    must be refused before any training time is spent."""
+    import advviz.core.zoo as zoo
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    read_only_folder(folder)
+
+    def training(*args, **kwargs):
+        raise AssertionError("trained for a folder it cannot write in")
+
+    monkeypatch.setattr(zoo, "train_steps", training)
+    return folder

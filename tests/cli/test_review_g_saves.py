@@ -36,20 +36,10 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_file(capsys, tmp_path, mo
     assert list(tmp_path.iterdir()) == []  # neither the truncated file nor a temporary one
 
 
-def test_train_zoo_into_a_read_only_folder_is_refused_before_training(capsys, tmp_path, monkeypatch,
-                                                                      read_only_folder):
+def test_train_zoo_into_a_read_only_folder_is_refused_before_training(capsys, unwritable_zoo_folder):
     """The folder was found unwritable only once the model was trained; root ignores chmod, so there os.open
     refuses new files in the folder instead."""
-    import advviz.core.zoo as zoo
-
-    folder = tmp_path / "weights"
-    folder.mkdir()
-    read_only_folder(folder)
-
-    def training(*args, **kwargs):
-        raise AssertionError("trained for a folder it cannot write in")
-
-    monkeypatch.setattr(zoo, "train_steps", training)
+    folder = unwritable_zoo_folder
     code, _, err = run(capsys, "train-zoo", "--only", "mnist-softmax", "--output", str(folder))
     assert f"cannot write in {folder}: Permission denied" in _one_line_exit_2(code, err)
     assert list(folder.iterdir()) == []

@@ -196,17 +196,10 @@ def test_train_zoo_on_a_full_disk_raises_an_advviz_error_and_leaves_no_file(tmp_
     assert list(tmp_path.iterdir()) == []
 
 
-def test_train_zoo_refuses_a_read_only_folder_before_training(tmp_path, monkeypatch, read_only_folder):
+def test_train_zoo_refuses_a_read_only_folder_before_training(unwritable_zoo_folder):
     import advviz.core.zoo as zoo
 
-    folder = tmp_path / "weights"
-    folder.mkdir()
-    read_only_folder(folder)
-
-    def training(*args, **kwargs):
-        raise AssertionError("trained for a folder it cannot write in")
-
-    monkeypatch.setattr(zoo, "train_steps", training)
+    folder = unwritable_zoo_folder
     with pytest.raises(AdvvizError, match=r"cannot write in .*weights: Permission denied"):
         next(zoo.train_zoo_steps(["mnist-softmax"], folder=folder))
 
