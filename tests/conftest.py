@@ -47,16 +47,19 @@ def zoo():
 
 
 @pytest.fixture
-def read_only_folder(monkeypatch, request):
-    """``read_only_folder(folder)`` makes ``folder`` refuse new files: chmod where that binds; root ignores it,
-    so there os.open refuses instead. Undone after the test."""
+def unwritable_zoo_folder(tmp_path, monkeypatch):
+    """A folder for train-zoo's weights that refuses new files (chmod where that binds; root ignores it, so
+    there os.open refuses instead), and training that fails the test if it starts: the folder must be refused
+    before any training time is spent."""
     from pathlib import Path
 
-    def make(folder: Path) -> None:
-        if os.geteuid() != 0:
-            folder.chmod(0o555)
-            request.addfinalizer(lambda: folder.chmod(0o755))
-            return
+    import advviz.core.zoo as zoo
+
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+    else:
         real_open = os.open
 
         def refusing_open(path, flags, *args, **kwargs):
@@ -66,21 +69,9 @@ def read_only_folder(monkeypatch, request):
 
         monkeypatch.setattr(os, "open", refusing_open)
 
-    return make
-
-
-@pytest.fixture
-def unwritable_zoo_folder(tmp_path, monkeypatch, read_only_folder):
-    """A read-only folder for train-zoo's weights, and training that fails the test if it starts: the folder
-    must be refused before any training time is spent."""
-    import advviz.core.zoo as zoo
-
-    folder = tmp_path / "weights"
-    folder.mkdir()
-    read_only_folder(folder)
-
     def training(*args, **kwargs):
         raise AssertionError("trained for a folder it cannot write in")
 
     monkeypatch.setattr(zoo, "train_steps", training)
-    return folder
+    yield folder
+    folder.chmod(0o755)
