@@ -136,7 +136,22 @@ def test_animate_help_states_the_minimum_width(capsys):
     with pytest.raises(SystemExit):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "frame width in pixels, 480 to 3840 (default: 640)" in help_text
+    assert "frame width in pixels, 480 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)" in help_text
+
+
+def test_animate_frames_are_1280_wide_by_default_and_640_on_request(capsys, tmp_path):
+    """The window's export offers the panel's width, 1280, 1920 and 640; the command defaulted to 640."""
+    from cli_helpers import run
+
+    default, small = tmp_path / "default.gif", tmp_path / "small.gif"
+    for out, extra in ((default, ()), (small, ("--width", "640"))):
+        code, _, err = run(capsys, "animate", "--model", "mnist-softmax", "--index", "3", "--steps", "2",
+                           "--out", str(out), *extra)
+        assert code == 0, err
+    with Image.open(default) as gif:
+        assert gif.width == 1280 and gif.n_frames == 2
+    with Image.open(small) as gif:
+        assert gif.width == 640
 
 
 def test_animate_json_names_the_attack_as_every_command_does(capsys, tmp_path):
@@ -145,8 +160,8 @@ def test_animate_json_names_the_attack_as_every_command_does(capsys, tmp_path):
 
     from cli_helpers import run
 
-    code, out, err = run(capsys, "animate", "--model", "mnist-mlp", "--index", "3", "--steps", "3", "--out",
-                         str(tmp_path / "a.gif"), "--attack", "bim", "--json")
+    code, out, err = run(capsys, "animate", "--model", "mnist-mlp", "--index", "3", "--steps", "3", "--width", "640",
+                         "--out", str(tmp_path / "a.gif"), "--attack", "bim", "--json")
     assert code == 0, err
     result = json.loads(out)
     assert result["attack"] == "bim" and result["clip"] is True
