@@ -1,166 +1,38 @@
 """Bring your own: torchvision / TorchScript models and your own images, in the window.
 
-A user model is a :class:`UserModelSpec` (everything needed to rebuild it, so sessions can store it);
-:func:`user_model_job` builds it with :mod:`advviz.core.user_models` on a worker thread and checks it
-against the images it will see (``check_model_fits``). A model that disagrees with the data is refused
-with a message saying what it expected and what it got; nothing in the window changes until a model
-has passed. Images (a file, a folder, several dropped files) are loaded at the input shape of the model
+A user model is a :class:`~advviz.core.user_model_spec.UserModelSpec` (everything needed to rebuild it, so
+sessions can store it; the CLI builds the same from its options); :func:`user_model_job` builds it on a worker
+thread and checks it against the images it will see (``check_fits_data``). A model that disagrees with the data
+is refused with a message saying what it expected and what it got; nothing in the window changes until a
+model has passed. Images (a file, a folder, several dropped files) are loaded at the input shape of the model
 being swept, RGB or grey, resized and centre-cropped (:func:`images_job`).
 
-No torch or :mod:`advviz.core` at import time: the window imports this module before torch loads.
+No torch at import time (:mod:`advviz.core.user_model_spec` loads it when a model loads): the window imports
+this module before torch loads.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDialog, QFileDialog
 
-from advviz.gui.jobs import DataLoaded, ModelSpec, Progress, drift_message
+# the Qt-free parts live in the core, shared with the CLI; imported here under their old names too
+from advviz.core.user_model_spec import (  # noqa: F401 - re-exported for sessions, jobs and tests
+    UserModelSpec, check_class_count, imagenet_classes, name_classes_by_data,
+)
+from advviz.core.user_model_spec import check_fits_data as core_check_fits_data
+from advviz.core.user_model_spec import load_images_for_model as _load_images
+from advviz.gui.jobs import DataLoaded, Progress, drift_message
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
 
 IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff);;All files (*)"
-
-
-@dataclass(frozen=True)
-class UserModelSpec(ModelSpec):
-    """A torchvision architecture (weights file or torchvision's pretrained weights) or a TorchScript file.
-
-    ``path`` is the state_dict (torchvision) or the TorchScript file. Class names come from
-    ``class_file`` (one per line), ImageNet's list (``class_source="imagenet"``) or are numbered
-    ``0 … class_count − 1``. ``mean``/``std`` normalize inside the model (ε stays in pixel units).
-    """
-
-    kind: str = "torchvision"  # "torchvision" or "torchscript"
-    pretrained: bool = False
-    channels: int = 3
-    size: int = 224
-    class_source: str = "count"  # "file", "imagenet" or "count"
-    class_file: str | None = None
-    class_count: int = 10
-    mean: tuple[float, ...] = (0.0,)
-    std: tuple[float, ...] = (1.0,)
-
-    @property
-    def input_shape(self) -> tuple[int, int, int]:
-        return (self.channels, self.size, self.size)
-
-    @classmethod
-    def create(cls, *, kind: str, dataset: str, path: str | None = None, architecture: str | None = None,
-               **settings: Any) -> "UserModelSpec":
-        """A spec with a key and label derived from its settings."""
-        channels = settings.get("channels", 3)
-        size = settings.get("size", 224)
-        source = architecture if kind == "torchvision" else Path(path or "model").stem
-        weights = " pretrained" if settings.get("pretrained") else (f", {Path(path).name}" if path and
-                                                                     kind == "torchvision" else "")
-        label = f"{source} ({kind}{weights}, {channels}×{size}×{size})"
-        key = f"user:{kind}:{architecture or ''}:{path or ''}:{settings.get('pretrained', False)}:{channels}x{size}"
-        return cls(key, label, path, architecture, dataset, kind=kind, **settings)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["mean"], data["std"] = list(self.mean), list(self.std)
-        return data
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "UserModelSpec":
-        """The spec :meth:`to_dict` wrote; ValueError names the first field of the wrong kind (a hand-edited
-        session: an unknown ``class_source`` or a ``size`` of "big" failed later, or raised in the window)."""
-        if not isinstance(data, dict):
-            raise ValueError(f"a user model is a group of settings, not {type(data).__name__}")
-        fields = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
-        for key in ("mean", "std"):
-            if key in fields:
-                values = fields[key]
-                if (not isinstance(values, list) or not values
-                        or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)):
-                    raise ValueError(f"{key} = {values!r} is not a list of numbers")
-                fields[key] = tuple(float(v) for v in values)
-        for key in ("key", "label"):
-            if not isinstance(fields.get(key), str) or not fields[key]:
-                raise ValueError(f"{key} = {fields.get(key)!r} is not a text")
-        for key in ("path", "architecture", "dataset", "class_file"):
-            if fields.get(key) is not None and not isinstance(fields[key], str):
-                raise ValueError(f"{key} = {fields[key]!r} is not a text")
-        choices = {"kind": ("torchvision", "torchscript"), "class_source": ("count", "file", "imagenet")}
-        for key, allowed in choices.items():
-            if key in fields and fields[key] not in allowed:
-                raise ValueError(f"{key} = {fields[key]!r} is not one of {', '.join(allowed)}")
-        for key, (low, high) in {"channels": (1, 4), "size": (8, 1024), "class_count": (1, 100000)}.items():
-            value = fields.get(key)
-            if key in fields and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
-                raise ValueError(f"{key} = {value!r} is not a whole number in {low} … {high}")
-        if "pretrained" in fields and not isinstance(fields["pretrained"], bool):
-            raise ValueError(f"pretrained = {fields['pretrained']!r} is not true or false")
-        return cls(**fields)
-
-    def tooltip(self) -> str:
-        classes = {"file": f"class names from {self.class_file}", "imagenet": "ImageNet's 1000 classes",
-                   "count": f"{self.class_count} numbered classes"}[self.class_source]
-        return (f"{self.kind} model, input {self.channels}×{self.size}×{self.size}, {classes}, mean {self.mean}, "
-                f"std {self.std}" + (f"\n{self.path}" if self.path else ""))
-
-    def missing_files(self) -> list[str]:
-        """Files this spec names that do not exist (sessions report them instead of failing later)."""
-        files = [self.path] if self.path else []
-        if self.class_source == "file" and self.class_file:
-            files.append(self.class_file)
-        return [name for name in files if not Path(name).exists()]
-
-    def class_names(self) -> tuple[str, ...] | None:
-        from advviz.core.errors import ModelLoadError
-        from advviz.core.user_models import read_class_names
-
-        if self.class_source == "file":
-            if not self.class_file:
-                raise ModelLoadError("choose a class-names file (one name per line)")
-            return read_class_names(self.class_file)
-        if self.class_source == "imagenet":
-            return imagenet_classes()
-        if self.class_count < 1:
-            raise ModelLoadError("the model needs at least one class")
-        return tuple(str(index) for index in range(self.class_count))
-
-    def load(self, device: Any) -> Any:
-        """Build the model on ``device`` (used by the window's models job too: device changes, sessions)."""
-        from advviz.core.errors import ModelLoadError
-        from advviz.core.user_models import torchscript_model, torchvision_model
-
-        names = self.class_names()
-        if self.kind == "torchvision":
-            if not self.architecture:
-                raise ModelLoadError("type a torchvision architecture name, e.g. resnet18")
-            if self.channels != 3:
-                raise ModelLoadError(f"torchvision models take 3-channel (RGB) input, not {self.channels}")
-            if self.path is None and not self.pretrained:
-                raise ModelLoadError(f"{self.architecture}: choose a weights file (state_dict) or torchvision's "
-                                     "pretrained weights; an untrained network shows nothing")
-            model = torchvision_model(self.architecture, weights_file=self.path, pretrained=self.pretrained,
-                                      class_names=names, input_size=self.size, mean=self.mean, std=self.std,
-                                      device=device)
-        elif self.kind == "torchscript":
-            if not self.path:
-                raise ModelLoadError("choose a TorchScript file (saved with torch.jit.save)")
-            model = torchscript_model(self.path, input_shape=self.input_shape, class_names=names or ("0",),
-                                      mean=self.mean, std=self.std, device=device)
-        else:
-            raise ModelLoadError(f"unknown model kind {self.kind!r}")
-        model.name = self.label
-        return model
-
-
-def imagenet_classes() -> tuple[str, ...]:
-    """ImageNet's class names from torchvision's metadata (shipped with torchvision; no download)."""
-    from torchvision.models import get_model_weights
-
-    return tuple(get_model_weights("resnet18").DEFAULT.meta["categories"])
 
 
 # -- steps and jobs -------------------------------------------------------------------------------
@@ -179,30 +51,6 @@ class UserModelReady:
     data: ImagesLoaded | None = None  # images loaded for this model, when the dialog named some
     message: str | None = None
     drift: Any = None  # PrecisionReport of its reduced-precision forwards, else None
-
-
-def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
-                 ) -> tuple[Any, Any, list[str]]:
-    """Images at ``shape`` (C, H, W); labels from sub-folders named like ``class_names``, else unknown (−1);
-    and notes on what was skipped or left unlabelled (unreadable files, sub-folders named after no class),
-    for the data's title."""
-    import torch
-
-    from advviz.core import data
-    from advviz.core.errors import DataError
-
-    channels, height, width = shape
-    xs, ys, skipped = [], [], []
-    for path in paths:
-        # a sub-folder named after no class leaves only its own images unlabelled, with a note
-        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
-                                         class_names=tuple(class_names) if class_names else None, skipped=skipped)
-        xs.append(x)
-        ys.append(y)
-    x, y = torch.cat(xs), torch.cat(ys)
-    if not torch.isfinite(x).all():
-        raise DataError(f"{', '.join(paths)}: the images contain NaN or infinite values")
-    return x, y, skipped
 
 
 def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
@@ -254,35 +102,8 @@ IMAGES_HINT = " — load images for it (the dialog's images field, or drop a fol
 
 
 def check_fits_data(model: Any, x: Any, y: Any, class_names: Sequence[str], *, hint: str = IMAGES_HINT) -> None:
-    """Refuse a user model that does not take the data's images or cannot name its labels (ModelLoadError);
-    the dialog's check, and a session's or a device change's when the model loads again."""
-    from advviz.core.errors import ModelLoadError
-    from advviz.core.user_models import InputMismatch, check_model_fits
-
-    try:
-        check_model_fits(model, x[:2])
-    except InputMismatch as error:  # other images may fit it
-        raise ModelLoadError(f"{error}{hint}") from error
-    check_class_count(model, y, class_names)
-
-
-def name_classes_by_data(model: Any, class_names: Sequence[str]) -> None:
-    """A model with numbered classes ("0" … "9") over data of as many named classes takes the data's names: the
-    heatmaps said "predicted 8" of a Fashion-MNIST model where the thumbnails said "Bag"."""
-    numbered = tuple(str(index) for index in range(len(model.class_names)))
-    if tuple(model.class_names) == numbered and len(class_names) == len(numbered):
-        model.class_names = tuple(class_names)
-
-
-def check_class_count(model: Any, y: Any, class_names: Sequence[str]) -> None:
-    """Refuse a model whose classes cannot be the data's labels (labelled data only)."""
-    from advviz.core.errors import ModelLoadError
-
-    known = y[y >= 0] if y is not None else []
-    if len(known) and len(model.class_names) != len(class_names):
-        raise ModelLoadError(f"{model.name} has {len(model.class_names)} classes, the data's labels have "
-                             f"{len(class_names)} ({', '.join(list(class_names)[:4])}…); give it the data's class "
-                             "names, or load images for it")
+    """:func:`advviz.core.user_model_spec.check_fits_data`, telling the window's user where to load images."""
+    core_check_fits_data(model, x, y, class_names, hint=hint)
 
 
 # -- the window's side ------------------------------------------------------------------------------
