@@ -237,6 +237,9 @@ class Presentation(QObject):
             widgets.append(explain.tabs.tabBar())
         for widget in widgets:
             self._enlarge(widget, font_scale)
+        panels = self._panels()  # builds the heatmaps panel, the dock's content, if it was not yet
+        for dock in window.findChildren(QDockWidget):
+            self._enlarge_dock_title(dock, font_scale)
         curves = window.curves
         thin, thick = curves.thin, curves.thick
         curves.thin, curves.thick = thin * line_scale, thick * line_scale
@@ -246,7 +249,7 @@ class Presentation(QObject):
         window.curves.cursor_line.setPen(pg.mkPen(cursor_pen.color(), width=cursor_pen.widthF() * line_scale))
         self._restore.append(lambda: window.curves.cursor_line.setPen(cursor_pen))
         self._queue = []
-        for panel in self._panels():
+        for panel in panels:
             if panel.isVisible():
                 self._style_panel(panel)
             else:
@@ -340,6 +343,23 @@ class Presentation(QObject):
         widget.setFont(bigger)
         # a font it inherited is inherited again (QFont() sets nothing of its own): a table's headers follow it
         self._restore.append(lambda: widget.setFont(font if own else QFont()))
+
+    def _enlarge_dock_title(self, dock: QDockWidget, scale: float) -> None:
+        """A dock's title, which Qt draws (and sizes its bar for) in the dock's own font: the heatmaps' title stayed
+        9 pt while presenting. Its content keeps the font it has (its panel is styled as the other panels are:
+        an inherited font would enlarge its texts twice, and reach its pyqtgraph views)."""
+        content = dock.widget()
+        if content is not None:
+            own = content.testAttribute(Qt.WidgetAttribute.WA_SetFont)
+            font = QFont(content.font())
+            kept = QFont(font)
+            if font.pointSizeF() > 0:  # its own size: an inherited font resolves nothing of its own
+                kept.setPointSizeF(font.pointSizeF())
+            else:
+                kept.setPixelSize(font.pixelSize())
+            content.setFont(kept)
+            self._restore.append(lambda: content.setFont(font if own else QFont()))
+        self._enlarge(dock, scale)  # undone first (undo runs reversed): the content follows the dock's font again
 
     def _style_legend(self, legend: pg.LegendItem, scale: float) -> None:
         """The legend's text size for the entries it has and for those added while presenting (the
