@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSizePolicy, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
 from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, graphics, legend_at_top, pct,
@@ -23,6 +23,15 @@ from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
 RUN_LOSSES = ("J", "J̃")  # what each run minimizes
+
+
+def rows_at_text_height(legend: pg.LegendItem) -> None:
+    """Each entry's row as tall as its text, so that the swatch (pyqtgraph's 20-pixel ItemSample, centred in its
+    row) sits on the text's middle. A legend under its minimum height (``legend_at_top``'s) stretched its rows and
+    their labels, whose text stays at the top: the loss legend's lines were drawn 9 pixels below their names.
+    A label keeps its text's height as that changes (presentation mode's font)."""
+    for _, label in legend.items:
+        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
 
 class TrainingPanel(ExplainPanel):
@@ -93,6 +102,7 @@ class TrainingPanel(ExplainPanel):
             self.clean_curves.append(clean)
             self.fgsm_curves.append(fgsm)
         for plot, legend in ((self.loss_plot, self.loss_legend), (self.error_plot, self.error_legend)):
+            rows_at_text_height(legend)
             fit_legend_columns(plot, legend, share=0.5, most=2)  # one column where two overran a narrow view
         self.body.addWidget(self.view)
         self.state: TrainingState | None = None
