@@ -136,7 +136,8 @@ def test_animate_help_states_the_minimum_width(capsys):
     with pytest.raises(SystemExit):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "frame width in pixels, 480 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)" in help_text
+    assert ("frame width in pixels, 480 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)"
+            in help_text)
 
 
 def test_animate_frames_are_1280_wide_by_default_and_640_on_request(capsys, tmp_path):
