@@ -51,6 +51,7 @@ class UserModelReady:
     data: ImagesLoaded | None = None  # images loaded for this model, when the dialog named some
     message: str | None = None
     drift: Any = None  # PrecisionReport of its reduced-precision forwards, else None
+    accuracy: tuple[float, int] | None = None  # clean accuracy on the labelled images it was checked on, and how many
 
 
 def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
@@ -92,10 +93,20 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     yield Progress(f"Checking {spec.label} on the images…")
     check_fits_data(model, data_x, data_y, data_classes, hint="" if images else IMAGES_HINT)
     name_classes_by_data(model, data_classes)
+    accuracy = None  # the models list shows it, as the zoo's models have theirs; none on unlabelled images
+    known = data_y >= 0 if data_y is not None else None
+    if known is not None and bool(known.any()):
+        from advviz.core.batching import forward_chunks
+
+        x, y, right = data_x[known], data_y[known], 0
+        for start, stop, logits in forward_chunks(model, x):  # float32, before the precision below
+            right += int((logits.argmax(dim=1).cpu() == y[start:stop]).sum())
+            yield Progress(f"Measuring {spec.label}'s clean accuracy…", stop, len(y))
+        accuracy = (right / len(y), len(y))
     from advviz.core.precision import apply_forward_precision
 
     drift = apply_forward_precision(model, precision, data_x)
-    yield UserModelReady(spec, model, str(resolved), loaded, message, drift)
+    yield UserModelReady(spec, model, str(resolved), loaded, message, drift, accuracy)
 
 
 IMAGES_HINT = " — load images for it (the dialog's images field, or drop a folder on the window)"
@@ -157,7 +168,8 @@ class BringYourOwn(QObject):
         if current:
             window.loaded[spec.key] = ready.model
         self._remove_rows(spec.key)
-        controls.add_model(spec.key, spec.label, spec.tooltip(), checked=True, first=True)
+        text, tooltip = window.user_model_row(spec, ready.accuracy, ready.data)  # with its clean accuracy
+        controls.add_model(spec.key, text, tooltip, checked=True, first=True)
         data = ready.data if ready.data is not None else window.data
         keep = [key for key in controls.checked_keys() if key == spec.key or self.fits(key, data)]
         if ready.data is not None:

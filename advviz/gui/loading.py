@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -40,6 +41,11 @@ def data_caption(title: str, count: int, classes: int, *, own: bool, unlabelled:
     text += f" · {skipped} skipped" if skipped else ""
     text += " (which: hover here)" if notes else ""
     return text, "\n".join([head, *notes]) if notes else ""
+
+
+def _images_key(data: jobs.DataLoaded) -> tuple[str, str, int]:
+    """What tells images apart: their data set, title (a folder's names it and counts what was skipped) and count."""
+    return data.dataset, data.title, len(data.x)
 
 
 class DataAndModels:
@@ -98,6 +104,7 @@ class DataAndModels:
                 self.runner.cancel(slot)
         self.data = data
         self.dataset = data.dataset
+        self._forget_accuracies_of_other_images()
         self.clear_error()
         own = self._own_images()
         text, details = data_caption(data.title, len(data.x), len(data.class_names), own=own,
@@ -109,6 +116,8 @@ class DataAndModels:
             self._list_models(data)
             self._cursor_to_paper_eps(data.dataset)
             self.explain.set_training_eps(PAPER_EPS.get(data.dataset, 0.25))
+        else:
+            self._relabel_user_models()  # an accuracy measured on the images shown before goes
         self._restore_dataset_combo()
         count = min(jobs.GRID_SIZE, len(data.x))
         noun = "of your images" if self._own_images() else "test images"
@@ -181,10 +190,69 @@ class DataAndModels:
                        f"{fgsm} at ε = {row.get('fgsm_eps')}")
             self.controls.add_model(name, text, tooltip, checked=name == default)
         for key, spec in kept.items():
-            tooltip = spec.tooltip() if isinstance(spec, UserModelSpec) else spec.path or ""
-            self.controls.add_model(key, spec.label, tooltip, checked=False)
+            text, tooltip = self._user_row(spec) if isinstance(spec, UserModelSpec) else (spec.label, spec.path or "")
+            self.controls.add_model(key, text, tooltip, checked=False)
         if not rows:
             self.show_error(f"No shipped models for {data.title} (run `advviz train-zoo`), or load a weights file.")
+
+    # -- a user model's clean accuracy ---------------------------------------------------------
+    def user_model_row(self, spec: Any, accuracy: tuple[float, int] | None,
+                       data: jobs.DataLoaded | None = None) -> tuple[str, str]:
+        """A user model's text and tooltip in the models list: its clean accuracy beside its name, as the zoo's
+        models have theirs. ``accuracy`` (fraction right, labelled images) was measured on the images the model
+        was checked on: ``data`` (loaded with it), else the window's; None for unlabelled images. It is shown
+        while those images are."""
+        measured = self._user_accuracies()
+        measured.pop(spec.key, None)
+        images = data if data is not None else self.data
+        if accuracy is not None and images is not None:
+            measured[spec.key] = (accuracy, _images_key(images))
+        return self._user_row(spec)
+
+    def _user_accuracies(self) -> dict[str, tuple[tuple[float, int], tuple[str, str, int]]]:
+        """key → (its clean accuracy, the images it was measured on: :func:`_images_key`), for the user models
+        measured (made at first use: the window sets up the rest of the state)."""
+        try:
+            return self._accuracy_of_user_models
+        except AttributeError:
+            self._accuracy_of_user_models: dict[str, tuple[tuple[float, int], tuple[str, str, int]]] = {}
+            return self._accuracy_of_user_models
+
+    def _user_row(self, spec: Any) -> tuple[str, str]:
+        measured = self._user_accuracies().get(spec.key)
+        if measured is None:
+            return spec.label, spec.tooltip()
+        (accuracy, labelled), (_, _, count) = measured
+        which = (f"the window's {count:,}" if labelled == count
+                 else f"the {labelled:,} labelled of the window's {count:,}")
+        # after the model's name, as the zoo's rows have it: after "(torchscript, 1×28×28)" it lay past the list's
+        # right edge, behind a scroll bar
+        source = spec.architecture if spec.kind == "torchvision" else Path(spec.path or "model").stem
+        name, details = (source, spec.label[len(source):]) if spec.label.startswith(f"{source} (") else (spec.label, "")
+        return f"{name}  · {accuracy:.1%} clean{details}", f"{spec.tooltip()}\nclean accuracy on {which} images"
+
+    def _forget_accuracies_of_other_images(self) -> None:
+        """Other images are shown: the accuracies measured on the previous ones are not theirs."""
+        shown = _images_key(self.data) if self.data is not None else None
+        measured = self._user_accuracies()
+        for key in [key for key, (_, images) in measured.items() if images != shown]:
+            del measured[key]
+
+    def _relabel_user_models(self) -> None:
+        """The listed user models' texts and tooltips as :meth:`_user_row` has them now."""
+        from advviz.gui.byo import UserModelSpec
+        from advviz.gui.controls import KEY_ROLE
+
+        models = self.controls.models
+        models.blockSignals(True)  # a text, not a check: no models change
+        for row in range(models.count()):
+            item = models.item(row)
+            spec = self.specs.get(str(item.data(KEY_ROLE)))
+            if isinstance(spec, UserModelSpec):
+                text, tooltip = self._user_row(spec)
+                item.setText(text)
+                item.setToolTip(tooltip)
+        models.blockSignals(False)
 
     def ask_weights(self) -> None:
         dialog = WeightsDialog(self.dataset, self)
