@@ -13,7 +13,9 @@
     train-zoo and install-desktop are in advviz.cli_zoo)
 
 Tables go to stdout (``--json`` for machine-readable output); every bad input exits non-zero
-with a one-line message on stderr, never a traceback.
+with a one-line message on stderr, never a traceback. The commands that analyse models also take the
+user's own TorchScript and torchvision models (``--kind``, ``--input-size``, ``--images``: see
+:func:`advviz.cli_common.add_own_model_options`), loaded as the window's dialog loads them.
 """
 
 from __future__ import annotations
@@ -27,8 +29,8 @@ from advviz import __version__
 from advviz.cli_common import (
     CommandError, DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS,
     add_attack_options, add_device_option, add_model_options, add_sample_options, apply_model_defaults, attack,
-    capped, clipping, dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models, load_one_model,
-    model_names, one_sample, positive_int, progress, seed_value, table, test_samples,
+    capped, clipping, data_source, dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models,
+    load_one_model, model_names, one_sample, positive_int, progress, samples_title, seed_value, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
 from advviz.cli_zoo import add_commands as add_zoo_commands
@@ -94,7 +96,7 @@ def cmd_sweep(args: argparse.Namespace) -> None:
             attack_text = f"{lead} {flip}, reaches the target at ε = {target_eps:.4g}"
     if start.zero_gradient_fraction > 0.5:  # as the window's summary says it: flat logits are no robustness
         attack_text += " (the gradient is zero here: sign(0) = 0 does not move x)"
-    header = (f"{args.model} on {dataset} test #{args.index}: true {classes[int(label)]}, "
+    header = (f"{args.model} on {data_source(args, dataset)} #{args.index}: true {classes[int(label)]}, "
               f"clean prediction {classes[summary.clean_prediction]}; {attack_text}; {clipping(args)}; "
               + (f"mean R² of the logits along ε: {r2.mean():.4f}" if r2 is not None else
                  "R² of the logits along ε: — (a line through 2 values of ε always fits)"))
@@ -147,8 +149,8 @@ def cmd_robustness(args: argparse.Namespace) -> None:
                   for e, err, conf in zip(curve.eps, curve.error, curve.confidence)])
     if not np.isfinite(curve.confidence).all():
         text += "\n— = undefined: no wrong answers at this ε"
-    emit(args, payload, f"{args.model}, {args.attack}, {clipping(args)}, {len(x)} {dataset} test "
-                        f"sample{'' if len(x) == 1 else 's'}\n" + text)
+    emit(args, payload, f"{args.model}, {args.attack}, {clipping(args)}, {samples_title(args, dataset, len(x))}\n"
+                        + text)
 
 
 def cmd_rubbish(args: argparse.Namespace) -> None:
@@ -254,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--session", dest="gui_session", metavar="FILE", help="open a saved session (JSON)")
     sub.add_argument("--version", action="version", version=f"advviz {__version__}")  # advviz-gui --version
     sub = command("sweep", cmd_sweep, "logits along x + ε·d for ε in −ε_max…+ε_max")
-    add_model_options(sub, default="mnist-cnn")
+    add_model_options(sub, default="mnist-cnn", own_models=True)
     add_sample_options(sub, steps=201, steps_help=f"number of ε values from −ε_max to +ε_max, 2 to {MAX_SWEEP_STEPS}",
                        steps_why="the sweep runs from −ε_max to +ε_max", max_steps=MAX_SWEEP_STEPS,
                        max_why="a finer ε grid adds rows, not detail")
@@ -262,14 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("transfer", cmd_transfer, "transfer matrices between models (row = source, column = target)")
     add_model_options(sub, default="mnist-softmax,mnist-mlp,mnist-cnn", several=True, minimum=2,
-                      why="a transfer goes from one model to another")
+                      why="a transfer goes from one model to another", own_models=True)
     sub.add_argument("--eps", type=eps_value,
                      help=f"ε of the attack, pixel units on [0, 1]; {L2_EPS_HELP} {DATASET_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=2000, help=TEST_SAMPLES_HELP)
     add_attack_options(sub)
 
     sub = command("robustness", cmd_robustness, "error rate and confidence on wrong answers per ε")
-    add_model_options(sub, default="mnist-cnn")
+    add_model_options(sub, default="mnist-cnn", own_models=True)
     # a string default goes through eps_list too, and --help shows it as it is typed
     sub.add_argument("--eps", type=eps_list, default="0,0.05,0.1,0.25",
                      help=f"comma-separated values of ε (default: 0,0.05,0.1,0.25), pixel units on [0, 1]; "
@@ -278,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_attack_options(sub)
 
     sub = command("rubbish", cmd_rubbish, "share of rubbish inputs (N(0, I) or uniform) classified with confidence > .5")
-    add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
+    add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True, own_models=True)
     sub.add_argument("--count", type=int_at_least(1, maximum=MAX_RUBBISH_COUNT,
                                                   why_not_more="it gives the confident share to ±0.3 %"),
                      default=10000, help=f"rubbish inputs per model, 1 to {MAX_RUBBISH_COUNT:,}")

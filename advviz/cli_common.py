@@ -14,6 +14,8 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 EXIT_BAD_INPUT = 2
@@ -146,6 +148,54 @@ def device_name(text: str) -> str:
     raise argparse.ArgumentTypeError(f"unknown device {text!r}; choose auto, cpu or cuda:N")
 
 
+# -- your own models: argument types ------------------------------------------------------------
+USER_MODEL_KINDS = ("torchscript", "torchvision")  # core.user_model_spec's, known before torch loads
+MIN_INPUT_SIDE, MAX_INPUT_SIDE = 8, 1024  # the window's dialog's bounds of a user model's input size
+
+
+def kind_list(text: str) -> list[str]:
+    """``--kind``: torchscript or torchvision, one for all model files or one per file (comma-separated)."""
+    kinds = [part.strip().lower() for part in text.split(",") if part.strip()]
+    unknown = [kind for kind in kinds if kind not in USER_MODEL_KINDS]
+    if not kinds or unknown:
+        raise argparse.ArgumentTypeError(f"unknown model kind {(unknown or [text])[0]!r}; choose "
+                                         f"{' or '.join(USER_MODEL_KINDS)} (one for all files, or one per file)")
+    return kinds
+
+
+def input_size(text: str) -> tuple[int, int, int]:
+    """``--input-size CxHxW`` (``3x32x32``; ``×`` too): 1 (grey) or 3 (RGB) channels, a square side of 8 … 1024
+    pixels, as the window's dialog takes it (images load grey or RGB, resized and centre-cropped to a square)."""
+    parts = [part.strip() for part in re.split(r"[x×X]", text.strip())]
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
+        raise argparse.ArgumentTypeError(f"expected channels×height×width such as 3x32x32, got {text!r}")
+    channels, height, width = map(int, parts)
+    if channels not in (1, 3):
+        raise argparse.ArgumentTypeError(f"images load grey (1 channel) or RGB (3), got {channels} channels")
+    if height != width:
+        raise argparse.ArgumentTypeError(f"a square input is taken (images are centre-cropped to a square), got "
+                                         f"{height}×{width}")
+    if not MIN_INPUT_SIDE <= height <= MAX_INPUT_SIDE:
+        raise argparse.ArgumentTypeError(f"the side must be {MIN_INPUT_SIDE} … {MAX_INPUT_SIDE} pixels, got {height}")
+    return channels, height, width
+
+
+def normalization(what: str) -> Callable[[str], tuple[float, ...]]:
+    """``--mean`` / ``--std``: one number, or one per channel, comma-separated (``.49,.48,.45``); a std > 0."""
+    def parse(text: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(part) for part in text.split(",") if part.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}") from None
+        if not values or not all(math.isfinite(value) for value in values):
+            raise argparse.ArgumentTypeError(f"expected one finite number, or one per channel, got {text!r}")
+        if what == "std" and not all(value > 0 for value in values):  # x is divided by it
+            raise argparse.ArgumentTypeError(f"every value must be > 0 (x is divided by it), got {text!r}")
+        return values
+
+    return parse
+
+
 # -- output -------------------------------------------------------------------------------------
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table: numbers right-aligned, text left-aligned."""
@@ -205,28 +255,65 @@ def add_device_option(sub: argparse.ArgumentParser) -> None:
 
 
 def add_model_options(sub: argparse.ArgumentParser, *, default: str, several: bool = False, minimum: int = 1,
-                      why: str = "") -> None:
+                      why: str = "", own_models: bool = False) -> None:
     """``--model`` (or ``--models``, at least ``minimum`` of them), and for a weights file its ``--architecture``
-    and ``--dataset``."""
+    and ``--dataset``; with ``own_models`` the options of the user's own TorchScript and torchvision models
+    (``--kind``, ``--input-size``, ``--classes``, ``--mean``, ``--std``, ``--images``)."""
     # no default here: the default models follow --dataset (apply_model_defaults, after parsing)
     fashion = models_for_dataset(default, "fashion")
+    # your own files are said after the defaults: "weights files, at least 2 (default: …)" reads as before
+    own = f"; with --kind, your own model file{'s' * several} (see 'your own models' below)" if own_models else ""
     if several:
         at_least = f", at least {minimum}" if minimum > 1 else ""
         sub.add_argument("--models", type=model_list(minimum, why),
                          help=f"comma-separated zoo names or weights files{at_least} (default: {default}; with "
-                              f"--dataset fashion: {fashion}; see advviz models)")
+                              f"--dataset fashion: {fashion}; see advviz models){own}")
     else:
         sub.add_argument("--model", help=f"a zoo name or a weights file (default: {default}; with --dataset "
-                                         f"fashion: {fashion}; see advviz models)")
+                                         f"fashion: {fashion}; see advviz models){own}")
     sub.set_defaults(default_models=default)
-    sub.add_argument("--architecture", help="architecture of a weights file: softmax, mlp, maxout, cnn or rbf; "
-                                            "for several files one for all, or one each in order (softmax,cnn)")
+    sub.add_argument("--architecture", help="architecture of a weights file: softmax, mlp, maxout, cnn or rbf"
+                                            + ("; with --kind torchvision the torchvision network (resnet18)"
+                                               if own_models else "")
+                                            + "; for several files one for all, or one each in order (softmax,cnn)")
     sub.add_argument("--dataset", choices=DATASET_CHOICES,
                      help="data set (default: the model's; required for a weights file)")
     add_device_option(sub)
     sub.add_argument("--precision", choices=PRECISIONS, default="float32",
                      help="precision of the models' forwards; gradients stay float32. bfloat16 and float16 are "
                           "faster on a GPU; advviz says how far their logits are from float32's (default: float32)")
+    if own_models:
+        add_own_model_options(sub)
+
+
+def add_own_model_options(sub: argparse.ArgumentParser) -> None:
+    """The window's "Bring your own model" dialog as options: a TorchScript file or a torchvision state_dict."""
+    group = sub.add_argument_group(
+        "your own models", "a TorchScript file (torch.jit.save) or a torchvision network's state_dict (torch.save) "
+        "given as --model/--models, mixed with zoo models where they take the same images; inputs are [0, 1] "
+        "pixels and --mean/--std apply inside the model, so ε stays in pixel units")
+    group.add_argument("--kind", type=kind_list, metavar="torchscript|torchvision",
+                       help="torchscript or torchvision: what the model files are; one for all, or one per file in "
+                            "order (torchscript,torchvision). A TorchScript file runs its own code when it loads: "
+                            "only files you trust")
+    group.add_argument("--input-size", type=input_size, metavar="CxHxW",
+                       help="input of your own models: 1 (grey) or 3 (RGB) channels × a square side, e.g. 3x32x32 "
+                            "(required with --kind)")
+    group.add_argument("--classes", metavar="FILE|N|imagenet",
+                       help="class names of your own models: a text file (one name per line), a count N (numbered "
+                            "0 … N−1, named after the data's classes when it has as many) or imagenet (torchvision's "
+                            "1000) (default: as many as the data's classes, named after them)")
+    group.add_argument("--mean", type=normalization("mean"), metavar="M[,M,M]",
+                       help="normalization mean inside your own models, one value or one per channel (default: "
+                            "ImageNet's 0.485,0.456,0.406 for torchvision, 0 for torchscript)")
+    group.add_argument("--std", type=normalization("std"), metavar="S[,S,S]",
+                       help="normalization std (> 0), one value or one per channel (default: ImageNet's "
+                            "0.229,0.224,0.225 for torchvision, 1 for torchscript)")
+    group.add_argument("--images", metavar="FOLDER",
+                       help="your own test images, one sub-folder per class: a sub-folder named after a class "
+                            "labels its images (without --classes the sorted sub-folders are the classes, as "
+                            "torchvision's ImageFolder); resized and centre-cropped to --input-size. Required for "
+                            "your own models unless their input is the shipped data's 1×28×28 (then --dataset)")
 
 
 def models_for_dataset(default: str, dataset: str | None) -> str:
@@ -264,7 +351,8 @@ def attack_name(text: str) -> str:
 
 # fgm-l2's ε is another scale: `sweep --attack fgm-l2` kept the default ε_max of 0.5 and said "does not flip", which
 # reads as robustness; the same model flips at ‖η‖₂ = 2.5, and FGSM's ε = 0.25 moves a 28 × 28 image by up to 7.
-L2_EPS_HELP = "for fgm-l2: the L2 norm of η, at most 28; FGSM's ε = 0.25 is an L2 norm of up to 7"
+L2_EPS_HELP = ("for fgm-l2: the L2 norm of η, at most 28 (√(C·H·W) for --input-size); FGSM's ε = 0.25 is an L2 "
+               "norm of up to 7")
 
 
 def add_attack_options(sub: argparse.ArgumentParser) -> None:
@@ -295,13 +383,17 @@ def device(args: argparse.Namespace) -> str:
     return str(chosen)
 
 
+# 8/255, the budget most papers give L∞ attacks on natural images (CIFAR-10, ImageNet)
+OWN_IMAGES_EPS = 8 / 255
 DATASET_EPS_HELP = "(default: the data set's FGSM ε, as advviz models and the window use it: 0.25 for mnist, 0.1 " \
-                   "for fashion)"
+                   "for fashion; 8/255 ≈ 0.0314 for --images)"
 
 
 def dataset_eps(args: argparse.Namespace, dataset: str) -> float:
     """``--eps``, or where not given the data set's FGSM ε: a fixed 0.25 saturated Fashion-MNIST (every cell of
     transfer's matrix 84–100 %), where the zoo, the window and adv-train use 0.1."""
+    if args.eps is None and getattr(args, "user_images", None) is not None:
+        args.eps = round(OWN_IMAGES_EPS, 4)  # as typed in the help: 0.0314
     if args.eps is None:
         from advviz.core.zoo import PAPER_EPS
 
@@ -333,9 +425,13 @@ def model_names(args: argparse.Namespace) -> list[str]:
 
 
 def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, str]:
-    """Load ``names`` on the chosen device; returns the models and the one data set they share."""
+    """Load ``names`` on the chosen device; returns the models and the one data set they share (with ``--images``:
+    the folder's name, its images kept in ``args.user_images``)."""
     from advviz.core.zoo import load_model
 
+    own_files = own_model_kinds(args, names)  # refuses --input-size and the like without --kind, before loading
+    if own_files:
+        return _load_with_own_models(args, names, own_files)
     chosen_device = device(args)
     requested = getattr(args, "dataset", None)
     architectures = _check_weights_options(args, names)
@@ -349,18 +445,248 @@ def load_models(args: argparse.Namespace, names: Sequence[str]) -> tuple[list, s
         raise CommandError(f"{names[0]} was trained on {dataset}; it cannot classify {requested} images")
     if getattr(args, "precision", "float32") != "float32":
         from advviz.core.data import load_dataset
-        from advviz.core.precision import PrecisionRefused, apply_forward_precision, forward_precision
 
-        probe = load_dataset(dataset, "test")[0]
-        for name, model in zip(names, models):
-            drift = apply_forward_precision(model, args.precision, probe)
-            slower = ("; on the CPU slower than float32 (4.7–12× for the zoo's models)"
-                      if not isinstance(drift, PrecisionRefused) and drift.device == "cpu" else "")
-            print(f"advviz: {name}: {drift.summary()}{slower}", file=sys.stderr)
-        ran = {name: forward_precision(model) for name, model in zip(names, models)}
-        if set(ran.values()) != {args.precision}:  # one string when they all ran alike, else per model
-            args.ran_precision = ran if len(set(ran.values())) > 1 else next(iter(ran.values()))
+        _apply_precision(args, names, models, load_dataset(dataset, "test")[0])
     return models, dataset
+
+
+def _apply_precision(args: argparse.Namespace, names: Sequence[str], models: Sequence, probe) -> None:
+    """The models' forwards in ``--precision``, their drift from float32 on ``probe`` said on stderr."""
+    from advviz.core.precision import PrecisionRefused, apply_forward_precision, forward_precision
+
+    for name, model in zip(names, models):
+        drift = apply_forward_precision(model, args.precision, probe)
+        slower = ("; on the CPU slower than float32 (4.7–12× for the zoo's models)"
+                  if not isinstance(drift, PrecisionRefused) and drift.device == "cpu" else "")
+        print(f"advviz: {name}: {drift.summary()}{slower}", file=sys.stderr)
+    ran = {name: forward_precision(model) for name, model in zip(names, models)}
+    if set(ran.values()) != {args.precision}:  # one string when they all ran alike, else per model
+        args.ran_precision = ran if len(set(ran.values())) > 1 else next(iter(ran.values()))
+
+
+# -- your own models: loading ---------------------------------------------------------------------
+OWN_MODEL_OPTIONS = {"input_size": "--input-size", "classes": "--classes", "mean": "--mean", "std": "--std",
+                     "images": "--images"}
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """The user's own images (``--images``) the commands run on instead of a shipped data set's test split:
+    the labelled ones, labels indexing ``class_names``."""
+
+    folder: str
+    x: Any
+    y: Any
+    class_names: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        return Path(self.folder).name or self.folder
+
+
+def _shape_text(shape: Sequence[int]) -> str:
+    return "×".join(map(str, shape))
+
+
+def own_model_kinds(args: argparse.Namespace, names: Sequence[str]) -> dict[str, str]:
+    """Each of ``names`` that is one of the user's own model files, with its kind (``--kind``); empty without
+    ``--kind``. Zoo names among them stay zoo models. Everything that needs no torch is checked here: the
+    options that describe an own model given without ``--kind`` (they were ignored), files that are missing,
+    the counts of ``--kind`` and ``--architecture``."""
+    kinds = getattr(args, "kind", None)
+    if kinds is None:
+        given = [option for dest, option in OWN_MODEL_OPTIONS.items() if getattr(args, dest, None) is not None]
+        if given:
+            raise CommandError(f"{given[0]} is for your own model files: give --kind torchscript or torchvision "
+                               "with them")
+        return {}
+    from advviz.core.zoo import list_models
+
+    shipped = {row["name"] for row in list_models()}
+    files = [name for name in names if name not in shipped]
+    option = "--models" if hasattr(args, "models") else "--model"
+    if not files:
+        are = "is a zoo model" if len(names) == 1 else "are zoo models"
+        raise CommandError(f"--kind describes your own model files, and {', '.join(names)} {are}: give {option} "
+                           "FILE, or leave --kind out")
+    for name in files:
+        path = Path(name).expanduser()
+        if path.is_dir():
+            raise CommandError(f"{name} is a folder, not a model file")
+        if not path.is_file():
+            raise CommandError(f"model file not found: {name} (nor is it a zoo model; see advviz models)")
+    if len(kinds) == 1:
+        kinds = kinds * len(files)
+    if len(kinds) != len(files):
+        raise CommandError(f"--kind names {len(kinds)} kinds for {len(files)} model files: give one for them all, "
+                           f"or one per file in the order of {option}")
+    if args.input_size is None:
+        raise CommandError("your own models need --input-size, their input as channels×height×width (e.g. 3x32x32 "
+                           "or 1x28x28)")
+    channels = args.input_size[0]
+    for what in ("mean", "std"):
+        values = getattr(args, what)
+        if values is not None and len(values) not in (1, channels):
+            raise CommandError(f"--{what} has {len(values)} values; give 1 or one per channel ({channels} for "
+                               f"--input-size {_shape_text(args.input_size)})")
+    if args.images is not None and args.dataset is not None:
+        raise CommandError("--images replaces the data set's test images: leave --dataset out")
+    if args.images is not None and not Path(args.images).expanduser().exists():
+        raise CommandError(f"--images {args.images}: no such file or folder")
+    classes = args.classes
+    if classes is not None and classes.strip().lower() != "imagenet" and not classes.strip().isdigit():
+        if not Path(classes).expanduser().is_file():
+            raise CommandError(f"--classes {classes}: no such file (give a text file with one class name per line, a "
+                               "count of classes, or imagenet)")
+    return dict(zip(files, kinds))
+
+
+def _own_architectures(args: argparse.Namespace, own_files: dict[str, str]) -> dict[str, str]:
+    """Each torchvision file's torchvision network from ``--architecture``: one for all, or one each in order."""
+    vision_files = [name for name, kind in own_files.items() if kind == "torchvision"]
+    given = [part.strip() for part in (args.architecture or "").split(",") if part.strip()]
+    if vision_files and not given:
+        raise CommandError(f"{vision_files[0]} is a torchvision state_dict: give its network with --architecture "
+                           "(e.g. resnet18)")
+    if given and not vision_files:
+        raise CommandError("--architecture names the torchvision network of a --kind torchvision file; a TorchScript "
+                           "file carries its own: leave --architecture out")
+    if len(given) == 1:
+        given *= len(vision_files)
+    if len(given) != len(vision_files):
+        raise CommandError(f"--architecture names {len(given)} networks for {len(vision_files)} torchvision files: "
+                           "give one for them all, or one per file in order")
+    return dict(zip(vision_files, given))
+
+
+def _classes_option(args: argparse.Namespace) -> dict[str, Any]:
+    """``--classes`` as a spec's class settings (empty when not given)."""
+    classes = (args.classes or "").strip()
+    if not classes:
+        return {}
+    if classes.lower() == "imagenet":
+        return {"class_source": "imagenet"}
+    if classes.isdigit():
+        if int(classes) < 1:
+            raise CommandError("--classes must count at least one class")
+        return {"class_source": "count", "class_count": int(classes)}
+    return {"class_source": "file", "class_file": str(Path(classes).expanduser())}
+
+
+def named_classes_option(args: argparse.Namespace) -> tuple[str, ...] | None:
+    """The class names ``--classes`` gives by name (a file, imagenet), or None (a count, or not given)."""
+    from advviz.core.user_model_spec import UserModelSpec
+
+    settings = _classes_option(args)
+    if settings.get("class_source", "count") == "count":
+        return None
+    return UserModelSpec("classes", "classes", **settings).class_names()  # read as the spec reads them
+
+
+def own_model_specs(args: argparse.Namespace, own_files: dict[str, str], *, data_classes: int,
+                    dataset: str | None):
+    """A :class:`~advviz.core.user_model_spec.UserModelSpec` per own model file, as the window's dialog makes them:
+    ``--classes``, or ``data_classes`` numbered classes (named after the data's by ``name_classes_by_data``)."""
+    from advviz.core.user_model_spec import IMAGENET_MEAN, IMAGENET_STD, UserModelSpec
+
+    architectures = _own_architectures(args, own_files)
+    class_settings = _classes_option(args) or {"class_source": "count", "class_count": data_classes}
+    channels, size, _ = args.input_size
+    specs = {}
+    for name, kind in own_files.items():
+        vision = kind == "torchvision"
+        specs[name] = UserModelSpec.create(
+            kind=kind, dataset=dataset, path=str(Path(name).expanduser()), architecture=architectures.get(name),
+            channels=channels, size=size, mean=args.mean or (IMAGENET_MEAN if vision else (0.0,)),
+            std=args.std or (IMAGENET_STD if vision else (1.0,)), **class_settings)
+    return specs
+
+
+def _load_with_own_models(args: argparse.Namespace, names: Sequence[str], own_files: dict[str, str]
+                          ) -> tuple[list, str]:
+    """``names`` with the user's own model files among them (the zoo's by name), built and checked against the
+    data as the window's dialog does (:mod:`advviz.core.user_model_spec`): ``--images`` at ``--input-size``, or a
+    shipped data set for a 1×28×28 input. Models run together must take the same images."""
+    from advviz.core import data
+    from advviz.core.user_model_spec import TORCHSCRIPT_TRUST_WARNING, check_fits_data, load_images_for_model, \
+        name_classes_by_data
+    from advviz.core.user_models import OutputMismatch
+    from advviz.core.zoo import load_model
+
+    prog = f"advviz {args.command}"
+    chosen_device = device(args)
+    shape = tuple(args.input_size)
+    first_file = next(iter(own_files))
+    zoo_models = {name: load_model(name, device=chosen_device) for name in names if name not in own_files}
+    trained_on = {model.dataset for model in zoo_models.values()}
+    if len(trained_on) > 1:
+        raise CommandError(f"the models come from different data sets: {', '.join(sorted(trained_on))}")
+    zoo_dataset = next(iter(trained_on), None)
+    if zoo_dataset is not None:
+        zoo_shape = data.dataset_info(zoo_dataset).input_shape
+        if tuple(zoo_shape) != shape:
+            zoo_name = next(iter(zoo_models))
+            raise CommandError(f"{first_file} takes {_shape_text(shape)} images (--input-size), {zoo_name} takes "
+                               f"{zoo_dataset}'s {_shape_text(zoo_shape)}: models run together must take the same "
+                               "images")
+        if args.dataset and args.dataset != zoo_dataset:
+            raise CommandError(f"{next(iter(zoo_models))} was trained on {zoo_dataset}; it cannot classify "
+                               f"{args.dataset} images")
+    dataset = args.dataset or zoo_dataset
+    _own_architectures(args, own_files)  # its refusals before the images load
+    if args.images is not None:
+        # labelled by the zoo models' classes, --classes' names, or else the sorted sub-folders
+        label_names = data.class_names(zoo_dataset) if zoo_dataset else named_classes_option(args)
+        x, y, class_names, notes = load_images_for_model([str(Path(args.images).expanduser())], shape, label_names)
+        for note in notes:
+            print(f"{prog}: note: {args.images}: {note}", file=sys.stderr)
+        labelled = y >= 0
+        if not bool(labelled.any()):
+            named = f" ({', '.join(class_names[:4])}{', …' if len(class_names) > 4 else ''})" if class_names else ""
+            raise CommandError(f"no image in {args.images} is labelled: put each class's images in a sub-folder named "
+                               f"after the class{named}")
+        x, y = x[labelled], y[labelled]
+        images = ImageSet(args.images, x, y, tuple(class_names))
+        args.user_images = images
+        source = images.title
+    elif shape == tuple(data.dataset_info("mnist").input_shape):
+        if dataset is None:
+            raise CommandError(f"{first_file} is your own model: give --images FOLDER (a sub-folder of images per "
+                               f"class), or --dataset {' or '.join(DATASET_CHOICES)} for its "
+                               f"{_shape_text(shape)} input")
+        x, y = data.load_dataset(dataset, "test")
+        class_names = data.class_names(dataset)
+        source = dataset
+    else:
+        on = f"; --dataset {args.dataset}'s images are 1×28×28" if args.dataset else ""
+        raise CommandError(f"{first_file} takes {_shape_text(shape)} images: give --images FOLDER, a sub-folder of "
+                           f"images per class{on}")
+    # without --classes: numbered classes, as many as the data's, then named after them
+    specs = own_model_specs(args, own_files, data_classes=len(class_names), dataset=dataset)
+    remedy = ("give --classes the data's class names (a file, one per line), or --images of the model's classes"
+              if args.images is None else "give --classes with as many classes as the sub-folders of --images, or "
+                                          "a sub-folder per class of the model")
+    models = []
+    for name in names:
+        if name in zoo_models:
+            models.append(zoo_models[name])
+            continue
+        if own_files[name] == "torchscript":  # as the window's dialog says it, before its code runs
+            print(f"{prog}: warning: {name} is TorchScript. {TORCHSCRIPT_TRUST_WARNING}", file=sys.stderr)
+        model = specs[name].load(chosen_device)
+        try:
+            check_fits_data(model, x, y, class_names, hint=" (is --input-size its input?)", remedy=remedy)
+        except OutputMismatch as error:  # say where the class count came from
+            counted = (f"--classes {args.classes}" if args.classes else
+                       f"without --classes, one per class of the data: {', '.join(class_names[:4])}"
+                       + ", …" * (len(class_names) > 4))
+            raise CommandError(f"{error} ({counted}); give --classes the model's class names or count") from error
+        name_classes_by_data(model, class_names)
+        model.dataset = dataset if args.images is None else None
+        models.append(model)
+    if getattr(args, "precision", "float32") != "float32":
+        _apply_precision(args, names, models, x)
+    return models, source
 
 
 def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> dict[str, str]:
@@ -431,19 +757,44 @@ def capped(args: argparse.Namespace, option: str, requested: int, available: int
     return available
 
 
-def test_samples(args: argparse.Namespace, dataset: str):
-    """The first ``--samples`` images of the test split (all of them, with a note, when it has fewer)."""
+def _test_images(args: argparse.Namespace, dataset: str):
+    """The images the command runs on: ``--images`` (loaded with the models), else the data set's test split;
+    and what to call them in a message."""
+    images: ImageSet | None = getattr(args, "user_images", None)
+    if images is not None:
+        return images.x, images.y, f"the labelled images in {images.folder}"
     from advviz.core.data import load_dataset
 
     x, y = load_dataset(dataset, "test")
-    count = capped(args, "--samples", args.samples, len(x), f"the {dataset} test split")
+    return x, y, f"the {dataset} test split"
+
+
+def data_source(args: argparse.Namespace, dataset: str) -> str:
+    """The images' name in a header: "mnist test", or the folder of ``--images``."""
+    images: ImageSet | None = getattr(args, "user_images", None)
+    return images.title if images is not None else f"{dataset} test"
+
+
+def samples_title(args: argparse.Namespace, dataset: str, count: int) -> str:
+    """"2000 mnist test samples", or "9 images in cifar_test" (``--images``)."""
+    images: ImageSet | None = getattr(args, "user_images", None)
+    if images is not None:
+        return f"{count} image{'' if count == 1 else 's'} in {images.title}"
+    return f"{count} {dataset} test sample{'' if count == 1 else 's'}"
+
+
+def test_samples(args: argparse.Namespace, dataset: str):
+    """The first ``--samples`` test images (all of them, with a note, when there are fewer)."""
+    x, y, what = _test_images(args, dataset)
+    parser = getattr(args, "command_parser", None)
+    if getattr(args, "user_images", None) is not None and parser and args.samples == parser.get_default("samples"):
+        return x, y  # the default count is the shipped test split's size: a folder of fewer is used whole, unremarked
+    count = capped(args, "--samples", args.samples, len(x), what)
     return x[:count], y[:count]
 
 
 def one_sample(args: argparse.Namespace, dataset: str):
-    from advviz.core.data import load_dataset
-
-    x, y = load_dataset(dataset, "test")
+    x, y, what = _test_images(args, dataset)
     if not 0 <= args.index < len(x):
-        raise CommandError(f"--index must be in 0…{len(x) - 1} (the {dataset} test split), got {args.index}")
+        raise CommandError(f"--index must be in 0…{len(x) - 1} ({what}), got {args.index}")
     return x[args.index: args.index + 1], y[args.index: args.index + 1]

@@ -199,7 +199,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("linear", cmd_linear, "linear explanation: predicted (ε·wᵀsign∇) vs measured logit change "
                   "under FGSM, for any model: exact for softmax regression, a deep model through its linearization "
                   "at x")
-    add_model_options(sub, default="mnist-softmax")
+    add_model_options(sub, default="mnist-softmax", own_models=True)
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
     # the window's "move the ε cursor away from 0": at ε = 0 there is no change to explain (a table of zeros)
     sub.add_argument("--eps", type=eps_above_zero("ε = 0 leaves x unchanged: there is no logit change to explain"),
@@ -207,7 +207,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub.add_argument("--clip", action="store_true", help="clip x̃ to [0, 1] (off: the paper's linear argument is unclipped)")
 
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
-    add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True)
+    add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True, own_models=True)
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")
     sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
     sub.add_argument("--steps", type=int_at_least(3, "a line through 2 points always has R² = 1",
@@ -217,7 +217,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
     sub = command("decision-map", cmd_decision_map, "predicted class on the plane of the FGSM direction and a "
                   "random orthogonal sign direction")
-    add_model_options(sub, default="mnist-cnn")
+    add_model_options(sub, default="mnist-cnn", own_models=True)
     sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
     sub.add_argument("--extent", type=positive_eps, default=0.5, help="half-width of the plane (> 0), pixel units")
     sub.add_argument("--resolution", type=int_at_least(2, "the plane needs both of its edges",
@@ -230,7 +230,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
     sub = command("diagnose", cmd_diagnose, "check a model: logits or probabilities, inputs, zero gradients, "
                   "effective ε after clipping")
-    add_model_options(sub, default="mnist-cnn")
+    add_model_options(sub, default="mnist-cnn", own_models=True)
     sub.add_argument("--eps", type=eps_above_zero("at ε = 0 no pixel moves: there is nothing to diagnose"),
                      help=f"ε of FGSM (> 0), pixel units on [0, 1] {DATASET_EPS_HELP}")
     sub.add_argument("--samples", type=positive_int, default=64, help="test images")

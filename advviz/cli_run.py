@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -15,17 +16,22 @@ EPS_OPTIONS = {"eps": "--eps", "eps_max": "--eps-max", "extent": "--extent"}
 
 def eps_too_large(args: argparse.Namespace) -> str | None:
     """Why an ε option is beyond the pixel range (:mod:`advviz.core.eps_limits`), or None: checked before torch
-    loads. The CLI's data sets are 28 × 28; the decision map's extent is along sign directions (L∞)."""
-    from advviz.core.eps_limits import largest_eps, why_largest
+    loads. The CLI's data sets are 28 × 28, your own models' images ``--input-size``; the decision map's extent is
+    along sign directions (L∞)."""
+    from advviz.core.eps_limits import MNIST_VALUES, largest_eps, why_largest
 
     norm = "L2" if getattr(args, "attack", None) == "fgm-l2" else "Linf"
+    # your own models' images (--input-size) have their own count of values: an L2 ε up to √(C·H·W)
+    shape = getattr(args, "input_size", None)
+    values = math.prod(shape) if shape else MNIST_VALUES
     for dest, option in EPS_OPTIONS.items():
         value = getattr(args, dest, None)
         largest = max(value, default=None) if isinstance(value, list) else value
         option_norm = "Linf" if dest == "extent" else norm
-        limit = largest_eps(option_norm)
+        limit = largest_eps(option_norm, values)
         if largest is not None and largest > limit:
-            return f"argument {option}: must be at most {limit:g} ({why_largest(option_norm)}), got {largest:g}"
+            return (f"argument {option}: must be at most {limit:g} ({why_largest(option_norm, values)}), "
+                    f"got {largest:g}")
     return None
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 # Said by the dialog and the CLI: unlike a weights file (read with weights_only=True), TorchScript carries code
 # that runs when it loads.
@@ -167,31 +167,42 @@ def imagenet_classes() -> tuple[str, ...]:
     return tuple(get_model_weights("resnet18").DEFAULT.meta["categories"])
 
 
-def load_images_for_model(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
-                          ) -> tuple[Any, Any, list[str]]:
-    """Images at ``shape`` (C, H, W) from files or folders; labels from sub-folders named like ``class_names``
-    (without names: the sub-folders' sorted names), else unknown (−1); and notes on what was skipped or left
-    unlabelled (unreadable files, sub-folders named after no class), for the data's title.
+class LoadedImages(NamedTuple):
+    """Images loaded for a model: ``x`` (N, C, H, W) in [0, 1], ``y`` (N,) int64 (−1: unlabelled), the class
+    names the labels index, and notes on what was skipped or left unlabelled."""
 
-    Returns ``(x (N, C, H, W) in [0, 1], y (N,) int64, notes)``; DataError when no image loads or one holds
-    NaN or infinite values."""
+    x: Any
+    y: Any
+    class_names: tuple[str, ...]
+    notes: list[str]
+
+
+def load_images_for_model(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
+                          ) -> LoadedImages:
+    """Images at ``shape`` (C, H, W) from files or folders; labels from sub-folders named like ``class_names``
+    (without names: the first folder's sub-folders in sorted order are classes 0, 1, …, as torchvision's
+    ImageFolder), else unknown (−1); and notes on what was skipped or left unlabelled (unreadable files,
+    sub-folders named after no class), for the data's title. DataError when no image loads, or when one
+    holds NaN or infinite values."""
     import torch
 
     from advviz.core import data
     from advviz.core.errors import DataError
 
     channels, height, width = shape
+    names = tuple(class_names) if class_names else None
     xs, ys, notes = [], [], []
     for path in paths:
         # a sub-folder named after no class leaves only its own images unlabelled, with a note
-        x, y, _ = data.load_image_folder(path, channels=channels, size=(height, width),
-                                         class_names=tuple(class_names) if class_names else None, skipped=notes)
+        x, y, found = data.load_image_folder(path, channels=channels, size=(height, width), class_names=names,
+                                             skipped=notes)
+        names = names or found or None  # a single file names no class
         xs.append(x)
         ys.append(y)
     x, y = torch.cat(xs), torch.cat(ys)
     if not torch.isfinite(x).all():
         raise DataError(f"{', '.join(map(str, paths))}: the images contain NaN or infinite values")
-    return x, y, notes
+    return LoadedImages(x, y, names or (), notes)
 
 
 CLASS_COUNT_REMEDY = "give it the data's class names, or load images for it"

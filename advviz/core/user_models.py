@@ -76,6 +76,9 @@ def torchvision_model(
                             mean=tuple(mean or IMAGENET_MEAN), std=tuple(std or IMAGENET_STD), name=architecture)
     if weights_file is not None:
         path = Path(weights_file)
+        if _is_torchscript(path):  # torch.load dispatched it to torch.jit.load with a warning, then refused it
+            raise ModelLoadError(f"{path.name} is a TorchScript file (a scripted model), not a state_dict of "
+                                 f"{architecture}: load it as TorchScript")
         state = read_state_dict(path)
         if not any(key.startswith("net.") for key in state):  # a bare torchvision state_dict
             state = {f"net.{key}": value for key, value in state.items()}
@@ -141,16 +144,32 @@ class InputMismatch(ModelLoadError):
     """The model does not take the data's images (their shape): other images might fit it."""
 
 
+class OutputMismatch(ModelLoadError):
+    """The model's outputs are not one logit per class name: other class names might fit it."""
+
+
+def _archive_names(path: Path) -> list[str] | None:
+    """The members of a PyTorch zip archive, or None for a file that is not one."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (OSError, zipfile.BadZipFile):
+        return None
+
+
+def _is_torchscript(path: Path) -> bool:
+    """Whether ``path`` is a TorchScript archive (torch.jit.save writes its code under ``code/``)."""
+    return any("/code/" in name for name in _archive_names(path) or ())
+
+
 def _what_it_is(path: Path) -> str:
     """A guess at what a file that is not TorchScript is, for the message."""
     if path.suffix == ".py":
         return "it is Python source (advviz does not run source files)"
-    try:
-        import zipfile
-
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-    except (OSError, zipfile.BadZipFile):
+    names = _archive_names(path)
+    if names is None:
         return "it is not a PyTorch archive"
     if any(name.endswith("data.pkl") for name in names) and not any("/code/" in name for name in names):
         return "it holds pickled tensors (torch.save: a state_dict or a whole model), not a scripted model"
@@ -183,7 +202,7 @@ def check_model_fits(model: PixelSpaceModel, x: torch.Tensor) -> None:
         raise ModelLoadError(f"{model.name} returns a {type(logits).__name__}, not a tensor of logits (N, "
                              f"{len(model.class_names)}); script a wrapper that returns the logits alone")
     if logits.dim() != 2 or logits.shape[1] != len(model.class_names):
-        raise ModelLoadError(f"{model.name} returns outputs of shape {tuple(logits.shape)}; expected "
+        raise OutputMismatch(f"{model.name} returns outputs of shape {tuple(logits.shape)}; expected "
                              f"(N, {len(model.class_names)}) logits, one per class name")
     if not logits.is_floating_point():
         raise ModelLoadError(f"{model.name} returns {str(logits.dtype).removeprefix('torch.')} outputs, not "

@@ -26,7 +26,7 @@ from advviz.core.user_model_spec import (  # noqa: F401 - re-exported for sessio
     UserModelSpec, check_class_count, imagenet_classes, name_classes_by_data,
 )
 from advviz.core.user_model_spec import check_fits_data as core_check_fits_data
-from advviz.core.user_model_spec import load_images_for_model as _load_images
+from advviz.core.user_model_spec import load_images_for_model
 from advviz.gui.jobs import DataLoaded, Progress, drift_message
 
 if TYPE_CHECKING:
@@ -52,6 +52,13 @@ class UserModelReady:
     message: str | None = None
     drift: Any = None  # PrecisionReport of its reduced-precision forwards, else None
     accuracy: tuple[float, int] | None = None  # clean accuracy on the labelled images it was checked on, and how many
+
+
+def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
+                 ) -> tuple[Any, Any, list[str]]:
+    """Images at ``shape``, their labels and the notes on what was skipped (the core's loading)."""
+    loaded = load_images_for_model(paths, shape, class_names)
+    return loaded.x, loaded.y, loaded.notes
 
 
 def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],

@@ -45,8 +45,9 @@ def test_a_spec_loads_checks_and_takes_the_datas_class_names(tmp_path, three_cla
     assert UserModelSpec.from_dict(spec.to_dict()) == spec
     model = spec.load("cpu")
     assert model.input_shape == (3, 16, 16) and model.class_names == ("0", "1", "2")
-    x, y, notes = load_images_for_model([str(tmp_path / "images")], (3, 16, 16), None)
+    x, y, names, notes = load_images_for_model([str(tmp_path / "images")], (3, 16, 16), None)
     assert x.shape == (3, 3, 16, 16) and y.tolist() == [0, 1, 2] and notes == []
+    assert names == ("cat", "dog", "fox")  # the sub-folders, sorted, as torchvision's ImageFolder
     check_fits_data(model, x, y, ("cat", "dog", "fox"))
     name_classes_by_data(model, ("cat", "dog", "fox"))
     assert model.class_names == ("cat", "dog", "fox")
