@@ -27,7 +27,8 @@ def test_importing_the_spec_loads_neither_torch_nor_qt():
 @pytest.fixture()
 def three_class_script(tmp_path):
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                        nn.Linear(4, 3))
     path = tmp_path / "tiny.pt"
     torch.jit.script(net).save(str(path))
     return path
