@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from advviz.cli_common import (
     CommandError, add_attack_options, add_model_options, add_sample_options, emit, folder_option, int_at_least,
-    load_one_model, model_list, progress, table, writable_folder,
+    load_one_model, model_list, one_sample, progress, table, writable_folder,
 )
 
 # Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
@@ -75,7 +75,7 @@ def cmd_animate(args: argparse.Namespace) -> None:
     model, dataset = load_one_model(args)  # validates the model and its data set before any Qt starts
     result = animate(model=args.model, loaded_model=model, index=args.index, eps_max=args.eps_max, steps=args.steps,
                      out=args.out, attack=args.attack, target=args.target, clip=not args.no_clip, dataset=dataset,
-                     width=args.width, probabilities=args.probabilities)
+                     width=args.width, probabilities=args.probabilities, sample=one_sample(args, dataset))
     emit(args, result, f"wrote {result['out']}: {result['frames']} frames, ε = 0…{args.eps_max:g}, "
                        f"{result['width']}×{result['height']} px, {result['bytes'] / 1024:.0f} KB")
 
@@ -93,7 +93,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
     sub = command("animate", cmd_animate, "a GIF (or MP4, with ffmpeg or imageio-ffmpeg) of the curves and heatmaps as "
                                           "ε goes 0 → ε_max")
-    add_model_options(sub, default="mnist-cnn")
+    add_model_options(sub, default="mnist-cnn", own_models=True)
     add_sample_options(sub, steps=26, steps_help=f"frames, ε = 0 … ε_max, 2 to {MAX_ANIMATION_FRAMES}",
                        steps_why="frames from ε = 0 to ε_max", max_steps=MAX_ANIMATION_FRAMES,
                        max_why="every frame is kept in memory until the file is written")

@@ -25,6 +25,7 @@ from advviz.gui.state import SweepState
 from advviz.gui.video import NO_FFMPEG, ffmpeg_path, pad_to_even, save_frames, to_pil
 
 if TYPE_CHECKING:
+    import torch
     from PIL import Image
 
     from advviz.core.architectures import PixelSpaceModel
@@ -83,10 +84,8 @@ class SweepFilm(QWidget):
         self.curves.plot.getAxis("bottom").setStyle(hideOverlappingLabels=30)
         self.curves.summary.setStyleSheet("font-size: 14pt;")
         self.heatmaps = HeatmapsPanel()
-        toggle = getattr(self.heatmaps, "per_channel", None)
-        if toggle is not None:
-            toggle.setChecked(per_channel)
-            toggle.hide()
+        self.heatmaps.per_channel.setChecked(per_channel)
+        self.heatmaps.offers_per_channel = False  # a frame shows the choice made, not a box to tick
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.setSpacing(0)
@@ -258,11 +257,14 @@ def offscreen_app() -> tuple[QApplication, bool]:
 def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os.PathLike, attack: str = "fgsm",
             target: int | None = None, clip: bool = True, device: str = "cpu", dataset: str | None = None,
             width: int = DEFAULT_WIDTH, probabilities: bool = False,
-            loaded_model: "PixelSpaceModel | None" = None) -> dict[str, Any]:
+            loaded_model: "PixelSpaceModel | None" = None,
+            sample: "tuple[torch.Tensor, torch.Tensor] | None" = None) -> dict[str, Any]:
     """``advviz animate``: ``steps`` frames, ε = 0 … ``eps_max``, of ``model`` on test sample ``index``.
 
     ``loaded_model`` is ``model`` already loaded (the CLI loads it once to validate it); without it the
-    zoo model named ``model`` is loaded on ``device``.
+    zoo model named ``model`` is loaded on ``device``. ``sample`` is the image (1, C, H, W) and its label
+    (1,) when the CLI picked it (sample ``index`` of the user's own images); without it sample ``index``
+    of the data set's test split.
     """
     from advviz.core.data import load_dataset
     from advviz.gui.jobs import AttackChoice
@@ -278,13 +280,16 @@ def animate(*, model: str, index: int, eps_max: float, steps: int, out: str | os
         from advviz.core.zoo import load_model
 
         net = load_model(model, device=device)
-    x, y = load_dataset(dataset or net.dataset or model.split("-")[0], "test")
-    if not 0 <= index < len(x):
-        raise ExportError(f"--index must be in 0…{len(x) - 1}, got {index}")
+    if sample is None:
+        x, y = load_dataset(dataset or net.dataset or model.split("-")[0], "test")
+        if not 0 <= index < len(x):
+            raise ExportError(f"--index must be in 0…{len(x) - 1}, got {index}")
+        sample = x[index: index + 1], y[index: index + 1]
+    image, label = sample
     if target is not None and not 0 <= target < len(net.class_names):
         raise ExportError(f"--target must be a class in 0…{len(net.class_names) - 1}, got {target}")
     choice = AttackChoice(key, target or 0, clip)
-    state = compute_sweep(net, x[index: index + 1], int(y[index]), eps_max, 2 * steps - 1, choice)
+    state = compute_sweep(net, image, int(label[0]), eps_max, 2 * steps - 1, choice)
     app, created = offscreen_app()
     quiet = QApplication.platformName() == "offscreen"
     previous_handler = _quiet_offscreen_messages() if quiet else None

@@ -231,3 +231,24 @@ def test_own_model_on_cuda_gives_the_cpus_numbers(capsys, files):
         results.append(json.loads(out))
     assert results[0]["predictions"] == results[1]["predictions"]
     np.testing.assert_allclose(results[0]["logits"], results[1]["logits"], atol=1e-3)
+
+
+def test_animate_shows_sample_index_of_own_images(capsys, files, tmp_path):
+    """``advviz animate`` on a TorchScript file: the frames show the chosen image of the folder (sample 4 is green's
+    second) and the model's answer on it, not a shipped data set's."""
+    from PIL import Image
+
+    out = tmp_path / "own.gif"
+    code, stdout, err = run(capsys, "animate", "--model", str(files / "colour.pt"), *own(files), "--index", "4",
+                            "--steps", "2", "--width", "640", "--out", str(out), "--json")
+    assert code == 0, err
+    assert json.loads(stdout)["frames"] == 2
+    with Image.open(out) as gif:
+        first = np.asarray(gif.convert("RGB")).astype(int)
+    red, green, blue = (first[..., channel] for channel in range(3))
+    # the x cell: a 40×40 block of the image's own green (a curve or a legend line is a few pixels wide)
+    image_green = ((green > 150) & (red < 90) & (blue < 90)).astype(int)
+    block = 40
+    sums = np.pad(image_green, ((1, 0), (1, 0))).cumsum(0).cumsum(1)
+    windows = sums[block:, block:] - sums[:-block, block:] - sums[block:, :-block] + sums[:-block, :-block]
+    assert windows.max() == block * block

@@ -174,6 +174,7 @@ class HeatmapsPanel(QWidget):
         self._released = False  # the labels' minimum widths are released (compact)
         self.per_channel = QCheckBox("RGB: show η and ∇ₓJ per channel (R | G | B) instead of their magnitude")
         self.per_channel.hide()  # shown for multi-channel inputs
+        self.offers_per_channel = True  # False where nobody can click it (an animation's frames)
         self.per_channel.toggled.connect(lambda _: self._last is not None and self.show_state(*self._last))
         self._last: tuple[SweepState, int] | None = None
         layout = QVBoxLayout(self)
@@ -286,7 +287,7 @@ class HeatmapsPanel(QWidget):
         x = state.x
         rgb = x.shape[0] == 3
         self._last = (state, index)
-        self.per_channel.setVisible(rgb)
+        self.per_channel.setVisible(rgb and self.offers_per_channel)
         per_channel = rgb and self.per_channel.isChecked()
         low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
         self._set("original", display(x, signed=False), (0.0, 1.0))
