@@ -13,9 +13,9 @@ from advviz.cli_common import (
     load_one_model, model_list, one_sample, progress, table, writable_folder,
 )
 
-# Narrower frames shrink animate's heatmaps to unreadable specks and their colour-bar ticks overlap (tried 400–640:
-# 480 is the first width where every heatmap and tick label is readable).
-MIN_ANIMATION_WIDTH = 480
+# Narrower frames shrink animate's heatmaps to specks (at 480 px the images were 13 px: the colour bars' and
+# captions' minimum widths left them nothing); 640 is also the window's smallest offer.
+MIN_ANIMATION_WIDTH = 640
 MAX_ANIMATION_FRAMES = 241  # every frame stays in memory until the file is written: 201 frames at 640 px took 16 s
 # The window's export offers the panel's width, 1280, 1920 and 640; the command's default is a lecturer's 720p
 # recording (it was 640, the window's smallest offer).

@@ -24,11 +24,11 @@ def run(*args, timeout=180):
 def test_animate_writes_a_gif_with_one_frame_per_step(tmp_path):
     out = tmp_path / "sweep.gif"
     result = run("animate", "--model", "mnist-cnn", "--index", "7", "--eps-max", "0.5", "--steps", "9",
-                 "--width", "480", "--out", str(out))
+                 "--width", "640", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert f"wrote {out}: 9 frames" in result.stdout
     with Image.open(out) as gif:
-        assert gif.n_frames == 9 and gif.width == 480
+        assert gif.n_frames == 9 and gif.width == 640
         frames = []
         for index in (0, 8):
             gif.seek(index)
@@ -51,11 +51,11 @@ def test_animate_writes_a_decodable_mp4_with_one_frame_per_step(tmp_path):
     imageio_ffmpeg = pytest.importorskip("imageio_ffmpeg", reason="imageio-ffmpeg (the test extra) provides ffmpeg")
     out = tmp_path / "sweep.mp4"
     result = run("animate", "--model", "mnist-cnn", "--index", "7", "--eps-max", "0.5", "--steps", "9",
-                 "--width", "481", "--out", str(out), "--json")
+                 "--width", "641", "--out", str(out), "--json")
     assert result.returncode == 0, result.stderr
     reported = json.loads(result.stdout)
     assert reported["frames"] == 9 and reported["out"] == str(out)
-    assert reported["width"] == 482 and reported["height"] % 2 == 0  # an odd width is padded for H.264
+    assert reported["width"] == 642 and reported["height"] % 2 == 0  # an odd width is padded for H.264
     reader = imageio_ffmpeg.read_frames(str(out))
     meta = next(reader)
     assert meta["codec"] == "h264" and meta["size"] == (reported["width"], reported["height"])
@@ -92,13 +92,13 @@ def test_animate_loads_a_weights_file_once(tmp_path, zoo):
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     result = subprocess.run([sys.executable, "-c", COUNT_MODEL_LOADS, "animate", "--model", str(weights),
                              "--architecture", "mlp", "--dataset", "mnist", "--index", "7", "--steps", "3",
-                             "--width", "480", "--out", str(out)],
+                             "--width", "640", "--out", str(out)],
                             capture_output=True, text=True, env=env, timeout=180)
     # a weights file needs its architecture: loading it a second time by name alone failed
     assert result.returncode == 0, result.stderr[-2000:]
     assert "model loads: 1" in result.stdout
     with Image.open(out) as gif:
-        assert gif.n_frames == 3 and gif.width == 480
+        assert gif.n_frames == 3 and gif.width == 640
 
 
 def test_animate_refuses_mp4_without_any_ffmpeg_before_loading(tmp_path, capsys, monkeypatch):
@@ -113,7 +113,7 @@ def test_animate_refuses_mp4_without_any_ffmpeg_before_loading(tmp_path, capsys,
     assert not (tmp_path / "x.mp4").exists()
 
 
-@pytest.mark.parametrize(("width", "message"), [("10", "at least 480"), ("400", "at least 480"), ("479", "at least 480"),
+@pytest.mark.parametrize(("width", "message"), [("10", "at least 640"), ("480", "at least 640"), ("639", "at least 640"),
                                                ("40000", "at most 3840")])
 def test_animate_refuses_illegible_widths_before_loading(tmp_path, capsys, monkeypatch, width, message):
     import advviz.core.zoo as zoo
@@ -122,7 +122,7 @@ def test_animate_refuses_illegible_widths_before_loading(tmp_path, capsys, monke
         raise AssertionError("the model was loaded for a request argparse should refuse")
 
     monkeypatch.setattr(zoo, "load_model", no_loading)
-    # below 480 px the heatmaps shrink to specks (10 gave a 10×23 GIF, 400 dots), above 4K memory runs out:
+    # below 640 px the heatmaps shrink to specks (10 gave a 10×23 GIF, 480 13-px images), above 4K memory runs out:
     # refused while parsing
     with pytest.raises(SystemExit) as exit_:
         main(["animate", "--width", width, "--out", str(tmp_path / "x.gif")])
@@ -136,7 +136,7 @@ def test_animate_help_states_the_minimum_width(capsys):
     with pytest.raises(SystemExit):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert ("frame width in pixels, 480 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)"
+    assert ("frame width in pixels, 640 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)"
             in help_text)
 
 
