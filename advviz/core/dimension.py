@@ -35,7 +35,9 @@ class DimensionPoint:
 
     measured (B, C) = logits(x + ε·d_n) − logits(x) (unclipped, the paper's setting, unless ``clip``);
     predicted (B, C) = ε·w_cᵀd_n for a single-linear-layer model, else None;
-    bound (B, C) = ε·Σ over the free dimensions of |w_c| (``pixels`` mode, linear model), else None;
+    bound (B, C) = the largest change of logit c any η of the same freedom can make, for a linear model (else
+    None): ε·Σ over the n free pixels of |w_c| (``pixels``), ε·Σ over the blocks of |Σ of w_c in the block|
+    (``blocks``: η is one value per block and channel);
     direction (B, C, H, W) the restricted perturbation d_n (entries in {−1, 0, +1}).
     """
 
@@ -70,6 +72,17 @@ def _restricted(gradient: torch.Tensor, n: int, mode: Mode, order: torch.Tensor)
     height, width = gradient.shape[-2:]
     pooled = F.adaptive_avg_pool2d(gradient, side)
     return F.interpolate(pooled, size=(height, width), mode="nearest").sign(), torch.ones_like(gradient[0])
+
+
+def _block_sums(weights: torch.Tensor, side: int, shape: tuple[int, ...]) -> torch.Tensor:
+    """(C, channels·side²) sums of pixel-space ``weights`` (C, D) over the k×k blocks :func:`_restricted` moves
+    together (nearest upsampling of a side × side image: each pixel belongs to one block)."""
+    channels, height, width = shape
+    blocks = torch.arange(side * side, dtype=torch.float32, device=weights.device).view(1, 1, side, side)
+    owner = F.interpolate(blocks, size=(height, width), mode="nearest").long().flatten()  # (H·W,) block of each pixel
+    owner = (owner + side * side * torch.arange(channels, device=weights.device).view(-1, 1)).flatten()
+    sums = torch.zeros(len(weights), channels * side * side, dtype=weights.dtype, device=weights.device)
+    return sums.index_add_(1, owner, weights)
 
 
 def dimension_steps(
@@ -112,7 +125,9 @@ def dimension_steps(
             predicted = (eps * direction.flatten(1) @ w.T).cpu().numpy()
             if mode == "pixels":
                 per_class = eps * (w.abs() * mask.flatten()).sum(dim=1)
-                bound = per_class.expand(len(x_dev), -1).cpu().numpy()
+            else:
+                per_class = eps * _block_sums(w, int(round(n ** 0.5)), tuple(x_dev.shape[1:])).abs().sum(dim=1)
+            bound = per_class.expand(len(x_dev), -1).cpu().numpy()
         yield DimensionPoint(index, len(counts), int(n), measured.numpy(), predicted, bound,
                              direction.cpu().numpy())
 

@@ -41,3 +41,43 @@ def test_blocks_mode_and_counts(zoo, mnist_test):
         dimension_curve(model, x, y, 0.1, [5], mode="blocks")
     with pytest.raises(ValueError):
         dimension_curve(model, x, y, 0.1, [0])
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_blocks_mode_bound_is_the_largest_change_of_any_blockwise_eta(channels):
+    """With k×k blocks free, the bound is attained by η = ε·sign(Σw per block), and no blockwise η beats it; at
+    k = side every pixel is a block and it is the pixels mode's ε‖w_c‖₁ (it was missing: NaN, no line)."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    from advviz.core.architectures import PixelSpaceModel
+    from advviz.core.dimension import dimension_steps
+
+    torch.manual_seed(0)
+    side, eps = 10, 0.1
+    net = nn.Sequential(nn.Flatten(), nn.Linear(channels * side * side, 4))
+    model = PixelSpaceModel(net, input_shape=(channels, side, side), class_names=tuple("abcd")).eval()
+    weights, _ = pixel_space_weights(model)
+    x, y = torch.rand(2, channels, side, side), torch.tensor([0, 2])
+    counts = [1, 9, 16, 100]  # k = 3 and 4 do not divide 10: blocks of unequal sizes
+    points = list(dimension_steps(model, x, y, eps, counts, mode="blocks", weights=weights))
+    for point in points:
+        k = int(round(point.n ** 0.5))
+        rng = np.random.default_rng(k)
+        # η constant on the blocks nearest upsampling makes, per channel: the best one, and random ones
+        best = []
+        for c in range(len(weights)):
+            w = weights[c].view(1, channels, side, side)
+            block_of = F.interpolate(torch.arange(k * k, dtype=torch.float32).view(1, 1, k, k), size=(side, side),
+                                     mode="nearest").long().flatten()
+            sums = torch.zeros(channels, k * k).index_add_(1, block_of, w.view(channels, -1))
+            best.append(eps * sums.abs().sum().item())
+            for _ in range(20):
+                signs = torch.from_numpy(rng.choice([-1.0, 1.0], size=(channels, k * k))).float()
+                eta = eps * signs[:, block_of].view(1, channels, side, side)
+                assert (w * eta).sum().item() <= point.bound[0, c] + 1e-5
+        np.testing.assert_allclose(point.bound[0], best, rtol=1e-5)
+        assert np.all(np.abs(point.predicted) <= point.bound + 1e-5)
+    pixels = next(dimension_steps(model, x, y, eps, [channels * side * side], mode="pixels", weights=weights))
+    np.testing.assert_allclose(points[-1].bound, pixels.bound, rtol=1e-5)

@@ -23,7 +23,11 @@ from advviz.gui.panels.explain_common import (DIVERGING, GREY, CellGrid, Explain
                                               to_image)
 from advviz.gui.style import class_label
 
-MODES = (("pixels", "n random pixels"), ("blocks", "k×k blocks (image averaged down, then up)"))
+MODES = (("pixels", "n random pixels", "η = ε·sign(∇ₓJ) on n pixels drawn at random, 0 on the others"),
+         ("blocks", "k×k blocks", "∇ₓJ averaged over k×k blocks (n = k² dimensions), η = ε·sign of that: one value "
+                                  "per block, as if the image had k×k pixels"))
+# the dashed line's legend per mode: the largest change any η of that freedom can make (advviz.core.dimension)
+BOUND_NAMES = {"pixels": "−ε·Σ|w| over the n pixels", "blocks": "−ε·Σ|Σw| over the n blocks"}
 
 
 def legend_under_title(plot: pg.PlotItem, legend: pg.LegendItem) -> None:
@@ -54,8 +58,9 @@ class LinearPanel(ExplainPanel):
         self.clip.setToolTip("Clip x̃ to the valid pixel range [0, 1]. The paper does not: unclipped, the "
                              "predicted and measured changes agree exactly for a linear model.")
         self.mode = compact(QComboBox(), 12)
-        for key, title in MODES:
+        for key, title, tooltip in MODES:
             self.mode.addItem(title, key)
+            self.mode.setItemData(self.mode.count() - 1, tooltip, Qt.ItemDataRole.ToolTipRole)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
         self.slider_label = QLabel("n = —")
@@ -128,10 +133,11 @@ class LinearPanel(ExplainPanel):
         legend = pg.LegendItem(labelTextSize="9pt", labelTextColor="#222", colCount=3)
         legend_under_title(self.dims, legend)
         for item, name in ((self.dim_measured, "measured"), (self.dim_predicted, "predicted (linear)"),
-                           (self.dim_bound, "−ε·Σ|w| over the n pixels")):
+                           (self.dim_bound, BOUND_NAMES["pixels"])):
             self.dims.addItem(item)
             legend.addItem(item, name)
         self.dims.addItem(self.dim_cursor)
+        self.dim_bound_name = legend.getLabel(self.dim_bound)
         yield
         self.plots.ci.layout.setColumnStretchFactor(0, 1)
         self.plots.ci.layout.setColumnStretchFactor(1, 1)
@@ -265,6 +271,8 @@ class LinearPanel(ExplainPanel):
         self.dim_measured.setData(counts, measured)
         self.dim_predicted.setData(counts, predicted)
         self.dim_bound.setData(counts, -bound) if np.isfinite(bound).all() else self.dim_bound.setData([], [])
+        if self.dim_bound_name.text != BOUND_NAMES[header.mode]:
+            self.dim_bound_name.setText(BOUND_NAMES[header.mode])
         name = class_label(header.class_names, label)
         kind = "true class" if header.label_known else "predicted class"
         fit_label(self.dims, "left", f"change of logit {name} ({kind})", f"Δ logit {name} ({kind})",
