@@ -44,10 +44,8 @@ class CurvesPanel(QWidget):
         self.plot: pg.PlotItem = self.view.addPlot(row=0, col=0)
         self.grid = add_grid(self.plot)
         self.plot.setMouseEnabled(x=True, y=True)
-        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
-                                    pen=(180, 180, 180))
-        self.view.addItem(self.legend, row=0, col=1)
-        legend_at_top(self.view, self.legend)
+        self.legend = legend_at_top(self.view, 0, 1, labelTextSize="10pt", labelTextColor="#222",
+                                    brush=(255, 255, 255, 230), pen=(180, 180, 180))
         self.view.ci.layout.setColumnStretchFactor(0, 10)
         self.view.ci.layout.setColumnMinimumWidth(1, LEGEND_MIN_WIDTH)
         for axis in ("bottom", "left"):

@@ -456,15 +456,31 @@ def to_image(array: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return array.mean(axis=0)
 
 
-def legend_at_top(view: pg.GraphicsLayoutWidget, legend: pg.LegendItem) -> None:
-    """Keep ``legend`` (an item of ``view``'s layout) at its natural height, at the top of its cell:
-    stretched to the plot's height, its rows spread apart and each sample was drawn below its name."""
+class TopLegend(pg.LegendItem):
+    """A legend whose every entry's row is as tall as its text (see :func:`legend_at_top`): the entry's swatch,
+    pyqtgraph's 20-pixel ItemSample centred in its row, sits on the text's middle. A legend given more height than
+    its rows (``legend_at_top``'s minimum) stretched them, and their labels, whose text stays at the top: the
+    training panel's loss lines were drawn 9 pixels below their names, the curves' one class's line 8 pixels. A
+    label keeps its text's height as that changes (presentation mode's font)."""
+
+    def addItem(self, item: Any, name: str) -> None:  # noqa: N802 - pyqtgraph's name
+        super().addItem(item, name)
+        self.items[-1][1].setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+
+def legend_at_top(view: pg.GraphicsLayoutWidget, row: int, col: int, **options: Any) -> TopLegend:
+    """A legend (``pg.LegendItem``'s ``options``) in ``view``'s layout at ``row``, ``col``, at its natural height
+    at the top of its cell: stretched to the plot's height, its rows spread apart and each sample was drawn below
+    its name."""
+    legend = TopLegend(**options)
+    view.addItem(legend, row=row, col=col)
     legend.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     view.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignTop)
     # On a short view its last rows are cut off, not the plot beside it: a legend's full height
     # as the row's minimum pushed the plot's ε axis out of a 1366 × 768 laptop's window at 125 %.
     legend.setMinimumHeight(LEGEND_MIN_HEIGHT)
     legend.setFlag(QGraphicsItem.GraphicsItemFlag.ItemClipsChildrenToShape)
+    return legend
 
 
 def fit_legend_columns(plot: pg.PlotItem, legend: pg.LegendItem, *, share: float, most: int) -> None:

@@ -50,10 +50,8 @@ class RobustnessPanel(ExplainPanel):
         self.error_plot, self.confidence_plot = plots
         for plot in (self.error_plot, self.confidence_plot):
             plot.setYRange(0, 1.02, padding=0)
-        self.legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", brush=(255, 255, 255, 230),
-                                    pen=(180, 180, 180))
-        self.view.addItem(self.legend, row=0, col=2)
-        legend_at_top(self.view, self.legend)
+        self.legend = legend_at_top(self.view, 0, 2, labelTextSize="10pt", labelTextColor="#222",
+                                    brush=(255, 255, 255, 230), pen=(180, 180, 180))
         self.legend.hide()  # until the first job names its models
         # the legend's line-style rows: never drawn on a plot
         self._style_samples = {attack: pg.PlotDataItem(pen=pg.mkPen("#555", width=2.5, style=STYLES[attack]))

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSizePolicy, QSpinBox
+from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
 from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, graphics, legend_at_top, pct,
@@ -23,15 +23,6 @@ from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
 RUN_LOSSES = ("J", "J̃")  # what each run minimizes
-
-
-def rows_at_text_height(legend: pg.LegendItem) -> None:
-    """Each entry's row as tall as its text, so that the swatch (pyqtgraph's 20-pixel ItemSample, centred in its
-    row) sits on the text's middle. A legend under its minimum height (``legend_at_top``'s) stretched its rows and
-    their labels, whose text stays at the top: the loss legend's lines were drawn 9 pixels below their names.
-    A label keeps its text's height as that changes (presentation mode's font)."""
-    for _, label in legend.items:
-        label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
 
 class TrainingPanel(ExplainPanel):
@@ -76,14 +67,10 @@ class TrainingPanel(ExplainPanel):
         self.loss_plot, self.error_plot = plots
         self.error_plot.setYRange(0, 1.02, padding=0)
         # the legends sit under the plots, where they cover no line
-        self.loss_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
-        self.error_legend = pg.LegendItem(labelTextSize="10pt", labelTextColor="#222", colCount=2)
-        self.view.addItem(self.loss_legend, row=1, col=0)
-        self.view.addItem(self.error_legend, row=1, col=1)
-        for legend in (self.loss_legend, self.error_legend):
-            # at its own height: stretched to the other's four rows, the loss legend's one row had its
-            # labels at the top and their lines in the middle, a row apart
-            legend_at_top(self.view, legend)
+        # at its own height: stretched to the other's four rows, the loss legend's one row had its labels at the
+        # top and their lines in the middle, a row apart
+        self.loss_legend, self.error_legend = (legend_at_top(self.view, 1, column, labelTextSize="10pt",
+                                                             labelTextColor="#222", colCount=2) for column in (0, 1))
         self.loss_curves, self.clean_curves, self.fgsm_curves = [], [], []
         for run in range(2):
             color = RUN_COLORS[run]
@@ -102,7 +89,6 @@ class TrainingPanel(ExplainPanel):
             self.clean_curves.append(clean)
             self.fgsm_curves.append(fgsm)
         for plot, legend in ((self.loss_plot, self.loss_legend), (self.error_plot, self.error_legend)):
-            rows_at_text_height(legend)
             fit_legend_columns(plot, legend, share=0.5, most=2)  # one column where two overran a narrow view
         self.body.addWidget(self.view)
         self.state: TrainingState | None = None
