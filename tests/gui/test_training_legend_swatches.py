@@ -1,10 +1,13 @@
 """Every legend that sits at the top of its cell draws each swatch's line on its name's vertical middle (the
-adversarial-training panel's, the curves', the robustness panel's)."""
+adversarial-training panel's, the curves', the robustness panel's), and the error legend's symbols have their runs'
+colours before the first data arrives."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from explain_helpers import legend_middles
+from PySide6.QtGui import QImage
 
 
 def assert_swatches_on_names(qtbot, view, legend, tolerance: float = 1.0) -> list[tuple[str, float, float]]:
@@ -90,3 +93,30 @@ def test_the_robustness_legend_draws_its_lines_on_their_names(qtbot):
     panel._fill_legend(("mnist-typical",))
     entries = assert_swatches_on_names(qtbot, panel.view, panel.legend, tolerance=2.0)
     assert [name for name, _, _ in entries] == ["typical", "FGSM", "random sign"]
+
+
+def test_the_error_legend_has_its_runs_symbols_before_any_data(qtbot):
+    """Before the first epoch, the error legend drew pyqtgraph's default grey-purple symbols (its runs' colours
+    came with the data): each symbol has its run's colour and its curve's size from the start."""
+    from advviz.gui.panels.explain_training import RUN_COLORS, TrainingPanel
+
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1100, 500)
+    panel.show()
+    qtbot.wait(50)
+    image = panel.view.grab().toImage().convertToFormat(QImage.Format.Format_RGB32)
+    pixels = np.frombuffer(image.constBits(), dtype=np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
+    ratio = image.devicePixelRatio()
+    entries = panel.error_legend.items
+    assert len(entries) == 4
+    for sample, label in entries:
+        run = 0 if label.text.startswith("plain") else 1
+        scatter = sample.item.scatter.opts
+        assert scatter["size"] == sample.item.opts["symbolSize"], label.text
+        # the symbol's middle (pyqtgraph draws it at the sample's (10, 10)), a pixel under the line
+        point = panel.view.mapFromScene(sample.mapToScene(10, 9))
+        b, g, r = pixels[round(point.y() * ratio), round(point.x() * ratio), :3]
+        wanted = tuple(int(RUN_COLORS[run][i: i + 2], 16) for i in (1, 3, 5))
+        assert max(abs(int(r) - wanted[0]), abs(int(g) - wanted[1]), abs(int(b) - wanted[2])) <= 30, (
+            label.text, (int(r), int(g), int(b)), wanted)

@@ -25,6 +25,18 @@ RUN_TITLES = ("plain twin", "adversarially trained")
 RUN_LOSSES = ("J", "J̃")  # what each run minimizes
 
 
+def symbols_from_start(item: pg.PlotDataItem) -> pg.PlotDataItem:
+    """Give ``item``'s points their symbol, size, colour and outline now: pyqtgraph hands them to its scatter with
+    the first data, and a legend draws an entry's symbol from the scatter, so the error legend showed grey-purple
+    default squares until the first epoch's errors arrived."""
+    scatter, opts = item.scatter, item.opts
+    scatter.setSymbol(opts["symbol"], update=False)
+    scatter.setSize(opts["symbolSize"], update=False)
+    scatter.setBrush(opts["symbolBrush"], update=False)
+    scatter.setPen(opts["symbolPen"], update=False)
+    return item
+
+
 class TrainingPanel(ExplainPanel):
     caption_text = ("<b>Adversarial training, live</b>: the same network trained twice — plainly, and on "
                     "J̃ = α·J(x) + (1−α)·J(x + ε·sign∇ₓJ). Watch the FGSM error of the adversarially trained "
@@ -75,10 +87,10 @@ class TrainingPanel(ExplainPanel):
         for run in range(2):
             color = RUN_COLORS[run]
             loss = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5))
-            clean = pg.PlotDataItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine), symbol="o",
-                                    symbolSize=6, symbolBrush=color, symbolPen=None)
-            fgsm = pg.PlotDataItem(pen=pg.mkPen(color, width=3.5), symbol="s", symbolSize=8, symbolBrush=color,
-                                   symbolPen=None)
+            clean = symbols_from_start(pg.PlotDataItem(pen=pg.mkPen(color, width=1.5, style=Qt.PenStyle.DashLine),
+                                                       symbol="o", symbolSize=6, symbolBrush=color, symbolPen=None))
+            fgsm = symbols_from_start(pg.PlotDataItem(pen=pg.mkPen(color, width=3.5), symbol="s", symbolSize=8,
+                                                      symbolBrush=color, symbolPen=None))
             self.loss_plot.addItem(loss)
             self.error_plot.addItem(clean)
             self.error_plot.addItem(fgsm)
