@@ -39,6 +39,7 @@ NEUTRAL_COLOR = "#222"  # the captions' text colour: a prediction of an unlabell
 CAPTION_CHAR_PX = 7.0  # the mean width of a 10 pt caption character
 NOT_YET = {False: "computing…", True: "not computed: stopped"}  # by SweepState.stopped
 SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
+TARGETED_GRADIENT = "gradient ∇ₓJ(θ, x, t)"  # a targeted attack's: the target t's loss, which η descends
 
 
 @dataclass
@@ -172,6 +173,7 @@ class HeatmapsPanel(QWidget):
         self._captions: dict[str, str] = {key: "" for key in KEYS}
         self._full_width = 0.0  # the layout's minimum width with full titles and one-line captions
         self._released = False  # the labels' minimum widths are released (compact)
+        self._targeted = False  # the sweep's attack has a target: the gradient is of the target's loss
         self.per_channel = QCheckBox("RGB: show η and ∇ₓJ per channel (R | G | B) instead of their magnitude")
         self.per_channel.hide()  # shown for multi-channel inputs
         self.offers_per_channel = True  # False where nobody can click it (an animation's frames)
@@ -227,6 +229,8 @@ class HeatmapsPanel(QWidget):
         force = not self.compact and self._released  # back to full texts: restore the minimum widths
         for key, cell in self.cells.items():
             title = SHORT_TITLES[key] if self.compact else TITLES[key]
+            if key == "gradient" and self._targeted and not self.compact:
+                title = TARGETED_GRADIENT
             if force or cell.plot.titleLabel.text != title:
                 cell.plot.setTitle(title, color="#222", size=cell.plot.titleLabel.opts.get("size", "11pt"))
             caption = (wrap_caption(self._captions[key], self._caption_chars()) if self.compact
@@ -287,6 +291,7 @@ class HeatmapsPanel(QWidget):
         x = state.x
         rgb = x.shape[0] == 3
         self._last = (state, index)
+        self._targeted = header.target is not None
         self.per_channel.setVisible(rgb and self.offers_per_channel)
         per_channel = rgb and self.per_channel.isChecked()
         low, high = (0.0, 1.0) if state.clip else (min(0.0, float(x.min()) - abs(eps)), max(1.0, float(x.max()) + abs(eps)))
