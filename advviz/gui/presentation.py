@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractSlider, QAbstractSpinBox, QComboBox,
                                QDockWidget, QGraphicsItem, QLabel, QLineEdit, QWidget)
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 FONT_SCALE = 1.45
 LINE_SCALE = 1.6
 PLAY_MS = 90
+PENDING_MS = 3000  # how long after leaving the window may take to get its size back (a window manager's turn)
 HIDDEN_DOCKS = ("Controls", "Samples")
 EDITORS = (QAbstractSpinBox, QLineEdit, QComboBox, QAbstractSlider)  # keep their keys while they have the focus
 # widgets whose text a viewer reads: a table's headers, a spin box's line edit and a combo box's list take the font of
@@ -100,6 +101,9 @@ class Presentation(QObject):
         self.window = window
         self.active = False
         self.saved_state: QByteArray | None = None
+        self._saved_size = QSize()
+        # the docks' state to restore again once the window has its size back after leaving (see set_active)
+        self._pending_state: tuple[QByteArray, QSize] | None = None
         self._saved_window_state = Qt.WindowState.WindowNoState
         self._saved_menu_visible = True
         self._restore: list[Any] = []  # callables that undo the style changes (of the unit being styled)
@@ -154,6 +158,8 @@ class Presentation(QObject):
         window = self.window
         if on:
             self.saved_state = window.saveState()
+            self._saved_size = window.size()
+            self._pending_state = None
             self._saved_window_state = window.windowState()
             self._saved_menu_visible = window.menuBar().isVisible()
             for dock in window.findChildren(QDockWidget):
@@ -179,7 +185,13 @@ class Presentation(QObject):
             window.setWindowState(self._saved_window_state)
             window.menuBar().setVisible(self._saved_menu_visible)
             if self.saved_state is not None:
-                window.restoreState(self.saved_state)
+                window.restoreState(self.saved_state)  # the hidden docks are back now
+                if window.size() != self._saved_size:
+                    # Restored in the full screen's size, the docks were shared out again when the window got
+                    # its own size back (which comes later): the controls 2 pixels narrower, the heatmaps' images
+                    # and colour bars smaller. Restored again once it has that size, they are as they were.
+                    self._pending_state = (self.saved_state, QSize(self._saved_size))
+                    QTimer.singleShot(PENDING_MS, self, self._drop_pending_state)
             self.saved_state = None
         self.active = on
         self.action.setChecked(on)
@@ -197,6 +209,10 @@ class Presentation(QObject):
         self.refit()
         QTimer.singleShot(0, self, self.refit)  # once the new layout has its sizes (dropped if self is gone)
 
+    def _drop_pending_state(self) -> None:
+        """The window did not get its size back soon after leaving (the user resized it): its docks stay."""
+        self._pending_state = None
+
     def _heatmaps_for_tab(self, *_: Any) -> None:
         """The heatmaps follow the sweep's cursor: shown beside the curves and the transfer matrix, hidden in
         front of the paper's arguments, whose plots then get the height (restoreState brings the dock back)."""
@@ -211,7 +227,11 @@ class Presentation(QObject):
 
         try:
             refit_labels(self.window.curves.plot)
-            self.window.heatmaps.fit()
+            heatmaps = self.window.heatmaps
+            # measured afresh in its texts' new font: compact, it compared the view with the full texts' width
+            # measured in the other font (presentation's 1244 pixels after leaving, at 1098 it stayed compact)
+            heatmaps.compact = False
+            heatmaps.fit()
         except RuntimeError:  # the window was closed meanwhile
             pass
 
@@ -400,7 +420,12 @@ class Presentation(QObject):
                 item.label.setFont(big_label)
                 item._updateLabel()  # the axis grows to the new label height, and re-centres it
                 item.resizeEvent(None)
-                self._restore.append(lambda item=item, tick_font=tick_font, label_font=label_font: (
+                # the room it keeps for its tick texts: pyqtgraph narrows it only by more than 10 pixels, so the
+                # heatmaps' η colour bar came back 3 pixels wider, its image narrower; it gets its room back
+                text_room = (item.textWidth, item.textHeight)
+                self._restore.append(lambda item=item, tick_font=tick_font, label_font=label_font,
+                                     text_room=text_room: (
+                    setattr(item, "textWidth", text_room[0]), setattr(item, "textHeight", text_room[1]),
                     item.setStyle(tickFont=tick_font), item.label.setFont(label_font), item._updateLabel(),
                     item.resizeEvent(None)))
             elif isinstance(item, pg.LabelItem):
@@ -515,6 +540,11 @@ class Presentation(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if watched is self.window and event.type() == QEvent.Type.Close:
             self.play_timer.stop()
+        elif (watched is self.window and event.type() == QEvent.Type.Resize and self._pending_state is not None
+              and self._pending_state[1] == self.window.size()):
+            state, _ = self._pending_state
+            self._pending_state = None
+            self.window.restoreState(state)
         elif (event.type() == QEvent.Type.ShortcutOverride and isinstance(watched, EDITORS)
               and Qt.Key(event.key()) in PRESENTER_KEYS):
             event.accept()  # the key goes to the focused editor instead of triggering the presenter's shortcut
