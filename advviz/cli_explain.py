@@ -135,6 +135,7 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
             ["zero-gradient pixels", f"{100 * d.zero_gradient_fraction:.2f}%"],
             ["requested ε", f"{d.requested_eps:.4g}"],
             ["effective ‖η‖∞ (mean)", f"{d.effective_linf:.4g}"],
+            ["mean |η| per pixel", f"{d.effective_mean:.4g}"],
             ["pixels the clip keeps from moving", f"{100 * d.blocked_fraction:.2f}%"],
             ["moved pixels shortened by the clip", f"{100 * d.clipped_fraction:.2f}%"]]
     extra = {}

@@ -3,7 +3,8 @@
 * outputs that are already probabilities (a softmax inside the model) flatten the loss's gradient;
 * inputs outside [0, 1] or normalization outside the model put ε in the wrong units;
 * zero gradients: sign(0) = 0, so those pixels never move (Foolbox #198 produced NaN there);
-* clipping to [0, 1] makes the effective ‖η‖∞ smaller than the requested ε.
+* clipping to [0, 1] keeps pixels from moving the whole ε: the mean |η| per pixel falls below ε while ‖η‖∞,
+  the largest move, still reaches it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Diagnostics:
     zero_gradient_fraction: float
     requested_eps: float
     effective_linf: float  # mean over samples of ‖x̃ − x‖∞ after clipping
+    effective_mean: float  # mean over samples and pixels of |x̃ − x|: ε where every pixel moves the whole ε
     clipped_fraction: float  # share of moved pixels whose perturbation the clip shortened
     blocked_fraction: float  # share of all pixels with a gradient that the clip kept from moving at all
     warnings: list[str] = field(default_factory=list)
@@ -69,7 +71,8 @@ def diagnose(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, eps: float, 
         output_row_sums=float(sums.mean()),
         input_min=float(x.min()), input_max=float(x.max()), normalization=normalization,
         zero_gradient_fraction=attack.last_zero_gradient_fraction, requested_eps=eps,
-        effective_linf=float(change.flatten(1).amax(dim=1).mean()), clipped_fraction=clipped_fraction,
+        effective_linf=float(change.flatten(1).amax(dim=1).mean()), effective_mean=float(change.mean()),
+        clipped_fraction=clipped_fraction,
         blocked_fraction=blocked_fraction,
         warnings=warnings,
     )

@@ -48,6 +48,10 @@ def test_diagnostics_of_a_healthy_model(zoo, mnist_test):
     assert report.blocked_fraction > 0.2 and any("cannot move" in w for w in report.warnings)
     unclipped = diagnose(zoo("mnist-cnn"), mnist_test[0][:50], mnist_test[1][:50], eps=0.25, clip=False)
     assert unclipped.blocked_fraction == 0 and unclipped.clipped_fraction == 0
+    # the mean move per pixel: the whole ε unclipped; clipped, what is left of it where pixels stay or stop short
+    assert unclipped.effective_mean == pytest.approx(0.25, abs=1e-5)
+    assert report.effective_mean == pytest.approx(0.25 * (1 - report.blocked_fraction), abs=0.25 * report.clipped_fraction)
+    assert report.effective_mean < 0.8 * report.effective_linf
 
 
 def test_diagnostics_warn_about_a_softmax_inside_and_zero_gradients(mnist_test):

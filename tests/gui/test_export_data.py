@@ -118,7 +118,8 @@ def test_diagnostics_panel_exports_each_check(window, idle, tmp_path):
             else:
                 assert float(data[item.name]) == pytest.approx(value, rel=1e-6, abs=1e-9), item.name
         # the bars show these
-        np.testing.assert_allclose([data["requested_eps"], data["effective_linf"]], panel.shown["eps"], rtol=1e-6)
+        np.testing.assert_allclose([data["requested_eps"], data["effective_linf"], data["effective_mean"]],
+                                   panel.shown["eps"], rtol=1e-6)
         moved = 1 - data["zero_gradient_fraction"] - data["blocked_fraction"]
         np.testing.assert_allclose([data["zero_gradient_fraction"], data["blocked_fraction"],
                                     data["clipped_fraction"] * moved], panel.shown["shares"], rtol=1e-6)

@@ -25,6 +25,7 @@ CARD_TITLES = {"outputs": "model outputs", "inputs": "input range", "normalizati
 
 
 CARD_MIN_HEIGHT = 96
+EPS_BARS = 3  # requested ε, ‖η‖∞, mean |η|: the first plot's bars; the pixel shares follow
 
 
 class DiagnosticsPanel(ExplainPanel):
@@ -57,12 +58,12 @@ class DiagnosticsPanel(ExplainPanel):
         yield
         self.eps_plot = self.view.addPlot(row=0, col=0)  # a PlotItem: ~10 ms, its styling as much
         yield
-        style_plot(self.eps_plot, left="pixel units",
-                   title="requested ε vs mean effective ‖x̃ − x‖∞")
-        self.eps_bars = pg.BarGraphItem(x=[0, 1], height=[0, 0], width=0.6, brushes=["#9e9e9e", "#1f77b4"],
-                                        pen=pg.mkPen(None))
+        # ‖η‖∞ reaches ε as soon as one pixel moves the whole ε; the mean |η| shows what the clip took away
+        style_plot(self.eps_plot, left="pixel units", title="requested ε vs the perturbation x̃ − x")
+        self.eps_bars = pg.BarGraphItem(x=[0, 1, 2], height=[0, 0, 0], width=0.6,
+                                        brushes=["#9e9e9e", "#1f77b4", "#17becf"], pen=pg.mkPen(None))
         self.eps_plot.addItem(self.eps_bars)
-        self.eps_plot.getAxis("bottom").setTicks([[(0, "requested ε"), (1, "effective ‖η‖∞")]])
+        fit_ticks(self.eps_plot, [["requested ε", "ε"], ["‖η‖∞ (mean)", "‖η‖∞"], ["mean |η| per pixel", "mean |η|"]])
         yield
         self.share_plot = self.view.addPlot(row=0, col=1)  # a PlotItem: ~10 ms, its styling as much
         yield
@@ -74,11 +75,11 @@ class DiagnosticsPanel(ExplainPanel):
         self.share_plot.addItem(self.share_bars)
         fit_ticks(self.share_plot, [["gradient exactly 0", "∇ = 0"], ["kept still by the clip", "clip: still"],
                                     ["shortened by the clip", "clip: shorter"]])
-        self.eps_plot.setXRange(-0.6, 1.6, padding=0)
+        self.eps_plot.setXRange(-0.6, 2.6, padding=0)
         self.share_plot.setXRange(-0.6, 2.6, padding=0)
-        self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(5)]
+        self.texts = [pg.TextItem(color="#222", anchor=(0.5, 1.0)) for _ in range(6)]
         for index, text in enumerate(self.texts):
-            (self.eps_plot if index < 2 else self.share_plot).addItem(text)
+            (self.eps_plot if index < EPS_BARS else self.share_plot).addItem(text)
         # the wrapped cards ask the scroll area for their height-for-width; the plots take what is left,
         # down to 200 px (the view's own size hint would make the panel scroll on a large screen)
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Ignored)
@@ -158,21 +159,22 @@ class DiagnosticsPanel(ExplainPanel):
         ratio = d.effective_linf / d.requested_eps if d.requested_eps > 0 else 1.0
         # ‖η‖∞ is the largest move: it can reach ε while the clip keeps many pixels still
         self._card("eps", ratio > 0.9 and d.blocked_fraction <= 0.25,
-                   f"requested ε = {d.requested_eps:.3f}, effective ‖η‖∞ {d.effective_linf:.3f} ({ratio:.0%})<br>"
+                   f"requested ε = {d.requested_eps:.3f}, effective ‖η‖∞ {d.effective_linf:.3f} ({ratio:.0%}), "
+                   f"mean |η| {d.effective_mean:.3f}<br>"
                    f"{d.blocked_fraction:.1%} of pixels kept still by the clip, {d.clipped_fraction:.1%} of moved "
                    "ones shortened")
         self.warnings.setText("" if not d.warnings else "<span style='color:%s'>⚠ %s</span>"
                               % (WARN_COLOR, "<br>⚠ ".join(d.warnings)))
         self.restyled()
-        eps_values = np.array([d.requested_eps, d.effective_linf])
+        eps_values = np.array([d.requested_eps, d.effective_linf, d.effective_mean])
         moved = max(0.0, 1.0 - d.zero_gradient_fraction - d.blocked_fraction)  # every other pixel moves
         shares = np.array([d.zero_gradient_fraction, d.blocked_fraction, d.clipped_fraction * moved])
         self.eps_bars.setOpts(height=eps_values)
         self.share_bars.setOpts(height=shares)
         self.eps_plot.setYRange(0, max(float(eps_values.max()) * 1.2, 1e-3), padding=0)
         for index, (text, value) in enumerate(zip(self.texts, [*eps_values, *shares])):
-            text.setText(f"{value:.3f}" if index < 2 else f"{value:.1%}")
-            text.setPos(index if index < 2 else index - 2, value)
+            text.setText(f"{value:.3f}" if index < EPS_BARS else f"{value:.1%}")
+            text.setPos(index if index < EPS_BARS else index - EPS_BARS, value)
         self.shown.update(eps=eps_values, shares=shares)
         self.status.setText(f"<b>{result.model_name}</b> on {result.samples} test images · FGSM at ε = "
                             f"{d.requested_eps:.3f}, {'x̃ clipped to [0, 1]' if result.clip else 'unclipped'} (as in the controls)")
