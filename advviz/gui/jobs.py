@@ -120,6 +120,9 @@ class ModelLoaded:
     device: str
     message: str | None = None
     drift: Any = None  # advviz.core.precision.PrecisionReport of reduced-precision forwards, else None
+    # a user model's clean accuracy on the labelled images it was checked on, and how many (clean_accuracy); None
+    # for the zoo's models (theirs is in the zoo's table) and on unlabelled images
+    accuracy: tuple[float, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -211,6 +214,24 @@ def drift_message(drifts: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def clean_accuracy(model: Any, x: Any, y: Any, label: str) -> Iterator[Progress]:
+    """A model's clean accuracy on the labelled of images ``x`` (labels ``y``; -1 unlabelled), in the core's
+    chunked forwards (float32: before a reduced precision is applied), a Progress per chunk: ``(fraction right,
+    labelled images)``, returned (``accuracy = yield from clean_accuracy(...)``); None without labelled images.
+    A user model's row in the models list shows it, as the zoo's models have theirs, whether it loads from the
+    dialog, a session or again on another device."""
+    known = y >= 0 if y is not None else None
+    if known is None or not bool(known.any()):
+        return None
+    from advviz.core.batching import forward_chunks
+
+    x, y, right = x[known], y[known], 0
+    for start, stop, logits in forward_chunks(model, x):
+        right += int((logits.argmax(dim=1).cpu() == y[start:stop]).sum())
+        yield Progress(f"Measuring {label}'s clean accuracy…", stop, len(y))
+    return right / len(y), len(y)
+
+
 def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float32", probe: Any = None,
                labels: tuple[Any, Sequence[str]] | None = None) -> Iterator[Any]:
     """Load models (zoo names or weights files) onto ``device`` (falls back to the CPU with a message), their
@@ -225,6 +246,7 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
     resolved, message = resolve_device(device)
     for index, spec in enumerate(specs):
         yield Progress(f"Loading model {spec.label}…", index, len(specs))
+        accuracy = None
         try:
             if callable(getattr(spec, "load", None)):  # a user model (advviz.gui.byo.UserModelSpec)
                 model = spec.load(resolved)
@@ -234,6 +256,8 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
                     check_fits_data(model, probe, *(labels or (None, ())))
                     if labels is not None:
                         name_classes_by_data(model, labels[1])
+                        # as when the dialog loaded it: from a session, or again on another device, it said none
+                        accuracy = yield from clean_accuracy(model, probe, labels[0], spec.label)
             elif spec.path is None:
                 model = load_model(spec.key, device=resolved)
             else:
@@ -245,7 +269,7 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
             yield ModelFailed(spec.key, text if spec.label in text else f"{spec.label}: {text}")
             continue
         drift = apply_forward_precision(model, precision, probe)
-        yield ModelLoaded(spec.key, model, str(resolved), message, drift)
+        yield ModelLoaded(spec.key, model, str(resolved), message, drift, accuracy)
 
 
 def grid_job(model_key: str, model: Any, x: Any) -> Iterator[Any]:

@@ -287,6 +287,10 @@ class DataAndModels:
             self._progress("models", step)
         elif isinstance(step, jobs.ModelLoaded):
             self.loaded[step.key] = step.model
+            spec = self.specs.get(step.key)
+            if callable(getattr(spec, "load", None)):  # a user model: its clean accuracy on the images now, or none
+                self.user_model_row(spec, step.accuracy)
+                self._relabel_user_models()
             if step.message:
                 self.show_error(step.message, warning=True)
             if step.drift is not None:
