@@ -27,7 +27,7 @@ from advviz.core.user_model_spec import (  # noqa: F401 - re-exported for sessio
 )
 from advviz.core.user_model_spec import check_fits_data as core_check_fits_data
 from advviz.core.user_model_spec import load_images_for_model
-from advviz.gui.jobs import DataLoaded, Progress, drift_message
+from advviz.gui.jobs import DataLoaded, Progress, clean_accuracy, drift_message
 
 if TYPE_CHECKING:
     from advviz.gui.window import MainWindow
@@ -100,16 +100,7 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     yield Progress(f"Checking {spec.label} on the images…")
     check_fits_data(model, data_x, data_y, data_classes, hint="" if images else IMAGES_HINT)
     name_classes_by_data(model, data_classes)
-    accuracy = None  # the models list shows it, as the zoo's models have theirs; none on unlabelled images
-    known = data_y >= 0 if data_y is not None else None
-    if known is not None and bool(known.any()):
-        from advviz.core.batching import forward_chunks
-
-        x, y, right = data_x[known], data_y[known], 0
-        for start, stop, logits in forward_chunks(model, x):  # float32, before the precision below
-            right += int((logits.argmax(dim=1).cpu() == y[start:stop]).sum())
-            yield Progress(f"Measuring {spec.label}'s clean accuracy…", stop, len(y))
-        accuracy = (right / len(y), len(y))
+    accuracy = yield from clean_accuracy(model, data_x, data_y, spec.label)  # float32, before the precision below
     from advviz.core.precision import apply_forward_precision
 
     drift = apply_forward_precision(model, precision, data_x)

@@ -227,11 +227,7 @@ class Presentation(QObject):
 
         try:
             refit_labels(self.window.curves.plot)
-            heatmaps = self.window.heatmaps
-            # measured afresh in its texts' new font: compact, it compared the view with the full texts' width
-            # measured in the other font (presentation's 1244 pixels after leaving, at 1098 it stayed compact)
-            heatmaps.compact = False
-            heatmaps.fit()
+            self.window.heatmaps.restyled()
         except RuntimeError:  # the window was closed meanwhile
             pass
 

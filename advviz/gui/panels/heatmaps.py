@@ -247,6 +247,13 @@ class HeatmapsPanel(QWidget):
         """Characters of caption text a column holds (a quarter of the view, less its colour bar)."""
         return max(12, int((self.view.width() / len(KEYS) - 40) / CAPTION_CHAR_PX))
 
+    def restyled(self) -> None:
+        """Its texts' font changed (presentation mode): full or compact texts chosen afresh. Compact, :meth:`fit`
+        compares the view with the full texts' width measured in the other font (presentation's 1244 pixels after
+        leaving: at 1098 it stayed compact)."""
+        self.compact = False
+        self.fit()
+
     def fit(self, *, force: bool = True) -> None:
         """Choose full or compact texts for the current width (measured: fonts differ in presentation mode).
         ``force=False`` skips the measurement (a full layout pass) when no caption changed."""
