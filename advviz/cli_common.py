@@ -515,11 +515,8 @@ def own_model_kinds(args: argparse.Namespace, names: Sequence[str]) -> dict[str,
             raise CommandError(f"{name} is a folder, not a model file")
         if not path.is_file():
             raise CommandError(f"model file not found: {name} (nor is it a zoo model; see advviz models)")
-    if len(kinds) == 1:
-        kinds = kinds * len(files)
-    if len(kinds) != len(files):
-        raise CommandError(f"--kind names {len(kinds)} kinds for {len(files)} model files: give one for them all, "
-                           f"or one per file in the order of {option}")
+    kinds = one_per_file(kinds, files, option="--kind", values="kinds", of="model files",
+                         order=f"the order of {option}")
     if args.input_size is None:
         raise CommandError("your own models need --input-size, their input as channels×height×width (e.g. 3x32x32 "
                            "or 1x28x28)")
@@ -541,6 +538,17 @@ def own_model_kinds(args: argparse.Namespace, names: Sequence[str]) -> dict[str,
     return dict(zip(files, kinds))
 
 
+def one_per_file(given: list[str], files: Sequence[str], *, option: str, values: str, of: str, order: str
+                 ) -> list[str]:
+    """``given`` values of ``option`` for ``files``: one for them all, or one per file in ``order``."""
+    if len(given) == 1:
+        return given * len(files)
+    if len(given) != len(files):
+        raise CommandError(f"{option} names {len(given)} {values} for {len(files)} {of}: give one for them all, or "
+                           f"one per file in {order}")
+    return given
+
+
 def _own_architectures(args: argparse.Namespace, own_files: dict[str, str]) -> dict[str, str]:
     """Each torchvision file's torchvision network from ``--architecture``: one for all, or one each in order."""
     vision_files = [name for name, kind in own_files.items() if kind == "torchvision"]
@@ -551,12 +559,8 @@ def _own_architectures(args: argparse.Namespace, own_files: dict[str, str]) -> d
     if given and not vision_files:
         raise CommandError("--architecture names the torchvision network of a --kind torchvision file; a TorchScript "
                            "file carries its own: leave --architecture out")
-    if len(given) == 1:
-        given *= len(vision_files)
-    if len(given) != len(vision_files):
-        raise CommandError(f"--architecture names {len(given)} networks for {len(vision_files)} torchvision files: "
-                           "give one for them all, or one per file in order")
-    return dict(zip(vision_files, given))
+    return dict(zip(vision_files, one_per_file(given, vision_files, option="--architecture", values="networks",
+                                               of="torchvision files", order="order")))
 
 
 def _classes_option(args: argparse.Namespace) -> dict[str, Any]:
@@ -712,12 +716,8 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> di
     given = [part.strip() for part in (getattr(args, "architecture", None) or "").split(",") if part.strip()]
     if not files or not given:
         return {}
-    if len(given) == 1:
-        given *= len(files)
-    if len(given) != len(files):
-        raise CommandError(f"--architecture names {len(given)} architectures for {len(files)} weights files: give one "
-                           "for them all, or one per file in the order of --models")
-    return dict(zip(files, given))
+    return dict(zip(files, one_per_file(given, files, option="--architecture", values="architectures",
+                                        of="weights files", order="the order of --models")))
 
 
 def load_one_model(args: argparse.Namespace):

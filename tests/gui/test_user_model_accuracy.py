@@ -8,17 +8,10 @@ import numpy as np
 import torch
 from PIL import Image
 from torch import nn
+from models_list_helpers import model_row
 from PySide6.QtCore import Qt
 
 from advviz.gui.byo import UserModelSpec
-
-
-def _row(window, key):
-    models = window.controls.models
-    for row in range(models.count()):
-        if models.item(row).data(Qt.ItemDataRole.UserRole) == key:
-            return models.item(row)
-    raise AssertionError(f"{key} is not listed")
 
 
 def _scripted_zoo_model(zoo, tmp_path, name):
@@ -30,14 +23,14 @@ def _scripted_zoo_model(zoo, tmp_path, name):
 
 def test_a_user_model_lists_its_clean_accuracy_on_the_windows_images(window, idle, tmp_path, zoo):
     """The zoo's rows said "· 94.5% clean"; the same network loaded as the user's own file said nothing."""
-    zoo_text = _row(window, "mnist-mlp").text()
+    zoo_text = model_row(window, "mnist-mlp").text()
     assert zoo_text.startswith("mnist-mlp  · ") and zoo_text.endswith("% clean")
     spec = UserModelSpec.create(path=_scripted_zoo_model(zoo, tmp_path, "mnist-mlp"), kind="torchscript",
                                 dataset="mnist", channels=1, size=28, class_count=10, mean=(0.0,), std=(1.0,))
     window.byo.add_model(spec)
     idle(window)
     assert window.error_label.text() == ""
-    item = _row(window, spec.key)
+    item = model_row(window, spec.key)
     count = len(window.data.x)
     assert count == 2000
     # measured on the window's 2,000 test images, as the zoo's accuracy is on the same split: the same number
@@ -51,7 +44,7 @@ def test_a_user_model_lists_its_clean_accuracy_on_the_windows_images(window, idl
     window.choose_dataset("fashion")
     idle(window)
     assert window.dataset == "fashion"
-    item = _row(window, spec.key)
+    item = model_row(window, spec.key)
     assert item.text() == spec.label and "clean accuracy" not in item.toolTip()
 
 
@@ -66,7 +59,7 @@ def test_a_user_model_on_unlabelled_images_lists_no_accuracy(window, idle, tmp_p
     window.byo.add_model(spec, [str(folder)])
     idle(window)
     assert bool((window.data.y < 0).all()) and len(window.data.x) == 3
-    item = _row(window, spec.key)
+    item = model_row(window, spec.key)
     assert item.text() == spec.label and "clean accuracy" not in item.toolTip()
 
 
@@ -96,6 +89,6 @@ def test_a_user_model_loaded_with_its_images_lists_its_accuracy_on_the_labelled_
     known = data.y >= 0
     with torch.no_grad():
         expected = float((window.loaded[spec.key](data.x[known]).argmax(dim=1) == data.y[known]).float().mean())
-    item = _row(window, spec.key)
+    item = model_row(window, spec.key)
     assert item.text() == f"tiny  · {expected:.1%} clean (torchscript, 3×24×24)"
     assert item.toolTip().endswith("\nclean accuracy on the 6 labelled of the window's 7 images")

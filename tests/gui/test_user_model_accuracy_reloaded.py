@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import torch
 from explain_helpers import open_and_wait
+from models_list_helpers import model_row
 from PySide6.QtCore import Qt
 
 from advviz.gui import session
 from advviz.gui.byo import UserModelSpec
-
-
-def _row(window, key):
-    models = window.controls.models
-    for row in range(models.count()):
-        if models.item(row).data(Qt.ItemDataRole.UserRole) == key:
-            return models.item(row)
-    raise AssertionError(f"{key} is not listed")
 
 
 def _user_mlp(window, idle, zoo, tmp_path) -> tuple[UserModelSpec, str]:
@@ -26,11 +19,11 @@ def _user_mlp(window, idle, zoo, tmp_path) -> tuple[UserModelSpec, str]:
     torch.jit.trace(zoo("mnist-mlp").cpu().eval(), torch.rand(1, 1, 28, 28)).save(str(path))
     spec = UserModelSpec.create(path=str(path), kind="torchscript", dataset="mnist", channels=1, size=28,
                                 class_count=10, mean=(0.0,), std=(1.0,))
-    zoo_accuracy = _row(window, "mnist-mlp").text().split("· ")[1]  # "94.5% clean", on the same 2,000 images
+    zoo_accuracy = model_row(window, "mnist-mlp").text().split("· ")[1]  # "94.5% clean", on the same 2,000 images
     window.byo.add_model(spec)
     idle(window)
     expected = f"mnist-mlp  · {zoo_accuracy} (torchscript, 1×28×28)"
-    assert _row(window, spec.key).text() == expected
+    assert model_row(window, spec.key).text() == expected
     return spec, expected
 
 
@@ -43,7 +36,7 @@ def test_a_user_model_from_a_session_lists_its_clean_accuracy(window, make_windo
     idle(other)
     open_and_wait(other, qtbot, idle, path)
     assert spec.key in other.loaded
-    item = _row(other, spec.key)
+    item = model_row(other, spec.key)
     assert item.checkState() == Qt.CheckState.Checked
     assert item.text() == expected
     assert item.toolTip().endswith("\nclean accuracy on the window's 2,000 images")
@@ -57,9 +50,9 @@ def test_a_user_model_loaded_again_on_another_device_measures_its_accuracy_again
     (_, count), images = measured[spec.key]
     measured[spec.key] = ((0.5, count), images)
     window._relabel_user_models()
-    assert "50.0% clean" in _row(window, spec.key).text()
+    assert "50.0% clean" in model_row(window, spec.key).text()
     model = window.loaded[spec.key]
     window._device_changed(window.controls.device_choice)
     idle(window)
     assert window.loaded[spec.key] is not model  # loaded again
-    assert _row(window, spec.key).text() == expected
+    assert model_row(window, spec.key).text() == expected
