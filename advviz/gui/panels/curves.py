@@ -356,12 +356,30 @@ class CurvesPanel(QWidget):
             label.setPos(x, bottom + 0.02 * (top - bottom))
 
 
+# What ε < 0 does, per attack (keys of :data:`~advviz.gui.jobs.ATTACK_CHOICES`): (the ε axis's phrase, the summary's
+# "flips … only <this>"). A directional attack moves along −d; an iterative one is run mirrored (core.sweep's
+# _iterative_chunks): targeted at the label, it descends the loss J(θ, x, y).
+NEGATIVE_EPS = {
+    "fgsm": ("negative ε moves against the gradient", "against the gradient"),
+    "fgm-l2": ("negative ε moves against the gradient", "against the gradient"),
+    # η = −ε·sign(∇ₓJ(θ, x, t)): ε > 0 descends the target's loss, ε < 0 climbs it
+    "fgsm-targeted": ("negative ε climbs the target's loss", "climbing the target's loss"),
+    "random-sign": ("negative ε takes the opposite random signs", "with the opposite random signs"),
+    "bim": ("negative ε descends the loss (the attack mirrored)", "descending the loss (the attack mirrored)"),
+    "pgd": ("negative ε descends the loss (the attack mirrored)", "descending the loss (the attack mirrored)"),
+}
+
+
 def negative_eps_meaning(attack: str) -> str:
     """What the ε axis's negative half is for ``attack`` (a key of :data:`~advviz.gui.jobs.ATTACK_TITLES`): the
-    random-sign baseline takes no gradient, its η = ε·s steps along the opposite random signs."""
-    if attack == "random-sign":
-        return "negative ε takes the opposite random signs"
-    return "negative ε moves against the gradient"
+    random-sign baseline takes no gradient, its η = ε·s steps along the opposite random signs; targeted FGSM's
+    η = −ε·sign(∇ₓJ(θ, x, t)) climbs the target's loss at ε < 0; BIM and PGD run mirrored, descending the loss."""
+    return NEGATIVE_EPS.get(attack, NEGATIVE_EPS["fgsm"])[0]
+
+
+def negative_eps_side(attack: str) -> str:
+    """The summary's words for the negative half ("flips to 5 only against the gradient, at ε = −0.2")."""
+    return NEGATIVE_EPS.get(attack, NEGATIVE_EPS["fgsm"])[1]
 
 
 def summary_html(state: SweepState, cursor_index: int) -> str:
@@ -384,10 +402,9 @@ def summary_html(state: SweepState, cursor_index: int) -> str:
                          f"at ε = {up:+.3f}</span>")
         elif state.complete:
             parts.append(f"no flip for 0 &lt; ε ≤ {header.eps_max:g}")
-        if down is not None:  # the negative half (against the gradient, or opposite random signs) flips it too
+        if down is not None:  # the negative half (NEGATIVE_EPS: against the gradient…) flips it too
             other = label(int(state.logits[state.index_of(down)].argmax()))  # type: ignore[index]
-            against = ("with the opposite random signs" if header.attack.key == "random-sign"
-                       else "against the gradient")
+            against = negative_eps_side(header.attack.key)
             parts.append(f"(and to <b>{other}</b> at ε = {down:+.3f})" if up is not None
                          else f"flips to <b>{other}</b> only {against}, at ε = {down:+.3f}")
         target = header.target
