@@ -48,6 +48,11 @@ STATES = {ex.LinearHeader: ex.LinearState, ex.LinearityHeader: ex.LinearityState
           ex.TrainingHeader: ex.TrainingState}
 # panels that take their ε from the sweep (L∞ attacks only): one ε, or a range up to ε max
 FOLLOW_EPS = {"linear": "one", "diagnostics": "one", "linearity": "range", "map": "range", "robustness": "range"}
+# what an automatic panel says with no model checked (its result is cleared: ExplainPanel.clear_results)
+NO_MODEL = {"linear": "Check a model in the left panel.", "linearity": "Check one or more models in the left panel.",
+            "map": "Check a model in the left panel.", "robustness": "Check one or more models in the left panel.",
+            "rubbish": "Check one or more models in the left panel.",
+            "diagnostics": "Check a model in the left panel."}
 DIAGNOSTICS_SAMPLES = 64
 IDLE_BUILD_MS = 1500  # panels are built ahead of use once no job has run for this long
 
@@ -223,8 +228,14 @@ class ExplanationsController(QObject):
             self.invalidate("linear", "diagnostics")
 
     def models_ready(self) -> None:
-        """The checked models (or the data set) changed."""
+        """The checked models (or the data set) changed. With none checked, every automatic panel is cleared now,
+        shown or not (a hidden one showed its last models' results until it was shown again, and exported them);
+        adversarial training and the paper table keep theirs: they run models of their own, not the checked ones."""
         self._update_notes()
+        if not self._models():
+            for key in AUTOMATIC:
+                if key in self._panels:
+                    self._nothing(key, NO_MODEL[key])
         self.invalidate(*AUTOMATIC)
 
     def redraw(self, dirty: set[str]) -> None:
@@ -328,7 +339,10 @@ class ExplanationsController(QObject):
         self.window._mark(f"explain-{key}")
 
     def _nothing(self, key: str, message: str) -> None:
-        self.window.runner.cancel(f"explain-{key}")
+        """Panel ``key`` has nothing to show, for the reason ``message``: its job stops, its result goes."""
+        slot = f"explain-{key}"
+        self.window.runner.cancel(slot)
+        self.window.progress.pop(slot, None)
         self.states.pop(key, None)
         self._panels[key].clear(message)
 
@@ -336,7 +350,7 @@ class ExplanationsController(QObject):
     def _start_linear(self) -> None:
         models, sample = self._models(), self._sample()
         if not models or sample is None:
-            return self._nothing("linear", "Check a model in the left panel.")
+            return self._nothing("linear", NO_MODEL["linear"])
         if self._eps() <= 0:
             return self._nothing("linear", "Move the ε cursor (Logits vs ε tab) away from 0.")
         panel = self._panels["linear"]
@@ -346,7 +360,7 @@ class ExplanationsController(QObject):
     def _start_linearity(self) -> None:
         models, data = self._models(), self.window.data
         if not models or data is None:
-            return self._nothing("linearity", "Check one or more models in the left panel.")
+            return self._nothing("linearity", NO_MODEL["linearity"])
         if bool((data.y < 0).any()):
             return self._nothing("linearity", "The linearity meter needs labelled images.")
         count = min(self._panels["linearity"].samples.value(), len(data.x))
@@ -356,7 +370,7 @@ class ExplanationsController(QObject):
     def _start_map(self) -> None:
         models, sample = self._models(), self._sample()
         if not models or sample is None:
-            return self._nothing("map", "Check a model in the left panel.")
+            return self._nothing("map", NO_MODEL["map"])
         x, y = sample
         panel = self._panels["map"]
         if panel.follow.isChecked():  # the (disabled) box says the extent the map is drawn at
@@ -370,7 +384,7 @@ class ExplanationsController(QObject):
     def _start_robustness(self) -> None:
         models, data = self._models(), self.window.data
         if not models or data is None:
-            return self._nothing("robustness", "Check one or more models in the left panel.")
+            return self._nothing("robustness", NO_MODEL["robustness"])
         if bool((data.y < 0).any()):
             return self._nothing("robustness", "Robustness curves need labelled images.")
         panel = self._panels["robustness"]
@@ -383,7 +397,7 @@ class ExplanationsController(QObject):
     def _start_rubbish(self) -> None:
         models = self._models()
         if not models:
-            return self._nothing("rubbish", "Check one or more models in the left panel.")
+            return self._nothing("rubbish", NO_MODEL["rubbish"])
         panel = self._panels["rubbish"]
         self._run("rubbish", ex.rubbish_job, models, [m.name for m in models], count=panel.count.value(),
                   distribution=str(panel.distribution.currentData()))
@@ -391,7 +405,7 @@ class ExplanationsController(QObject):
     def _start_diagnostics(self) -> None:
         models, data = self._models(), self.window.data
         if not models or data is None:
-            return self._nothing("diagnostics", "Check a model in the left panel.")
+            return self._nothing("diagnostics", NO_MODEL["diagnostics"])
         if self._eps() <= 0:
             return self._nothing("diagnostics", "Move the ε cursor (Logits vs ε tab) away from 0.")
         count = min(DIAGNOSTICS_SAMPLES, len(data.x))

@@ -146,7 +146,15 @@ class ExplainPanel(QWidget):
             QTimer.singleShot(1, self, next_view)
 
     def clear(self, message: str) -> None:
+        """Nothing to show, for the reason ``message`` (the status line): every result is taken off the panel."""
+        self.clear_results()
         self.status.setText(message)
+
+    def clear_results(self) -> None:
+        """Take the last result off the panel: each panel extends this with its own items (their data, legends,
+        images, cards and texts emptied), so that nothing of an earlier model or data set stays up beside a
+        status that says there is nothing to show. Its settings stay."""
+        self.shown.clear()
 
     def set_note(self, text: str) -> None:
         """A highlighted line under the caption; hidden when ``text`` is empty."""

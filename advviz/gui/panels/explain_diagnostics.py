@@ -133,15 +133,19 @@ class DiagnosticsPanel(ExplainPanel):
         self.cards[key].setText(f"{mark} <b>{CARD_TITLES[key]}</b><br>{body}")
         self._style(self.cards[key], ok)
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """Empty grey cards, no warnings, no bars or values above them."""
+        super().clear_results()
         self.result = None
         for card in self.cards.values():
             card.setText("")
             self._style(card, None)
         self.warnings.setText("")
         self.restyled()
-        self.shown.clear()
+        for bars in (self.eps_bars, self.share_bars):
+            bars.setOpts(height=[0.0, 0.0, 0.0])
+        for text in self.texts:
+            text.setText("")
 
     def show_state(self, result: DiagnosticsResult) -> None:
         self.result = result

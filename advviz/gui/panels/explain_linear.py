@@ -27,6 +27,7 @@ MODES = (("pixels", "n random pixels", "η = ε·sign(∇ₓJ) on n pixels drawn
          ("blocks", "k×k blocks", "∇ₓJ averaged over k×k blocks (n = k² dimensions), η = ε·sign of that: one value "
                                   "per block, as if the image had k×k pixels"))
 # the dashed line's legend per mode: the largest change any η of that freedom can make (advviz.core.dimension)
+DIM_LABELS = ("change of the true class's logit", "Δ logit (true class)", "Δ logit")  # before a class is known
 BOUND_NAMES = {"pixels": "−ε·Σ|w| over the n pixels", "blocks": "−ε·Σ|Σw| over the n blocks"}
 
 
@@ -123,7 +124,7 @@ class LinearPanel(ExplainPanel):
 
         self.dims = self.plots.addPlot(row=0, col=1)
         yield
-        style_plot(self.dims, left="change of the true class's logit",
+        style_plot(self.dims, left=DIM_LABELS[0],
                    bottom="n = input dimensions the attack may change", title="many small changes add up")
         self.dim_bound = pg.PlotDataItem(pen=pg.mkPen("#9e9e9e", width=2, style=Qt.PenStyle.DashLine))
         self.dim_predicted = pg.PlotDataItem(pen=pg.mkPen("#1f77b4", width=2))
@@ -196,15 +197,35 @@ class LinearPanel(ExplainPanel):
                            for name in ("measured", "predicted", "bound")})
         return data
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """No explanation: no w_c, sign(w_c), x or η image, no bars or lines, the slider at "n = —"."""
+        super().clear_results()
         self.state = None
+        for c, ((cell, image), (sign_cell, sign_image)) in enumerate(zip(self.weight_cells, self.sign_cells)):
+            image.clear()
+            sign_image.clear()
+            cell.setVisible(True)
+            sign_cell.setVisible(True)
+            cell.setTitle(str(c), color="#222", size="9pt")  # the class names of the last data set go
+        for (cell, image), title in ((self.x_cell, "x"), (self.eta_cell, "η")):
+            image.clear()
+            cell.setTitle(title, color="#222", size="9pt")
         self.bound_bars.setOpts(x=[], y0=[], height=[])  # y0 too: an old (10,) y0 does not broadcast with (0,)
         for item in (self.predicted_bars, self.measured_bars):
             item.setOpts(x=[], height=[])
         for item in (self.dim_bound, self.dim_predicted, self.dim_measured):
             item.setData([], [])
-        self.shown.clear()
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, 0)
+        self.slider.blockSignals(False)
+        self.slider_label.setText("n = —")
+        self.dim_cursor.hide()  # no n chosen; hidden, it leaves the auto-range too
+        fit_label(self.dims, "left", *DIM_LABELS)  # no class of the last sample
+        for bar in (self.weight_bar, self.eta_bar):
+            bar.setLevels((-1.0, 1.0))
+        self.bars.setYRange(-1.0, 1.0)
+        self.dims.setRange(xRange=(0.0, 1.0), yRange=(-1.0, 0.0))  # not the last n and Δ
+        self.dims.enableAutoRange()  # for the next result (no data: the range above stays)
 
     def show_state(self, state: LinearState) -> None:
         if state is not self.state:
@@ -285,6 +306,7 @@ class LinearPanel(ExplainPanel):
         self.slider.blockSignals(False)
         point = state.points[min(self.slider.value(), len(state.points) - 1)]
         self.dim_cursor.setValue(point.n)
+        self.dim_cursor.show()
         eta = header.eps * to_image(point.direction[0], header.image_shape)
         self.shown["eta"] = eta
         self.eta_bar.setLevels((-header.eps, header.eps))

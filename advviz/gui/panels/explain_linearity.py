@@ -53,12 +53,14 @@ class LinearityPanel(ExplainPanel):
         self.body.addWidget(self.view)
         self.state: LinearityState | None = None
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """No histograms, and no legend naming the last models and their median R²."""
+        super().clear_results()
         self.state = None
         for curve in self.curves:
             curve.setData([], [])
-        self.shown.clear()
+        self.legend.clear()
+        self.legend.hide()  # an empty legend was an empty box on the plot
 
     def _ensure(self, names: list[str]) -> None:
         while len(self.curves) < len(names):
@@ -70,6 +72,7 @@ class LinearityPanel(ExplainPanel):
             self.plot.addItem(curve)
             self.curves.append(curve)
         self.legend.clear()
+        self.legend.show()
         for index, curve in enumerate(self.curves):
             if index < len(names):
                 self.legend.addItem(curve, names[index])

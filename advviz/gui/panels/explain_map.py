@@ -135,11 +135,10 @@ class DecisionMapPanel(ExplainPanel):
                               f"{float(data['confidence'][i, j]):.6g}"])
         return table
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        super().clear_results()
         self.state = None
         self._empty()
-        self.shown.clear()
 
     def _empty(self) -> None:
         """No map: an empty plane of the extent, without the markers of x and x + ε·sign∇ or a legend.

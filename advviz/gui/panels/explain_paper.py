@@ -105,14 +105,15 @@ class PaperPanel(ExplainPanel):
         """Its texts changed size (presentation mode): the rows' heights again."""
         self.table.resizeRowsToContents()
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """An empty table and dot plot. (Not on unchecking every model or a new data set: the table measures the
+        zoo's MNIST models, whichever are checked, so its numbers stay up.)"""
+        super().clear_results()
         self.state = None
         self.table.setRowCount(0)
         for item in (self.paper_dots, self.ours_dots):
             item.setData([])
         self.links.setData([], [])
-        self.shown.clear()
 
     def show_state(self, state: PaperState) -> None:
         self.state = state

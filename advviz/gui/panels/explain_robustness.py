@@ -69,14 +69,14 @@ class RobustnessPanel(ExplainPanel):
         self._ranged: dict[str, RobustnessState] = {}  # the state each plot's ε range was set for
         self._drawn: dict[tuple[int, str, str], tuple[RobustnessState, int]] = {}  # each curve's state and points
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """No curves or points, and no legend of the last models."""
+        super().clear_results()
         self.state = None
         for curve in self.curves.values():
             curve.setData([], [])
         for points in self.fgsm_points.values():
             points.setData([], [])
-        self.shown.clear()
         self._drawn.clear()
         self._legend_names = ()
         self.legend.clear()

@@ -90,19 +90,25 @@ class RubbishPanel(ExplainPanel):
         self.body.addWidget(self.gallery, 2)
         self.state: RubbishState | None = None
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """No bars, histograms or gallery; no legend, ticks or gallery choice naming the last models."""
+        super().clear_results()
         self.state = None
         self.share_bars.setOpts(x=[], height=[], brushes=[], labels=[])
+        self.share_plot.getAxis("bottom").setTicks([[]])
         for curve in self.hist_curves:
             curve.setData([], [])
+        self.hist_legend.clear()
+        self.hist_legend.hide()  # an empty legend was an empty box on the plot
         for text in self.share_texts:
             text.hide()
         for plot, image in self.cells:
             image.clear()
             plot.setTitle("")
         self.gallery_title.setText("")
-        self.shown.clear()
+        self.gallery_model.blockSignals(True)
+        self.gallery_model.clear()
+        self.gallery_model.blockSignals(False)
 
     def show_state(self, state: RubbishState) -> None:
         if state is not self.state:
@@ -134,6 +140,7 @@ class RubbishPanel(ExplainPanel):
             self.share_plot.addItem(text)
             self.share_texts.append(text)
         self.hist_legend.clear()
+        self.hist_legend.show()
         xs, heights, brushes, labels = [], [], [], []
         for index, (name, short) in enumerate(zip(names, short_names(names))):
             step = state.results.get(index)

@@ -114,12 +114,13 @@ class TrainingPanel(ExplainPanel):
     def set_eps(self, eps: float) -> None:
         self.eps.setValue(eps)
 
-    def clear(self, message: str) -> None:
-        super().clear(message)
+    def clear_results(self) -> None:
+        """No loss or error curves. (Not on unchecking every model: this panel trains models of its own, and its
+        run stays up whatever the models list holds; the controller clears it when a training cannot start.)"""
+        super().clear_results()
         self.state = None
         for curve in self.loss_curves + self.clean_curves + self.fgsm_curves:
             curve.setData([], [])
-        self.shown.clear()
 
     def _listed(self, state: TrainingState) -> bool:
         """Whether the window lists the trained models (not when the data set changed during training);
