@@ -36,11 +36,15 @@ class JobState:
 
 @dataclass(frozen=True)
 class Band:
-    """A run of ε where the prediction differs from the clean one."""
+    """A run of ε where the prediction differs from the clean one: ``start`` … ``stop`` as drawn, ``points`` grid
+    points of class ``predicted``. The argmax is known at grid points only: an edge beside a clean point (or the
+    grid's end) is the band's own grid point, where the header's "flips to 2 at ε = +1.000" names it (it was half
+    a grid step out, at +0.5 on the grid −1, 0, 1); an edge beside another flipped class is halfway between."""
 
     start: float
     stop: float
     predicted: int
+    points: int = 1
 
 
 def flip_runs(bands: list[Band]) -> list[list[Band]]:
@@ -157,22 +161,24 @@ class SweepState(JobState):
         return self.adversarial[index]
 
     def bands(self) -> list[Band]:
-        """Runs of received ε whose argmax differs from the clean prediction."""
+        """Runs of received ε whose argmax differs from the clean prediction (see :class:`Band` for their edges)."""
         if self.logits is None or self.eps is None or self.filled == 0:
             return []
         clean, _ = self.clean()
+        eps = self.eps[: self.filled].astype(np.float64)
         predicted = self.logits[: self.filled].argmax(axis=1)
-        step = float(self.eps[1] - self.eps[0]) if len(self.eps) > 1 else 0.0
+        flipped = predicted != clean
         bands: list[Band] = []
         start = None
         for index in range(self.filled + 1):
-            flipped = index < self.filled and predicted[index] != clean
-            same = start is not None and flipped and predicted[index] == predicted[start]
+            same = start is not None and index < self.filled and predicted[index] == predicted[start]
             if start is not None and not same:
-                bands.append(Band(float(self.eps[start]) - step / 2, float(self.eps[index - 1]) + step / 2,
-                                  int(predicted[start])))
+                last = index - 1
+                low = (eps[start - 1] + eps[start]) / 2 if start > 0 and flipped[start - 1] else eps[start]
+                high = (eps[last] + eps[index]) / 2 if index < self.filled and flipped[index] else eps[last]
+                bands.append(Band(float(low), float(high), int(predicted[start]), index - start))
                 start = None
-            if flipped and start is None:
+            if start is None and index < self.filled and flipped[index]:
                 start = index
         return bands
 

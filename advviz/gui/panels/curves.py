@@ -24,6 +24,8 @@ from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 THIN, THICK = 1.0, 4.5
 CURSOR_KEYS = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: +1}  # on the focused plot: the ε cursor, one grid point
 LEGEND_MIN_WIDTH = 215
+FLIP_POINT_PEN = pg.mkPen(FLIP_BRUSH[:3] + (150,), width=3)  # a flip band of one grid point: a line at its ε
+NO_PEN = pg.mkPen(None)
 LONGEST_TAGS = ("clean prediction, target", "target, predicted at cursor")  # the longest tag lists
 
 
@@ -300,7 +302,7 @@ class CurvesPanel(QWidget):
         bands = state.bands()
         runs = flip_runs(bands)
         while len(self.bands) < len(bands):
-            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*FLIP_BRUSH), pen=pg.mkPen(None))
+            region = pg.LinearRegionItem(movable=False, brush=pg.mkBrush(*FLIP_BRUSH), pen=NO_PEN)
             region.setZValue(-10)
             self.plot.addItem(region)
             self.bands.append(region)
@@ -311,13 +313,22 @@ class CurvesPanel(QWidget):
             self.band_labels.append(label)
         for index, region in enumerate(self.bands):
             if index < len(bands):
-                region.setRegion((bands[index].start, bands[index].stop))
+                band = bands[index]
+                region.setRegion((band.start, band.stop))
+                # one grid point alone, beside clean ones: a band of no width, drawn as a line at that ε
+                edge = FLIP_POINT_PEN if band.stop - band.start <= 1e-9 else NO_PEN
+                if getattr(region, "_advviz_edge", None) is not edge:
+                    for line in region.lines:
+                        line.setPen(edge)
+                    region._advviz_edge = edge
                 region.show()
             else:
                 region.hide()
         cursor = float(state.eps[cursor_index]) if state.eps is not None and state.filled else None
         names = state.header.class_names
         span = float(state.eps[-1]) - float(state.eps[0]) if state.eps is not None and len(state.eps) > 1 else 1.0
+        step = span / (len(state.eps) - 1) if state.eps is not None and len(state.eps) > 1 else 1.0
+        ends = (float(state.eps[0]), float(state.eps[-1])) if state.eps is not None and len(state.eps) else (0.0, 0.0)
         self._runs = []
         self.band_texts = []  # each run's classes, from ε = 0 outwards (for tests and export)
         self.band_html = []  # what each run's label shows
@@ -344,9 +355,13 @@ class CurvesPanel(QWidget):
             self.band_html.append(text)
             self.band_texts.append("→ " + " → ".join(class_label(names, c) for c, _ in classes))
             negative = high <= 1e-9
-            label.setAnchor((1.0, 1.0) if negative else (0.0, 1.0))
-            self._runs.append((label, high if negative else low))
-            label.setVisible(high - low > 0.03 * span)
+            # at the run's end nearest ε = 0, running outwards: inwards where that end is the grid's (a run of
+            # the last grid point alone, on a coarse grid)
+            at = high if negative else low
+            outwards = not (abs(at - ends[0 if negative else 1]) <= 1e-6 * max(1.0, abs(at)))
+            label.setAnchor((1.0, 1.0) if negative == outwards else (0.0, 1.0))
+            self._runs.append((label, at))
+            label.setVisible(sum(band.points for band in run) * step > 0.03 * span)
         self._place_band_labels()
 
     def _place_band_labels(self) -> None:
