@@ -120,8 +120,9 @@ class ModelLoaded:
     device: str
     message: str | None = None
     drift: Any = None  # advviz.core.precision.PrecisionReport of reduced-precision forwards, else None
-    # a user model's clean accuracy on the labelled images it was checked on, and how many (clean_accuracy); None
-    # for the zoo's models (theirs is in the zoo's table) and on unlabelled images
+    # a user model's or a weights file's (one trained in the window too) clean accuracy on the labelled images it was
+    # loaded with, and how many (clean_accuracy); None for the zoo's models (theirs is in the zoo's table) and on
+    # unlabelled images
     accuracy: tuple[float, int] | None = None
 
 
@@ -219,7 +220,7 @@ def clean_accuracy(model: Any, x: Any, y: Any, label: str) -> Iterator[Progress]
     chunked forwards (float32: before a reduced precision is applied), a Progress per chunk: ``(fraction right,
     labelled images)``, returned (``accuracy = yield from clean_accuracy(...)``); None without labelled images.
     A user model's row in the models list shows it, as the zoo's models have theirs, whether it loads from the
-    dialog, a session or again on another device."""
+    dialog, a session or again on another device; so does a weights file's, and a model trained in the window's."""
     known = y >= 0 if y is not None else None
     if known is None or not bool(known.any()):
         return None
@@ -264,6 +265,8 @@ def models_job(specs: Sequence[ModelSpec], device: str, precision: str = "float3
                 model = load_model(spec.path, device=resolved, architecture=spec.architecture,
                                    dataset=spec.dataset)
                 model.name = spec.label
+                if probe is not None and labels is not None:  # listed beside the zoo's, with its accuracy as theirs
+                    accuracy = yield from clean_accuracy(model, probe, labels[0], spec.label)
         except (AdvvizError, ValueError, OSError) as error:
             text = str(error)  # which model, when the reason does not say
             yield ModelFailed(spec.key, text if spec.label in text else f"{spec.label}: {text}")

@@ -43,6 +43,9 @@ def data_caption(title: str, count: int, classes: int, *, own: bool, unlabelled:
     return text, "\n".join([head, *notes]) if notes else ""
 
 
+ACCURACY_TIP = "\nclean accuracy on "  # a measured model's tooltip: this, then which images
+
+
 def _images_key(data: jobs.DataLoaded) -> tuple[str, str, int]:
     """What tells images apart: their data set, title (a folder's names it and counts what was skipped) and count."""
     return data.dataset, data.title, len(data.x)
@@ -190,7 +193,7 @@ class DataAndModels:
                        f"{fgsm} at ε = {row.get('fgsm_eps')}")
             self.controls.add_model(name, text, tooltip, checked=name == default)
         for key, spec in kept.items():
-            text, tooltip = self._user_row(spec) if isinstance(spec, UserModelSpec) else (spec.label, spec.path or "")
+            text, tooltip = self._user_row(spec)
             self.controls.add_model(key, text, tooltip, checked=False)
         if not rows:
             self.show_error(f"No shipped models for {data.title} (run `advviz train-zoo`), or load a weights file.")
@@ -218,18 +221,28 @@ class DataAndModels:
             self._accuracy_of_user_models: dict[str, tuple[tuple[float, int], tuple[str, str, int]]] = {}
             return self._accuracy_of_user_models
 
-    def _user_row(self, spec: Any) -> tuple[str, str]:
+    def _user_row(self, spec: Any, tooltip: str | None = None) -> tuple[str, str]:
+        """The text and tooltip of a user model's row, or a weights file's (one trained in the window too: its
+        ``tooltip`` says so; else the file's path): its clean accuracy beside its name where it was measured."""
+        from advviz.gui.byo import UserModelSpec
+
+        user = isinstance(spec, UserModelSpec)
+        if tooltip is None:
+            tooltip = spec.tooltip() if user else spec.path or ""
         measured = self._user_accuracies().get(spec.key)
         if measured is None:
-            return spec.label, spec.tooltip()
+            return spec.label, tooltip
         (accuracy, labelled), (_, _, count) = measured
         which = (f"the window's {count:,}" if labelled == count
                  else f"the {labelled:,} labelled of the window's {count:,}")
-        # after the model's name, as the zoo's rows have it: after "(torchscript, 1×28×28)" it lay past the list's
-        # right edge, behind a scroll bar
-        source = spec.architecture if spec.kind == "torchvision" else Path(spec.path or "model").stem
-        name, details = (source, spec.label[len(source):]) if spec.label.startswith(f"{source} (") else (spec.label, "")
-        return f"{name}  · {accuracy:.1%} clean{details}", f"{spec.tooltip()}\nclean accuracy on {which} images"
+        name, details = spec.label, ""
+        if user:
+            # after the model's name, as the zoo's rows have it: after "(torchscript, 1×28×28)" it lay past the
+            # list's right edge, behind a scroll bar
+            source = spec.architecture if spec.kind == "torchvision" else Path(spec.path or "model").stem
+            if spec.label.startswith(f"{source} ("):
+                name, details = source, spec.label[len(source):]
+        return f"{name}  · {accuracy:.1%} clean{details}", f"{tooltip}{ACCURACY_TIP}{which} images"
 
     def _forget_accuracies_of_other_images(self) -> None:
         """Other images are shown: the accuracies measured on the previous ones are not theirs."""
@@ -239,7 +252,7 @@ class DataAndModels:
             del measured[key]
 
     def _relabel_user_models(self) -> None:
-        """The listed user models' texts and tooltips as :meth:`_user_row` has them now."""
+        """The listed user models' and weights files' texts and tooltips as :meth:`_user_row` has them now."""
         from advviz.gui.byo import UserModelSpec
         from advviz.gui.controls import KEY_ROLE
 
@@ -248,8 +261,10 @@ class DataAndModels:
         for row in range(models.count()):
             item = models.item(row)
             spec = self.specs.get(str(item.data(KEY_ROLE)))
-            if isinstance(spec, UserModelSpec):
-                text, tooltip = self._user_row(spec)
+            if isinstance(spec, UserModelSpec) or (spec is not None and spec.path):
+                # a weights file keeps its tooltip ("trained in this session: …"), less an earlier accuracy's line
+                kept = None if isinstance(spec, UserModelSpec) else item.toolTip().split(ACCURACY_TIP)[0]
+                text, tooltip = self._user_row(spec, kept)
                 item.setText(text)
                 item.setToolTip(tooltip)
         models.blockSignals(False)
@@ -288,7 +303,9 @@ class DataAndModels:
         elif isinstance(step, jobs.ModelLoaded):
             self.loaded[step.key] = step.model
             spec = self.specs.get(step.key)
-            if callable(getattr(spec, "load", None)):  # a user model: its clean accuracy on the images now, or none
+            # a user model or a weights file (one trained in the window too): its clean accuracy on the images now, or
+            # none; a zoo model's row has the zoo's
+            if callable(getattr(spec, "load", None)) or getattr(spec, "path", None):
                 self.user_model_row(spec, step.accuracy)
                 self._relabel_user_models()
             if step.message:
