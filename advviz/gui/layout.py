@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 HEATMAP_DOCK = "Perturbation at the cursor ε"  # its panel is set after the first paint
 CONTROLS_DOCK_WIDTH = 290
 HEATMAP_DOCK_HEIGHT = 250  # at most; on a short window 30 % of its height, so the curves keep their axes
+# On a tall window the heatmaps take this share of the height they and the curves have (a lecture hall needs the
+# images more than 600 more pixels of curves): from a shared height of GROW_FROM pixels (1400 × 900 shares 854:
+# 250 px, as before) the dock grows towards the share over GROW_OVER more pixels (1920 × 1080 maximised: ~390 px).
+HEATMAP_SHARE = 0.38
+GROW_FROM, GROW_OVER = 880, 140
 PREFERRED_SIZE = QSize(1400, 900)
 SHORT_WINDOW = 860  # pixels: below this the heatmaps dock gives its height to the paper's arguments
 
@@ -100,6 +105,65 @@ def arrange(window: "MainWindow") -> None:
     bar.addPermanentWidget(window.cancel_button)
 
 
+def heatmap_dock_height(window_height: int, shared: int) -> int:
+    """The heatmaps dock's height in a window ``window_height`` tall whose curves and heatmaps share ``shared``
+    pixels: at most 250 (30 % of a short window), growing to :data:`HEATMAP_SHARE` of ``shared`` on a tall one."""
+    base = min(HEATMAP_DOCK_HEIGHT, round(0.3 * window_height))
+    grown = min(max((shared - GROW_FROM) / GROW_OVER, 0.0), 1.0)
+    return round(base + grown * max(HEATMAP_SHARE * shared - base, 0.0))
+
+
+class HeatmapsShare(QObject):
+    """The heatmaps dock keeps its share of the window's height as the window grows (Qt gives a dock's
+    neighbour, the curves, all of a window's new height: maximised at 1920 × 1080, or presenting, the four images
+    stayed ~115 pixels under 780 of curves). A height the user drags the dock's edge to is theirs: it is left
+    alone from then on, presenting too (a drag while presenting is not counted: leaving gives the layout back).
+    A floating or hidden dock is left alone."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        super().__init__(window)
+        self.window = window
+        self.user_sized = False  # the user dragged the dock's edge: its height is theirs
+        self._pressed_height: int | None = None  # the dock's height when a press on the window's frame began
+        window.installEventFilter(self)
+
+    def dock(self) -> QDockWidget | None:
+        return self.window.findChild(QDockWidget, HEATMAP_DOCK)
+
+    def presenting(self) -> bool:
+        presentation = getattr(self.window, "presentation", None)
+        return presentation is not None and presentation.active
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind in (QEvent.Type.Resize, QEvent.Type.Show):  # a hidden window's resize reaches no visible dock
+            self.update()
+        elif kind == QEvent.Type.MouseButtonPress:  # on the window itself: a separator between its docks
+            dock = self.dock()
+            self._pressed_height = dock.height() if dock is not None else None
+        elif kind == QEvent.Type.MouseButtonRelease and self._pressed_height is not None:
+            dock = self.dock()
+            if dock is not None and dock.height() != self._pressed_height and not self.presenting():
+                self.user_sized = True
+            self._pressed_height = None
+        return False
+
+    def update(self) -> None:
+        """Give the dock its share of the window's present height (see :func:`heatmap_dock_height`)."""
+        window, dock = self.window, self.dock()
+        if dock is None or self.user_sized or not dock.isVisible() or dock.isFloating():
+            return
+        central = window.centralWidget()
+        if central is None or window.dockWidgetArea(dock) != Qt.DockWidgetArea.BottomDockWidgetArea:
+            return
+        bar = window.statusBar()
+        bottom = bar.geometry().top() if bar.isVisible() else window.height()
+        shared = bottom - central.geometry().top()  # the curves' tabs, the dock and the separator between them
+        target = heatmap_dock_height(window.height(), shared)
+        if dock.height() != target:
+            window.resizeDocks([dock], [target], Qt.Orientation.Vertical)
+
+
 class HeatmapsGiveWay(QObject):
     """On a short window the heatmaps dock hides while the paper's arguments are shown, and comes back
     with the other tabs: at 1280 × 720 the linear explanation's two plots lay below a scroll bar under
@@ -110,6 +174,7 @@ class HeatmapsGiveWay(QObject):
     def __init__(self, window: "MainWindow") -> None:
         super().__init__(window)
         self.window = window
+        self.share = HeatmapsShare(window)  # the window calls this class only: the dock's height lives beside it
         self.giving_way = False  # the paper's arguments in front of a short window, when last looked
         self.hidden_here = False  # hidden by this, not by the user: to be shown again
         window.tabs.currentChanged.connect(self.update)
