@@ -105,6 +105,8 @@ class DataAndModels:
             if self.runner.is_running(slot):
                 self._stopped(slot)
                 self.runner.cancel(slot)
+        if self.data is not None:
+            self._clear_results_of_old_images(data)
         self.data = data
         self.dataset = data.dataset
         self._forget_accuracies_of_other_images()
@@ -140,6 +142,21 @@ class DataAndModels:
             self.controls.set_checked([default])
             self.controls.blockSignals(False)
         self._models_changed()
+
+    def _clear_results_of_old_images(self, data: jobs.DataLoaded) -> None:
+        """New images replace the shown ones: every result computed on the old ones goes at once — the sweep's curves
+        and heatmaps, the transfer matrix and the automatic explanation panels (their jobs stop) — until the new
+        images' models have loaded and compute again. For half a second after a switch to Fashion-MNIST the heatmaps
+        showed MNIST's "3" beside Fashion's thumbnails, and the robustness curves MNIST's models "computing 0/110".
+        Adversarial training and the paper table keep theirs (they run models of their own)."""
+        message = "New images: computing again once their models have loaded…"
+        self._awaiting_header -= {"sweep", "transfer"}
+        self.sweep = self.transfer = None  # a pending redraw would bring them back
+        self.curves.set_classes(data.class_names)  # no legend of the old classes beside empty lines
+        self.curves.clear(message)
+        self.heatmaps.clear()
+        self.transfer_panel.clear(message)
+        self.explain.data_changed(message)
 
     def _cursor_to_paper_eps(self, dataset: str) -> None:
         """A new data set puts the cursor at its paper ε (scaled as ε max is for an L2 attack), on the grid
@@ -289,7 +306,8 @@ class DataAndModels:
         self._uncheck_misfits()
         keys = self.controls.checked_keys()
         missing = [self.specs[key] for key in keys if key not in self.loaded and key in self.specs]
-        if missing:
+        if missing:  # its own first message now (the last models job's "Loading model mnist-rbf." stayed up)
+            self.progress["models"] = jobs.Progress(f"Loading model {missing[0].label}…", 0, len(missing))
             self.runner.start("models", jobs.models_job, missing, self.controls.device_choice,
                               self.controls.precision_choice, self.data.x, (self.data.y, self.data.class_names),
                               on_step=self._model_step, on_done=lambda _: self._models_ready(),
