@@ -114,9 +114,13 @@ def test_a_session_whose_model_is_missing_clears_the_panels(window, idle, qtbot,
     path = tmp_path / "missing.json"
     session.save_session(window, path)
     payload = json.loads(path.read_text())
-    payload["checked"] = ["no-such-model"]
+    gone = tmp_path / "gone.pt"  # a weights file since moved or deleted
+    key = f"file:{gone}|cnn|mnist"
+    payload["models"] = [{"kind": "weights", "key": key, "label": "gone", "path": str(gone), "architecture": "cnn",
+                          "dataset": "mnist"}]
+    payload["checked"] = [key]
     path.write_text(json.dumps(payload))
     open_and_wait(window, qtbot, idle, path)
     window.redraw_now()
-    assert "no-such-model" in window.error_label.text()
+    assert "file not found" in window.error_label.text() and window.controls.checked_keys() == []
     _assert_cleared(window, "after the session")
