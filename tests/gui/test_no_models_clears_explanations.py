@@ -124,3 +124,19 @@ def test_a_session_whose_model_is_missing_clears_the_panels(window, idle, qtbot,
     window.redraw_now()
     assert "file not found" in window.error_label.text() and window.controls.checked_keys() == []
     _assert_cleared(window, "after the session")
+
+
+def test_a_model_checked_again_fills_the_cleared_panels_again(window, idle):
+    window.controls.set_checked([])
+    idle(window)
+    window.controls.set_checked(["mnist-softmax"])
+    idle(window)
+    panels = window.explain.panels
+    panels["linearity"].samples.setValue(16)
+    panels["rubbish"].count.setValue(50)
+    linearity, rubbish, linear = (show(window, idle, key) for key in ("linearity", "rubbish", "linear"))
+    window.redraw_now()
+    assert [label.text for _, label in linearity.legend.items][0].startswith("mnist-softmax: median R²")
+    assert linearity.legend.isVisible() and rubbish.hist_legend.isVisible() and rubbish.gallery_model.count() == 1
+    assert linear.x_cell[1].image is not None and linear.dim_cursor.isVisible()
+    assert linear.slider_label.text().startswith("n = 784 of 784")
