@@ -93,7 +93,9 @@ def capture(window: "MainWindow", *, layout: bool = True) -> dict[str, Any]:
         "presentation": bool(presentation is not None and presentation.active),
     }
     if layout:
-        payload["layout"] = {"state": _b64(window.saveState()), "geometry": _b64(window.saveGeometry())}
+        payload["layout"] = {"state": _b64(window.saveState()), "geometry": _b64(window.saveGeometry()),
+                             # a heatmaps height the user dragged to stays theirs when the session opens
+                             "heatmaps_user_sized": window.heatmaps_give_way.share.user_sized}
     return payload
 
 
@@ -345,6 +347,8 @@ class SessionLoader(QObject):
             window.restoreGeometry(geometry)
         if state is not None and not window.restoreState(state):
             self.problems.append("the saved layout could not be restored")
+        elif state is not None:  # else the next resize gave the dock its default share again
+            window.heatmaps_give_way.share.user_sized = fields.flag(layout, "heatmaps_user_sized", False)
         presentation = getattr(window, "presentation", None)
         if presentation is not None and fields.flag(payload, "presentation", False) != presentation.active:
             presentation.toggle()

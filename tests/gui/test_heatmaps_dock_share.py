@@ -135,3 +135,27 @@ def test_presenting_on_a_1080_screen_gives_the_heatmaps_their_share(tmp_path):
     assert height == 1080 and presented >= 0.35 * shared, found
     assert plot >= 250, found  # the image cells' plots: ~134 pixels before
     assert found["after"] == found["before"], found
+
+
+def test_a_dragged_height_stays_theirs_in_the_session_it_was_saved_in(window, qtbot, idle, tmp_path):
+    """A session keeps the dragged height, and the window it opens in keeps it when resized (the next resize gave
+    the dock its default share again: a restored layout was not the user's choice)."""
+    from conftest import open_window
+    from explain_helpers import open_and_wait
+
+    from advviz.gui import session
+
+    settle(qtbot)
+    drag_dock_edge(window, qtbot, -60)
+    chosen = dock(window).height()
+    path = session.save_session(window, tmp_path / "dragged.json")
+    other = open_window(qtbot)
+    other.start_loading()
+    idle(other)
+    open_and_wait(other, qtbot, idle, path)
+    settle(qtbot)
+    assert dock(other).height() == chosen
+    for size in ((1920, 1080), (1400, 900)):
+        other.resize(*size)
+        settle(qtbot)
+        assert dock(other).height() == chosen, size
