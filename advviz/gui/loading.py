@@ -180,7 +180,8 @@ class DataAndModels:
             self._uncheck(key)
         if misfits:
             names = ", ".join(self.specs[key].label if key in self.specs else key for key in misfits)
-            self.show_error(f"Unchecked {names}: it does not take the {data.title} images "
+            they = "it does not" if len(misfits) == 1 else "they do not"
+            self.show_error(f"Unchecked {names}: {they} take the {data.title} images "
                             f"({'×'.join(map(str, data.x.shape[1:]))}) or their classes.", warning=True)
         return misfits
 
