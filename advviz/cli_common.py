@@ -578,13 +578,11 @@ def _classes_option(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def named_classes_option(args: argparse.Namespace) -> tuple[str, ...] | None:
-    """The class names ``--classes`` gives by name (a file, imagenet), or None (a count, or not given)."""
+    """The class names ``--images``' sub-folders are matched to by name (``--classes`` a file or imagenet), or None
+    (numbered classes: the sub-folders in sorted order), by the spec's rule, the window's dialog's."""
     from advviz.core.user_model_spec import UserModelSpec
 
-    settings = _classes_option(args)
-    if settings.get("class_source", "count") == "count":
-        return None
-    return UserModelSpec("classes", "classes", **settings).class_names()  # read as the spec reads them
+    return UserModelSpec("classes", "classes", **_classes_option(args)).folder_class_names()
 
 
 def own_model_specs(args: argparse.Namespace, own_files: dict[str, str], *, data_classes: int,

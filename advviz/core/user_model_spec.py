@@ -132,6 +132,14 @@ class UserModelSpec:
             raise ModelLoadError("the model needs at least one class")
         return tuple(str(index) for index in range(self.class_count))
 
+    def folder_class_names(self) -> tuple[str, ...] | None:
+        """The class names an image folder's sub-folders are matched to by name (a class-names file, ImageFolder's
+        list), or None for numbered classes: then the sub-folders in sorted order are classes 0, 1, … (torchvision's
+        ImageFolder) and the model's classes are named after them (:func:`name_classes_by_data`). The one rule of
+        the window's dialog and the CLI: the dialog matched a numbered model's "0", "1", "2" to sub-folders cat, dog,
+        frog and left every image unlabelled, where the CLI labelled them."""
+        return None if self.class_source == "count" else self.class_names()
+
     def load(self, device: Any) -> Any:
         """Build the model on ``device`` (the window's models job uses it too: device changes, sessions)."""
         from advviz.core.errors import ModelLoadError

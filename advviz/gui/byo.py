@@ -54,25 +54,22 @@ class UserModelReady:
     accuracy: tuple[float, int] | None = None  # clean accuracy on the labelled images it was checked on, and how many
 
 
-def _load_images(paths: Sequence[str], shape: tuple[int, int, int], class_names: Sequence[str] | None
-                 ) -> tuple[Any, Any, list[str]]:
-    """Images at ``shape``, their labels and the notes on what was skipped (the core's loading)."""
-    loaded = load_images_for_model(paths, shape, class_names)
-    return loaded.x, loaded.y, loaded.notes
-
-
 def images_job(paths: Sequence[str], dataset: str, shape: tuple[int, int, int],
-               class_names: Sequence[str]) -> Iterator[Any]:
-    """The user's images at the swept model's input ``shape``, labelled with its ``class_names``."""
+               class_names: Sequence[str] | None) -> Iterator[Any]:
+    """The user's images at the swept model's input ``shape``, labelled with its ``class_names`` (by sub-folder
+    name), or with None (a model of numbered classes) the sub-folders in sorted order, as torchvision's ImageFolder
+    (:meth:`~advviz.core.user_model_spec.UserModelSpec.folder_class_names`)."""
     from advviz.core import zoo
 
     paths = [str(path) for path in paths]
     names = ", ".join(Path(path).name for path in paths)
     yield Progress(f"Loading images from {names}…")
-    x, y, skipped = _load_images(paths, shape, class_names)
+    found = load_images_for_model(paths, shape, class_names)
+    x, y, skipped = found.x, found.y, found.notes
     title = (f"{names if len(paths) < 3 else f'{len(paths)} files'} ({len(x)} images, {shape[0]}×{shape[1]}×{shape[2]}"
              + "".join(f"; {note}" for note in skipped) + ")")
-    yield ImagesLoaded(dataset, title, x, y, tuple(class_names), zoo.list_models(dataset), source=tuple(paths))
+    yield ImagesLoaded(dataset, title, x, y, found.class_names or tuple(class_names or ()), zoo.list_models(dataset),
+                       source=tuple(paths))
 
 
 def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data_x: Any, data_y: Any,
@@ -88,13 +85,15 @@ def user_model_job(spec: UserModelSpec, device: str, images: Sequence[str], data
     loaded = None
     if images:
         yield Progress(f"Loading images for {spec.label}…")
-        x, y, skipped = _load_images(images, tuple(model.input_shape), model.class_names)
+        # numbered classes take the sub-folders in ImageFolder order, named classes match them by name (as the CLI)
+        found = load_images_for_model(images, tuple(model.input_shape), spec.folder_class_names())
+        x, y, classes = found.x, found.y, found.class_names or tuple(model.class_names)
         names = ", ".join(Path(path).name for path in images)
-        notes = "".join(f"; {note}" for note in skipped)
+        notes = "".join(f"; {note}" for note in found.notes)
         loaded = ImagesLoaded(spec.dataset or "mnist", f"{names} ({len(x)} images for {Path(spec.label).name}{notes})",
-                              x, y, tuple(model.class_names), zoo.list_models(spec.dataset or "mnist"),
+                              x, y, classes, zoo.list_models(spec.dataset or "mnist"),
                               source=tuple(str(path) for path in images))
-        data_x, data_y, data_classes = x, y, model.class_names
+        data_x, data_y, data_classes = x, y, classes
     if data_x is None or len(data_x) == 0:
         raise ModelLoadError("no images to check the model on; load images for it")
     yield Progress(f"Checking {spec.label} on the images…")
@@ -220,15 +219,23 @@ class BringYourOwn(QObject):
         if path:
             self.load_images([path])
 
-    def target_shape(self) -> tuple[tuple[int, int, int], tuple[str, ...]]:
-        """Input shape and class names of the model being swept (the data set's when none is)."""
+    def target_shape(self) -> tuple[tuple[int, int, int], tuple[str, ...] | None]:
+        """Input shape and class names of the model being swept (the data set's when none is); None for a user
+        model whose classes are still numbered: the images' sub-folders are its classes in sorted order."""
         model = self.window.sweep_model()
         if model is not None:
-            return tuple(model.input_shape), tuple(model.class_names)
+            return tuple(model.input_shape), None if self._numbered(model) else tuple(model.class_names)
         from advviz.core.data import dataset_info
 
         info = dataset_info(self.window.dataset)
         return info.input_shape, info.classes
+
+    def _numbered(self, model: Any) -> bool:
+        """Whether ``model`` is a user model of numbered classes not yet named after a folder's sub-folders."""
+        spec = next((self.window.specs.get(key) for key, loaded in self.window.loaded.items() if loaded is model), None)
+        numbered = tuple(str(index) for index in range(len(model.class_names)))
+        return (isinstance(spec, UserModelSpec) and spec.folder_class_names() is None
+                and tuple(model.class_names) == numbered)
 
     def load_images(self, paths: Sequence[str] | str, *, shape: Sequence[int] | None = None,
                     class_names: Sequence[str] | None = None) -> None:
@@ -243,11 +250,15 @@ class BringYourOwn(QObject):
             shape = shape or default_shape
             class_names = class_names if class_names is not None else default_names
         window.runner.start("data", images_job, paths, window.dataset, tuple(int(v) for v in shape),
-                            tuple(class_names), on_step=self._images_step, on_error=window._failed("images", "data"))
+                            None if class_names is None else tuple(class_names), on_step=self._images_step,
+                            on_error=window._failed("images", "data"))
 
     def _images_step(self, step: Any) -> None:
         window = self.window
         if isinstance(step, ImagesLoaded):
+            for model in list(window.loaded.values()):  # numbered classes take the sub-folders' names
+                if self._numbered(model):
+                    name_classes_by_data(model, step.class_names)
             keep = [key for key in window.controls.checked_keys() if self.fits(key, step)]
             if keep != window.controls.checked_keys():
                 window.controls.blockSignals(True)
