@@ -706,16 +706,29 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> di
     missing = [dest for dest in options if getattr(args, dest, None) is None]
     shipped = {row["name"] for row in list_models()}
     files = [name for name in names if name not in shipped and Path(name).is_file()]
+    given = [part.strip() for part in (getattr(args, "architecture", None) or "").split(",") if part.strip()]
+    vision = [name for name in given if name not in ARCHITECTURE_TITLES and _is_torchvision_network(name)]
+    if files and vision:  # asked for --dataset, then "unknown architecture 'resnet18'; choose one of: softmax, …"
+        raise CommandError(f"{vision[0]} is a torchvision network: load {files[0]} as your own model with --kind "
+                           "torchvision --input-size CxHxW (e.g. 3x224x224) and --images FOLDER")
     if files and missing:
         wanted = " and ".join(
             f"its {'data set' if dest == 'dataset' else dest} ({options[dest][0]} {', '.join(options[dest][1][:-1])} "
             f"or {options[dest][1][-1]})" for dest in missing)
         raise CommandError(f"{files[0]} is a weights file: give {wanted}")
-    given = [part.strip() for part in (getattr(args, "architecture", None) or "").split(",") if part.strip()]
     if not files or not given:
         return {}
     return dict(zip(files, one_per_file(given, files, option="--architecture", values="architectures",
                                         of="weights files", order="the order of --models")))
+
+
+def _is_torchvision_network(name: str) -> bool:
+    """Whether torchvision has a classification network ``name`` (torchvision loads here, on this error path only)."""
+    try:
+        import torchvision
+    except ImportError:
+        return False
+    return name in torchvision.models.list_models(module=torchvision.models)
 
 
 def load_one_model(args: argparse.Namespace):
