@@ -17,10 +17,21 @@ from advviz.cli_common import (
 # captions' minimum widths left them nothing); 640 is also the window's smallest offer.
 MIN_ANIMATION_WIDTH = 640
 MAX_ANIMATION_FRAMES = 241  # every frame stays in memory until the file is written: 201 frames at 640 px took 16 s
-# The window's export offers the panel's width, 1280, 1920 and 640; the command's default is a lecturer's 720p
-# recording (it was 640, the window's smallest offer).
+# The window's export offers the panel's width, 1280, 1920 and 640; the command's default is 1280 pixels wide (it was
+# 640, the window's smallest offer). Frames are 0.95 as high as wide: 1280×1216.
 DEFAULT_ANIMATION_WIDTH = 1280
 MAX_ANIMATION_WIDTH = 3840  # 4K (frames are drawn at their own size, text scaled); a typo of 40,000 would not fit
+
+
+def animation_file(text: str) -> str:
+    """``--out``: a .gif or .mp4 name, refused while parsing (a .png was refused after seconds of loading); the
+    rule of the window's export (:func:`advviz.core.animation_files.animation_name_problem`)."""
+    from advviz.core.animation_files import animation_name_problem
+
+    problem = animation_name_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return text
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -97,14 +108,14 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     add_sample_options(sub, steps=26, steps_help=f"frames, ε = 0 … ε_max, 2 to {MAX_ANIMATION_FRAMES}",
                        steps_why="frames from ε = 0 to ε_max", max_steps=MAX_ANIMATION_FRAMES,
                        max_why="every frame is kept in memory until the file is written")
-    sub.add_argument("--out", default="sweep.gif",
+    sub.add_argument("--out", type=animation_file, default="sweep.gif",
                      help="a .gif, or an .mp4 where ffmpeg (or pip's imageio-ffmpeg) is installed")
     sub.add_argument("--width", type=int_at_least(MIN_ANIMATION_WIDTH, "narrower frames shrink the heatmaps to "
                                                                       "unreadable specks", maximum=MAX_ANIMATION_WIDTH,
                                                   why_not_more="every frame is held in memory until written"),
                      default=DEFAULT_ANIMATION_WIDTH,
                      help=f"frame width in pixels, {MIN_ANIMATION_WIDTH} to {MAX_ANIMATION_WIDTH} (default: "
-                          f"{DEFAULT_ANIMATION_WIDTH}, for a 720p recording; 640 for a smaller file)")
+                          f"{DEFAULT_ANIMATION_WIDTH} pixels wide; 640 for a smaller file)")
     sub.add_argument("--probabilities", action="store_true", help="softmax probabilities instead of logits")
     add_attack_options(sub)
 

@@ -20,6 +20,7 @@ from PySide6.QtCore import QEvent, QSize, QtMsgType, Qt, qInstallMessageHandler
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
+from advviz.core.animation_files import animation_name_problem
 from advviz.gui.export import ExportError
 from advviz.gui.state import SweepState
 from advviz.gui.video import NO_FFMPEG, ffmpeg_path, pad_to_even, save_frames, to_pil
@@ -212,8 +213,9 @@ def check_request(out: str | os.PathLike, *, steps: int, attack: str, target: in
 def check_out_path(out: str | os.PathLike) -> Path:
     """Refuse an output path that cannot be written, before anything is rendered (raises ExportError)."""
     path = Path(out)
-    if path.suffix.lower() not in (".gif", ".mp4"):
-        raise ExportError(f"{path}: an animation is a .gif or an .mp4 file")
+    problem = animation_name_problem(path)  # the rule `advviz animate --out` is parsed by
+    if problem:
+        raise ExportError(problem)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"folder not found: {folder}")

@@ -36,9 +36,20 @@ def test_animate_writes_a_gif_with_one_frame_per_step(tmp_path):
     assert frames[0] != frames[1]
 
 
-def test_animate_refuses_bad_requests(tmp_path, capsys):
-    assert main(["animate", "--out", str(tmp_path / "x.txt")]) == 2
-    assert "an animation is a .gif or an .mp4 file" in capsys.readouterr().err
+def test_animate_refuses_bad_requests(tmp_path, capsys, monkeypatch):
+    import advviz.core.zoo as zoo
+
+    def no_loading(*args, **kwargs):
+        raise AssertionError("the model was loaded for an --out argparse should refuse")
+
+    monkeypatch.setattr(zoo, "load_model", no_loading)
+    for name in ("x.txt", "x.png"):  # refused while parsing, in the window's export's words: nothing loads first
+        with pytest.raises(SystemExit) as exit_:
+            main(["animate", "--out", str(tmp_path / name)])
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and err.count("\n") == 1, err
+        assert f"argument --out: {tmp_path / name}: an animation is a .gif or an .mp4 file" in err, err
+    monkeypatch.undo()
     with pytest.raises(SystemExit) as exit_:  # refused while parsing, with the real bound
         main(["animate", "--steps", "1", "--out", str(tmp_path / "x.gif")])
     assert exit_.value.code == 2 and "argument --steps: must be at least 2" in capsys.readouterr().err
@@ -136,8 +147,9 @@ def test_animate_help_states_the_minimum_width(capsys):
     with pytest.raises(SystemExit):
         main(["animate", "--help"])
     help_text = " ".join(capsys.readouterr().out.split())
-    assert ("frame width in pixels, 640 to 3840 (default: 1280, for a 720p recording; 640 for a smaller file)"
-            in help_text)
+    # frames are 1280×1216: no "720p recording"
+    assert "frame width in pixels, 640 to 3840 (default: 1280 pixels wide; 640 for a smaller file)" in help_text
+    assert "720p" not in help_text
 
 
 def test_animate_frames_are_1280_wide_by_default_and_640_on_request(capsys, tmp_path):
