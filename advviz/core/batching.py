@@ -378,6 +378,26 @@ def forward(model: nn.Module, inputs: InputSource, *, chunk: int | None = None,
     return out if out is not None else torch.empty(0, 0, device=device)
 
 
+def _gradient_cap_key(model: nn.Module, sample_shape: tuple[int, ...], device: torch.device) -> tuple:
+    return (_model_key(model, sample_shape, device), thread_budget())
+
+
+def gradient_chunk_size(model: nn.Module, sample_shape: tuple[int, ...], *, total: int = 0) -> int:
+    """Inputs per chunk of :func:`input_gradient` for ``model`` (jobs that batch their own gradient work, such
+    as the rows of an iterative sweep, size their batches by it)."""
+    device = model_device(model)
+    policy = _policy(model, sample_shape, total=total)
+    # Backward needs ~3x the memory of a forward, yet larger chunks amortize autograd's overhead:
+    # four forward chunks, on a CPU at most 128 inputs for a convolutional model (the zoo's CNN, one
+    # thread: 128 beat 32–512) and 1,024 for a dense one (maxout, 2,000 inputs: 88 ms at 1,000 a chunk,
+    # 97 at 256, 145 at 64).
+    cpu_cap = 128 if is_convolutional(model) else 1024
+    size = max(16, policy.chunk * 4 if device.type != "cpu" else min(cpu_cap, policy.chunk * 4))
+    # a size that ran out of memory is not tried again by later gradients of this model kind (on a GPU
+    # each failed try runs most of a forward first); an explicit chunk is the caller's to choose
+    return min(size, _gradient_caps.get(_gradient_cap_key(model, sample_shape, device), size))
+
+
 def input_gradient(
     model: nn.Module,
     x: torch.Tensor,
@@ -395,17 +415,8 @@ def input_gradient(
     reject = outputs.has_reject_logit(model)
     loss_fn = loss_fn or (lambda logits, y: outputs.loss(logits, y, reject_logit=reject, reduction="sum"))
     policy = _policy(model, tuple(x.shape[1:]), total=len(x))
-    # Backward needs ~3x the memory of a forward, yet larger chunks amortize autograd's overhead:
-    # four forward chunks, on a CPU at most 128 inputs for a convolutional model (the zoo's CNN, one
-    # thread: 128 beat 32–512) and 1,024 for a dense one (maxout, 2,000 inputs: 88 ms at 1,000 a chunk,
-    # 97 at 256, 145 at 64).
-    cpu_cap = 128 if is_convolutional(model) else 1024
-    size = chunk or max(16, policy.chunk * 4 if device.type != "cpu" else min(cpu_cap, policy.chunk * 4))
-    # a size that ran out of memory is not tried again by later gradients of this model kind (on a GPU
-    # each failed try runs most of a forward first); an explicit chunk is the caller's to choose
-    cap_key = (_model_key(model, tuple(x.shape[1:]), device), thread_budget())
-    if chunk is None and cap_key in _gradient_caps:
-        size = min(size, _gradient_caps[cap_key])
+    size = chunk or gradient_chunk_size(model, tuple(x.shape[1:]), total=len(x))
+    cap_key = _gradient_cap_key(model, tuple(x.shape[1:]), device)
     memory_format = _memory_format(model, x)
     threads = _chooser(model, tuple(x.shape[1:]), "gradient", policy)
     gradient = torch.empty_like(x)

@@ -3,8 +3,9 @@
 "The relationship between input perturbation and output is very linear": for FGSM's direction
 d = sign(∇ₓJ) the logits are nearly straight lines in ε and the argmax flips at some ε. The sweep
 of a directional attack costs one gradient and chunked batched forwards — never a gradient per ε.
-Iterative attacks (BIM, PGD) have no single direction: they run once per ε (negative ε descends
-the loss of the true class, the mirror image of the attack).
+Iterative attacks (BIM, PGD) have no single direction: every ε runs its own attack (negative ε descends
+the loss of the true class, the mirror image of the attack), many ε at once — each iteration one gradient of
+all their images, not one gradient per ε.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from advviz.core.attacks import FGSM, Attack, DirectionalAttack
+from advviz.core.attacks import BIM, FGSM, Attack, DirectionalAttack
 from advviz.core.attacks.base import eval_mode
-from advviz.core.batching import forward, model_device
+from advviz.core.batching import forward, gradient_chunk_size, model_device
 from advviz.core.checks import check_eps, checked_batch
 from advviz.core.precision import forward_precision
 from advviz.core.errors import AdvvizError
@@ -180,9 +181,26 @@ def _directional_chunks(model: nn.Module, x: torch.Tensor, direction: torch.Tens
         yield through(total, [], None)
 
 
+FIRST_ROWS = 8  # an iterative sweep's first block of ε rows: its first points on screen soon, then whole blocks
+
+
 def _iterative_chunks(model: nn.Module, x: torch.Tensor, y: torch.Tensor, eps: torch.Tensor,
                       attack: Attack) -> Iterator[SweepChunk]:
+    """Each ε's own attack. BIM and PGD run many ε at once (:meth:`BIM.rows`): blocks of ε rows as large as a
+    gradient chunk holds, the first :data:`FIRST_ROWS` alone, then doubling."""
     total = len(eps)
+    if isinstance(attack, BIM):
+        most = max(1, gradient_chunk_size(model, tuple(x.shape[1:]), total=total * len(x)) // len(x))
+        start, rows = 0, min(FIRST_ROWS, most)
+        while start < total:
+            stop = min(total, start + rows)
+            adversarial = attack.rows(model, x, y, eps[start:stop])
+            logits = forward(model, adversarial)  # in the model's forward precision, like a directional sweep's rows
+            yield SweepChunk(start=start, stop=stop, total=total,
+                             logits=logits.view(stop - start, len(x), -1).cpu().numpy(),
+                             adversarial=adversarial.view(stop - start, *x.shape).cpu().numpy())
+            start, rows = stop, min(2 * rows, most)
+        return
     for index, value in enumerate(eps.tolist()):
         # ε < 0 mirrors the attack: descend the loss of the true class (a targeted attack on y).
         runner = attack.replace(eps=abs(value), targeted=attack.targeted if value >= 0 else not attack.targeted)

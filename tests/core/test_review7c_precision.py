@@ -22,13 +22,13 @@ def test_an_iterative_sweep_forwards_its_adversarial_examples_in_the_models_prec
     attack = make_attack(attack_name, eps=0.2, alpha=0.05, steps=3, **extra)
     chunks = [step for step in sweep_steps(model, x, y, eps_grid(0.2, 3), attack=attack)
               if isinstance(step, SweepChunk)]
-    assert len(chunks) == 3
-    for chunk in chunks:
-        adversarial = torch.from_numpy(chunk.adversarial[0])
+    assert sum(chunk.stop - chunk.start for chunk in chunks) == 3
+    for chunk in chunks:  # ε rows run together (BIM.rows): their forward too
+        adversarial = torch.from_numpy(chunk.adversarial[:, 0])
         reduced = forward(model, adversarial, precision="bfloat16")
         exact = forward(model, adversarial, precision="float32")
         assert not torch.equal(reduced, exact)
-        torch.testing.assert_close(torch.from_numpy(chunk.logits[0]), reduced, rtol=0, atol=0)
+        torch.testing.assert_close(torch.from_numpy(chunk.logits[:, 0]), reduced, rtol=0, atol=0)
 
 
 def test_the_decision_maps_clean_prediction_is_its_centres_in_reduced_precision():

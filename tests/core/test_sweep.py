@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import torch
 
-from advviz.core.attacks import BIM, FGSM, RandomSign
+from advviz.core.attacks import BIM, FGSM, PGD, RandomSign
+from advviz.core.batching import forward
 from advviz.core.linearity import logit_linearity
-from advviz.core.sweep import SweepChunk, SweepStart, collect_sweep, eps_grid, fgsm_sweep, summarize, sweep_steps
+from advviz.core.sweep import (FIRST_ROWS, SweepChunk, SweepStart, collect_sweep, eps_grid, fgsm_sweep, summarize,
+                               sweep_steps)
 
 
 @pytest.fixture(scope="module")
@@ -115,19 +117,45 @@ def test_closing_the_stream_stops_the_work(zoo, batch):
         next(stream)
 
 
-def test_iterative_attack_sweep_runs_per_eps(zoo, batch):
+def test_iterative_attack_sweep_runs_each_eps_own_attack(zoo, batch):
     model = zoo("mnist-mlp")
     x, y = batch
     eps = np.array([-0.1, 0.0, 0.1], dtype=np.float32)
     steps = list(sweep_steps(model, x, y, eps, attack=BIM(alpha=0.02, steps=5)))
     assert steps[0].direction is None
     chunks = steps[1:]
-    assert [c.start for c in chunks] == [0, 1, 2]
-    torch.testing.assert_close(torch.from_numpy(chunks[2].adversarial[0]),
-                               BIM(eps=0.1, alpha=0.02, steps=5)(model, x, y), atol=1e-6, rtol=0)
+    assert chunks[0].start == 0 and chunks[-1].stop == 3  # every ε, in order (the three in one batched block)
+    adversarial = np.concatenate([c.adversarial for c in chunks])
+    logits = np.concatenate([c.logits for c in chunks])
+    torch.testing.assert_close(torch.from_numpy(adversarial[2]), BIM(eps=0.1, alpha=0.02, steps=5)(model, x, y),
+                               atol=1e-6, rtol=0)
     # ε < 0 makes the true class more likely, ε > 0 less
-    true_logit = [c.logits[0, np.arange(8), y.numpy()].mean() for c in chunks]
+    true_logit = [row[np.arange(8), y.numpy()].mean() for row in logits]
     assert true_logit[0] > true_logit[1] > true_logit[2]
+
+
+@pytest.mark.parametrize("name", ["mnist-cnn", "mnist-mlp"])
+@pytest.mark.parametrize("make", [
+    lambda: BIM(step_fraction=1 / 8), lambda: BIM(alpha=0.02, steps=4, targeted=True),
+    lambda: PGD(step_fraction=1 / 8, seed=0), lambda: PGD(steps=3, seed=5, clip=False),
+], ids=["bim", "bim-targeted", "pgd-seeded", "pgd-unclipped"])
+def test_batched_iterative_rows_are_each_eps_own_attack(zoo, batch, name, make):
+    """BIM and PGD sweep many ε at once (one gradient of K·B images per iteration, not K of B): every row is
+    still what that ε's own call gives — mirrored for ε < 0, its own step, its own seeded random start."""
+    model = zoo(name)
+    x, y = batch
+    attack = make()
+    eps = eps_grid(0.3, 21)
+    chunks = [step for step in sweep_steps(model, x, y, eps, attack=attack) if isinstance(step, SweepChunk)]
+    assert len(chunks) >= 2 and chunks[0].stop - chunks[0].start <= FIRST_ROWS  # first rows soon, then blocks
+    assert [c.start for c in chunks[1:]] == [c.stop for c in chunks[:-1]] and chunks[-1].stop == len(eps)
+    rows = np.concatenate([c.adversarial for c in chunks])
+    for index, value in enumerate(eps.tolist()):
+        own = attack.replace(eps=abs(value), targeted=attack.targeted if value >= 0 else not attack.targeted)
+        np.testing.assert_allclose(rows[index], own(model, x, y).numpy(), atol=1e-5, err_msg=f"ε = {value}")
+    np.testing.assert_allclose(np.concatenate([c.logits for c in chunks]),
+                               forward(model, torch.from_numpy(rows.reshape(-1, *x.shape[1:])))
+                               .view(len(eps), len(x), -1).numpy(), atol=1e-4)
 
 
 def test_random_sign_sweep_barely_raises_the_loss_compared_with_fgsm(zoo, batch):

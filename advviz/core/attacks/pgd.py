@@ -45,12 +45,13 @@ class PGD(BIM):
         self.random_start = random_start
         self.seed = seed
 
-    def start(self, x: torch.Tensor) -> torch.Tensor:
+    def start_at(self, x: torch.Tensor, eps: float) -> torch.Tensor:
+        """A uniformly random point of the ``eps``-ball around x (x itself without ``random_start``)."""
         if not self.random_start:
             return x.clone()
         if self.seed is None:
-            noise = torch.empty_like(x).uniform_(-self.eps, self.eps)
+            noise = torch.empty_like(x).uniform_(-eps, eps)
         else:
             generator = torch.Generator(device="cpu").manual_seed(self.seed)
-            noise = torch.empty(x.shape).uniform_(-self.eps, self.eps, generator=generator).to(x.device)
+            noise = torch.empty(x.shape).uniform_(-eps, eps, generator=generator).to(x.device)
         return self.clip_to_bounds(x + noise)
