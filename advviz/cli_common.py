@@ -362,10 +362,14 @@ def add_attack_options(sub: argparse.ArgumentParser) -> None:
     sub.add_argument("--no-clip", action="store_true", help="do not clip x̃ to [0, 1] (the paper does not)")
 
 
+# one naming of the images an --index picks (sweep said "imgs #0", linear "test #0" of the same --images picture)
+INDEX_HELP = "image index in the test split, or among the labelled images of --images (sub-folders in sorted order)"
+
+
 def add_sample_options(sub: argparse.ArgumentParser, *, steps: int, steps_help: str, steps_why: str,
                        max_steps: int, max_why: str) -> None:
     """One test image and an ε grid from −ε_max (or 0) to +ε_max: sweep and animate."""
-    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--index", type=int, default=0, help=INDEX_HELP)
     sub.add_argument("--eps-max", type=positive_eps, default=0.5,
                      help=f"largest |ε| (> 0), pixel units on [0, 1]; {L2_EPS_HELP}")
     sub.add_argument("--steps", type=int_at_least(2, steps_why, maximum=max_steps, why_not_more=max_why),
@@ -515,7 +519,8 @@ def own_model_kinds(args: argparse.Namespace, names: Sequence[str]) -> dict[str,
             raise CommandError(f"{name} is a folder, not a model file")
         if not path.is_file():
             raise CommandError(f"model file not found: {name} (nor is it a zoo model; see advviz models)")
-    kinds = one_per_file(kinds, files, option="--kind", values="kinds", of="model files",
+    _refuse_one_file_twice(files, option)
+    kinds = one_per_file(kinds, files, option="--kind", values="kinds", of="model file",
                          order=f"the order of {option}")
     if args.input_size is None:
         raise CommandError("your own models need --input-size, their input as channels×height×width (e.g. 3x32x32 "
@@ -540,13 +545,25 @@ def own_model_kinds(args: argparse.Namespace, names: Sequence[str]) -> dict[str,
 
 def one_per_file(given: list[str], files: Sequence[str], *, option: str, values: str, of: str, order: str
                  ) -> list[str]:
-    """``given`` values of ``option`` for ``files``: one for them all, or one per file in ``order``."""
+    """``given`` values of ``option`` for ``files``: one for them all, or one per file in ``order``; ``of`` names
+    one file ("model file"): "2 kinds for 1 model file", "for 3 model files"."""
     if len(given) == 1:
         return given * len(files)
     if len(given) != len(files):
-        raise CommandError(f"{option} names {len(given)} {values} for {len(files)} {of}: give one for them all, or "
-                           f"one per file in {order}")
+        raise CommandError(f"{option} names {len(given)} {values} for {len(files)} {of}{'s' * (len(files) != 1)}: give "
+                           f"one for them all, or one per file in {order}")
     return given
+
+
+def _refuse_one_file_twice(files: Sequence[str], option: str) -> None:
+    """The same model file named twice by two paths (tiny.ts, ./tiny.ts) only repeats its rows, as a name given
+    twice does (which ``model_list`` refuses while parsing)."""
+    seen: dict[Path, str] = {}
+    for name in files:
+        path = Path(name).expanduser().resolve()
+        if path in seen:
+            raise CommandError(f"{option} names one file twice: {seen[path]} and {name}; give each model once")
+        seen[path] = name
 
 
 def _own_architectures(args: argparse.Namespace, own_files: dict[str, str]) -> dict[str, str]:
@@ -560,7 +577,7 @@ def _own_architectures(args: argparse.Namespace, own_files: dict[str, str]) -> d
         raise CommandError("--architecture names the torchvision network of a --kind torchvision file; a TorchScript "
                            "file carries its own: leave --architecture out")
     return dict(zip(vision_files, one_per_file(given, vision_files, option="--architecture", values="networks",
-                                               of="torchvision files", order="order")))
+                                               of="torchvision file", order="order")))
 
 
 def _classes_option(args: argparse.Namespace) -> dict[str, Any]:
@@ -640,13 +657,14 @@ def _load_with_own_models(args: argparse.Namespace, names: Sequence[str], own_fi
         # labelled by the zoo models' classes, --classes' names, or else the sorted sub-folders
         label_names = data.class_names(zoo_dataset) if zoo_dataset else named_classes_option(args)
         x, y, class_names, notes = load_images_for_model([str(Path(args.images).expanduser())], shape, label_names)
+        labelled = y >= 0
+        if not bool(labelled.any()):  # the notes in the one line (a note, then an error, repeated the class list)
+            named = f" ({', '.join(class_names[:4])}{', …' if len(class_names) > 4 else ''})" if class_names else ""
+            raise CommandError(f"no image in {args.images} is labelled"
+                               + (f" ({'; '.join(notes)})" if notes else "") + ": put each class's images in a "
+                               f"sub-folder named after the class{'' if notes else named}")
         for note in notes:
             print(f"{prog}: note: {args.images}: {note}", file=sys.stderr)
-        labelled = y >= 0
-        if not bool(labelled.any()):
-            named = f" ({', '.join(class_names[:4])}{', …' if len(class_names) > 4 else ''})" if class_names else ""
-            raise CommandError(f"no image in {args.images} is labelled: put each class's images in a sub-folder named "
-                               f"after the class{named}")
         x, y = x[labelled], y[labelled]
         images = ImageSet(args.images, x, y, tuple(class_names))
         args.user_images = images
@@ -696,8 +714,6 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> di
     was told 'give its architecture … and data set …', the data set given, and neither named as an option.
     Returns each weights file's architecture: one for all, or one per file in order (``--architecture
     softmax,cnn``; a single one for every file made a transfer between a softmax and a CNN file impossible)."""
-    from pathlib import Path
-
     from advviz.core.architectures import ARCHITECTURE_TITLES
     from advviz.core.zoo import list_models
 
@@ -706,6 +722,7 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> di
     missing = [dest for dest in options if getattr(args, dest, None) is None]
     shipped = {row["name"] for row in list_models()}
     files = [name for name in names if name not in shipped and Path(name).is_file()]
+    _refuse_one_file_twice(files, "--models" if hasattr(args, "models") else "--model")
     given = [part.strip() for part in (getattr(args, "architecture", None) or "").split(",") if part.strip()]
     vision = [name for name in given if name not in ARCHITECTURE_TITLES and _is_torchvision_network(name)]
     if files and vision:  # asked for --dataset, then "unknown architecture 'resnet18'; choose one of: softmax, …"
@@ -719,7 +736,7 @@ def _check_weights_options(args: argparse.Namespace, names: Sequence[str]) -> di
     if not files or not given:
         return {}
     return dict(zip(files, one_per_file(given, files, option="--architecture", values="architectures",
-                                        of="weights files", order="the order of --models")))
+                                        of="weights file", order="the order of --models")))
 
 
 def _is_torchvision_network(name: str) -> bool:
@@ -738,8 +755,6 @@ def load_one_model(args: argparse.Namespace):
 
 def folder_option(option: str, text: str):
     """``text`` as a folder to write in (made if missing): a file of that name is refused by name, not by errno."""
-    from pathlib import Path
-
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
         raise CommandError(f"{option} {text} is a file, not a folder")

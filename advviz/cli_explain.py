@@ -16,8 +16,8 @@ import argparse
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    DATASET_EPS_HELP, MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options, capped,
-    dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample,
+    DATASET_EPS_HELP, INDEX_HELP, MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options,
+    capped, data_source, dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample,
     positive_eps, positive_float, positive_int, progress, seed_value, table, test_samples, writable_folder,
 )
 
@@ -52,14 +52,18 @@ def cmd_linear(args: argparse.Namespace) -> None:
                    [[p.n, float(p.measured[0, label]), float(p.predicted[0, label]), -float(p.bound[0, label])]
                     for p in points])
     gap = float(abs(result.predicted - result.measured).max())
-    emit(args, payload, f"{args.model}, test #{args.index} (true {classes[label]}), FGSM ε = {args.eps}, "
+    emit(args, payload, f"{args.model}, {data_source(args, dataset)} #{args.index} (true {classes[label]}), FGSM "
+          f"ε = {args.eps}, "
           f"{'clipped' if args.clip else 'unclipped'}, w = the model's {weights_kind}: "
           f"max |predicted − measured| = {gap:.2g}\n{per_class}\n\n"
           f"the change grows linearly with the number of pixels the attack may change:\n{per_n}")
 
 
-def image_count(count: int) -> str:
-    return f"{count} test image{'s' * (count != 1)}"  # "1 test images" read as a typo
+def image_count(args: argparse.Namespace, count: int) -> str:
+    """"32 test images", or "12 images in imgs" for ``--images`` (sweep's "imgs #0": one naming)."""
+    images = getattr(args, "user_images", None)
+    plural = "s" * (count != 1)  # "1 test images" read as a typo
+    return f"{count} image{plural} in {images.title}" if images is not None else f"{count} test image{plural}"
 
 
 def cmd_linearity(args: argparse.Namespace) -> None:
@@ -80,7 +84,7 @@ def cmd_linearity(args: argparse.Namespace) -> None:
                         "r2": r2.tolist()})
     emit(args, {"samples": len(x), "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
                  "models": payload},
-          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {image_count(len(x))}, {'clipped' if args.clip else 'unclipped'}\n"
+          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {image_count(args, len(x))}, {'clipped' if args.clip else 'unclipped'}\n"
           + table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
 
 
@@ -112,7 +116,7 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
     where_x = ("X = x" if centre is not None
                else "x (a = b = 0) falls between grid points (an odd --resolution marks it X)")
     emit(args, payload,
-          f"{args.model}, test #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
+          f"{args.model}, {data_source(args, dataset)} #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
           f"a → (−{args.extent} … +{args.extent}), b ↑, {clipping}; "
           f"{where_x}; {100 * share:.1f}% of the plane gets another "
           f"class than x ({classes[start.clean_prediction]})" + (f"\n{legend}" if legend else "") + "\n"
@@ -145,12 +149,12 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
     if ran != "float32":
         # on the images checked here; the line on stderr measured the data set's first 512
         report = precision_report(model, x, dtype=ran)
-        on_these = f"on these {image_count(len(x))}"
+        on_these = f"on these {image_count(args, len(x))}"
         rows += [[f"{ran} forwards: max |Δ logit| {on_these}", f"{report.max_logit_difference:.4g}"],
                  [f"{ran} forwards: same prediction {on_these}", f"{100 * report.prediction_agreement:.2f}%"]]
         extra["precision"] = asdict(report)
     clipping = "unclipped" if args.no_clip else "clipped to [0, 1]"
-    text = f"{args.model} on {image_count(len(x))}, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
+    text = f"{args.model} on {image_count(args, len(x))}, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
     emit(args, {"model": args.model, "samples": len(x), **asdict(d), **extra}, text)
 
@@ -201,7 +205,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
                   "under FGSM, for any model: exact for softmax regression, a deep model through its linearization "
                   "at x")
     add_model_options(sub, default="mnist-softmax", own_models=True)
-    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--index", type=int, default=0, help=INDEX_HELP)
     # the window's "move the ε cursor away from 0": at ε = 0 there is no change to explain (a table of zeros)
     sub.add_argument("--eps", type=eps_above_zero("ε = 0 leaves x unchanged: there is no logit change to explain"),
                      help=f"ε of FGSM (> 0), pixel units on [0, 1] {DATASET_EPS_HELP}")
@@ -219,7 +223,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     sub = command("decision-map", cmd_decision_map, "predicted class on the plane of the FGSM direction and a "
                   "random orthogonal sign direction")
     add_model_options(sub, default="mnist-cnn", own_models=True)
-    sub.add_argument("--index", type=int, default=0, help="sample index in the test split")
+    sub.add_argument("--index", type=int, default=0, help=INDEX_HELP)
     sub.add_argument("--extent", type=positive_eps, default=0.5, help="half-width of the plane (> 0), pixel units")
     sub.add_argument("--resolution", type=int_at_least(2, "the plane needs both of its edges",
                                                        maximum=MAX_MAP_RESOLUTION,

@@ -247,4 +247,4 @@ def check_class_count(model: Any, y: Any, class_names: Sequence[str], *, remedy:
     known = y[y >= 0] if y is not None else []
     if len(known) and len(model.class_names) != len(class_names):
         raise ModelLoadError(f"{model.name} has {len(model.class_names)} classes, the data's labels have "
-                             f"{len(class_names)} ({', '.join(list(class_names)[:4])}…); {remedy}")
+                             f"{len(class_names)} ({', '.join(list(class_names)[:4])}{', …' * (len(class_names) > 4)}); {remedy}")

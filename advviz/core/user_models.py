@@ -84,6 +84,7 @@ def torchvision_model(
             state = {f"net.{key}": value for key, value in state.items()}
             state.update(mean=model.mean, std=model.std)
         _refuse_other_channels(model, state, path.name)
+        _refuse_other_network(net, state, path.name, architecture)
         load_state(model, state, path.name)
     return prepare(model, device)  # type: ignore[return-value]
 
@@ -99,6 +100,21 @@ def _refuse_other_channels(model: PixelSpaceModel, state: dict[str, torch.Tensor
             f"{source} was trained on {weight.shape[1]}-channel images (its first convolution, {first}, takes "
             f"{weight.shape[1]}), and torchvision's architectures take {expected}: save your model as TorchScript "
             "(torch.jit.script(model).save(path)) and load that file as TorchScript")
+
+
+def _refuse_other_network(net: torch.nn.Module, state: dict[str, torch.Tensor], source: str, architecture: str
+                          ) -> None:
+    """Weights of another torchvision network (a resnet18's for resnet50) are said to be so, in the network's own
+    names: "missing ['net.layer1.0.bn3.bias', …], unexpected none" showed the model's internal ``net.`` prefix."""
+    expected = set(net.state_dict())
+    saved = {key.removeprefix("net.") for key in state if key.startswith("net.")}
+    missing, unexpected = sorted(expected - saved), sorted(saved - expected)
+    if not missing and not unexpected:
+        return
+    found = [f"{len(keys)} {what}, e.g. {keys[0]}" for keys, what in ((missing, "missing"), (unexpected, "unexpected"))
+             if keys]
+    raise ModelLoadError(f"{source} looks like another architecture's weights, not torchvision's {architecture} "
+                         f"({'; '.join(found)}): give the architecture it was saved from")
 
 
 def check_normalization(mean: Sequence[float] | float, std: Sequence[float] | float, *, channels: int) -> None:

@@ -162,7 +162,7 @@ def refusal(capsys, *argv: str) -> str:
     ("nan.pt", (), r"returns NaN or infinite outputs"),
     ("five.pt", ("--classes", "3"), r"returns outputs of shape \(1, 5\); expected \(N, 3\) logits.*--classes 3"),
     # five logits over three sub-folders: the data's labels cannot be the model's classes
-    ("five.pt", ("--classes", "5"), r"has 5 classes, the data's labels have 3 \(blue, green, red…\); give --classes"),
+    ("five.pt", ("--classes", "5"), r"has 5 classes, the data's labels have 3 \(blue, green, red\); give --classes"),
 ])
 def test_bad_model_files_are_refused_in_one_line(capsys, files, model, extra, message):
     line = refusal(capsys, "sweep", "--model", str(files / model), "--kind", "torchscript", "--input-size",
