@@ -16,7 +16,15 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+# no torch at import: the parser's types use its kinds and input bounds before torch loads
+from advviz.core.user_model_spec import MAX_INPUT_SIDE, MIN_INPUT_SIDE, USER_MODEL_KINDS
+
+if TYPE_CHECKING:
+    import torch
+
+    from advviz.core.user_model_spec import UserModelSpec
 
 EXIT_BAD_INPUT = 2
 DATASET_CHOICES = ("mnist", "fashion")
@@ -149,10 +157,6 @@ def device_name(text: str) -> str:
 
 
 # -- your own models: argument types ------------------------------------------------------------
-USER_MODEL_KINDS = ("torchscript", "torchvision")  # core.user_model_spec's, known before torch loads
-MIN_INPUT_SIDE, MAX_INPUT_SIDE = 8, 1024  # the window's dialog's bounds of a user model's input size
-
-
 def kind_list(text: str) -> list[str]:
     """``--kind``: torchscript or torchvision, one for all model files or one per file (comma-separated)."""
     kinds = [part.strip().lower() for part in text.split(",") if part.strip()]
@@ -479,8 +483,8 @@ class ImageSet:
     the labelled ones, labels indexing ``class_names``."""
 
     folder: str
-    x: Any
-    y: Any
+    x: torch.Tensor  # (N, C, H, W) in [0, 1]
+    y: torch.Tensor  # (N,) int64, every one ≥ 0
     class_names: tuple[str, ...]
 
     @property
@@ -603,12 +607,12 @@ def named_classes_option(args: argparse.Namespace) -> tuple[str, ...] | None:
 
 
 def own_model_specs(args: argparse.Namespace, own_files: dict[str, str], *, data_classes: int,
-                    dataset: str | None):
+                    dataset: str | None, architectures: dict[str, str]) -> dict[str, UserModelSpec]:
     """A :class:`~advviz.core.user_model_spec.UserModelSpec` per own model file, as the window's dialog makes them:
-    ``--classes``, or ``data_classes`` numbered classes (named after the data's by ``name_classes_by_data``)."""
+    ``--classes``, or ``data_classes`` numbered classes (named after the data's by ``name_classes_by_data``);
+    ``architectures`` the torchvision files' networks (:func:`_own_architectures`)."""
     from advviz.core.user_model_spec import IMAGENET_MEAN, IMAGENET_STD, UserModelSpec
 
-    architectures = _own_architectures(args, own_files)
     class_settings = _classes_option(args) or {"class_source": "count", "class_count": data_classes}
     channels, size, _ = args.input_size
     specs = {}
@@ -652,7 +656,7 @@ def _load_with_own_models(args: argparse.Namespace, names: Sequence[str], own_fi
             raise CommandError(f"{next(iter(zoo_models))} was trained on {zoo_dataset}; it cannot classify "
                                f"{args.dataset} images")
     dataset = args.dataset or zoo_dataset
-    _own_architectures(args, own_files)  # its refusals before the images load
+    architectures = _own_architectures(args, own_files)  # its refusals before the images load
     if args.images is not None:
         # labelled by the zoo models' classes, --classes' names, or else the sorted sub-folders
         label_names = data.class_names(zoo_dataset) if zoo_dataset else named_classes_option(args)
@@ -682,7 +686,8 @@ def _load_with_own_models(args: argparse.Namespace, names: Sequence[str], own_fi
         raise CommandError(f"{first_file} takes {_shape_text(shape)} images: give --images FOLDER, a sub-folder of "
                            f"images per class{on}")
     # without --classes: numbered classes, as many as the data's, then named after them
-    specs = own_model_specs(args, own_files, data_classes=len(class_names), dataset=dataset)
+    specs = own_model_specs(args, own_files, data_classes=len(class_names), dataset=dataset,
+                            architectures=architectures)
     remedy = ("give --classes the data's class names (a file, one per line), or --images of the model's classes"
               if args.images is None else "give --classes with as many classes as the sub-folders of --images, or "
                                           "a sub-folder per class of the model")
@@ -753,7 +758,7 @@ def load_one_model(args: argparse.Namespace):
     return model, dataset
 
 
-def folder_option(option: str, text: str):
+def folder_option(option: str, text: str) -> Path:
     """``text`` as a folder to write in (made if missing): a file of that name is refused by name, not by errno."""
     path = Path(text).expanduser()
     if path.exists() and not path.is_dir():
@@ -761,7 +766,7 @@ def folder_option(option: str, text: str):
     return path
 
 
-def writable_folder(option: str, text: str):
+def writable_folder(option: str, text: str) -> Path:
     """:func:`folder_option`, made now and checked for writing: a command that writes only at its end (after
     minutes of training) must not find out then that it cannot."""
     import os
@@ -783,7 +788,7 @@ def capped(args: argparse.Namespace, option: str, requested: int, available: int
     return available
 
 
-def _test_images(args: argparse.Namespace, dataset: str):
+def _test_images(args: argparse.Namespace, dataset: str) -> tuple[torch.Tensor, torch.Tensor, str]:
     """The images the command runs on: ``--images`` (loaded with the models), else the data set's test split;
     and what to call them in a message."""
     images: ImageSet | None = getattr(args, "user_images", None)
@@ -809,7 +814,7 @@ def samples_title(args: argparse.Namespace, dataset: str, count: int) -> str:
     return f"{count} {dataset} test sample{'' if count == 1 else 's'}"
 
 
-def test_samples(args: argparse.Namespace, dataset: str):
+def test_samples(args: argparse.Namespace, dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The first ``--samples`` test images (all of them, with a note, when there are fewer)."""
     x, y, what = _test_images(args, dataset)
     parser = getattr(args, "command_parser", None)
@@ -819,7 +824,7 @@ def test_samples(args: argparse.Namespace, dataset: str):
     return x[:count], y[:count]
 
 
-def one_sample(args: argparse.Namespace, dataset: str):
+def one_sample(args: argparse.Namespace, dataset: str) -> tuple[torch.Tensor, torch.Tensor]:
     x, y, what = _test_images(args, dataset)
     if not 0 <= args.index < len(x):
         raise CommandError(f"--index must be in 0…{len(x) - 1} ({what}), got {args.index}")

@@ -17,8 +17,8 @@ from collections.abc import Callable
 
 from advviz.cli_common import (
     DATASET_EPS_HELP, INDEX_HELP, MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options,
-    capped, data_source, dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model, model_names, one_sample,
-    positive_eps, positive_float, positive_int, progress, seed_value, table, test_samples, writable_folder,
+    capped, data_source, dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model,
+    model_names, one_sample, positive_eps, positive_float, positive_int, progress, seed_value, table, test_samples, writable_folder,
 )
 
 
@@ -84,7 +84,8 @@ def cmd_linearity(args: argparse.Namespace) -> None:
                         "r2": r2.tolist()})
     emit(args, {"samples": len(x), "eps_max": args.eps_max, "steps": args.steps, "clip": args.clip,
                  "models": payload},
-          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), {image_count(args, len(x))}, {'clipped' if args.clip else 'unclipped'}\n"
+          f"R² of each logit along x + ε·sign∇ₓJ, ε in ±{args.eps_max} ({args.steps} steps), "
+          f"{image_count(args, len(x))}, {'clipped' if args.clip else 'unclipped'}\n"
           + table(["model", "median R²", "mean R²", "R² > 0.99"], rows))
 
 
@@ -116,7 +117,8 @@ def cmd_decision_map(args: argparse.Namespace) -> None:
     where_x = ("X = x" if centre is not None
                else "x (a = b = 0) falls between grid points (an odd --resolution marks it X)")
     emit(args, payload,
-          f"{args.model}, {data_source(args, dataset)} #{args.index}: predicted class on x + a·sign∇ₓJ + b·d (d random, orthogonal); "
+          f"{args.model}, {data_source(args, dataset)} #{args.index}: predicted class on x + a·sign∇ₓJ + b·d "
+          "(d random, orthogonal); "
           f"a → (−{args.extent} … +{args.extent}), b ↑, {clipping}; "
           f"{where_x}; {100 * share:.1f}% of the plane gets another "
           f"class than x ({classes[start.clean_prediction]})" + (f"\n{legend}" if legend else "") + "\n"
@@ -154,7 +156,8 @@ def cmd_diagnose(args: argparse.Namespace) -> None:
                  [f"{ran} forwards: same prediction {on_these}", f"{100 * report.prediction_agreement:.2f}%"]]
         extra["precision"] = asdict(report)
     clipping = "unclipped" if args.no_clip else "clipped to [0, 1]"
-    text = f"{args.model} on {image_count(args, len(x))}, FGSM ε = {args.eps}, {clipping}\n" + table(["check", "value"], rows)
+    text = (f"{args.model} on {image_count(args, len(x))}, FGSM ε = {args.eps}, {clipping}\n"
+            + table(["check", "value"], rows))
     text += "".join(f"\nwarning: {warning}" for warning in d.warnings) or "\nno warnings"
     emit(args, {"model": args.model, "samples": len(x), **asdict(d), **extra}, text)
 

@@ -22,6 +22,9 @@ from typing import Any, NamedTuple
 TORCHSCRIPT_TRUST_WARNING = "A TorchScript file runs the code saved in it when it loads: open only files you trust."
 
 USER_MODEL_KINDS = ("torchscript", "torchvision")
+CLASS_SOURCES = ("count", "file", "imagenet")
+# the side of a user model's square input, in pixels: the dialog's spin box, the CLI's --input-size, sessions
+MIN_INPUT_SIDE, MAX_INPUT_SIDE = 8, 1024
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -93,11 +96,12 @@ class UserModelSpec:
         for key in ("path", "architecture", "dataset", "class_file"):
             if fields.get(key) is not None and not isinstance(fields[key], str):
                 raise ValueError(f"{key} = {fields[key]!r} is not a text")
-        choices = {"kind": ("torchvision", "torchscript"), "class_source": ("count", "file", "imagenet")}
+        choices = {"kind": USER_MODEL_KINDS, "class_source": CLASS_SOURCES}
         for key, allowed in choices.items():
             if key in fields and fields[key] not in allowed:
                 raise ValueError(f"{key} = {fields[key]!r} is not one of {', '.join(allowed)}")
-        for key, (low, high) in {"channels": (1, 4), "size": (8, 1024), "class_count": (1, 100000)}.items():
+        for key, (low, high) in {"channels": (1, 4), "size": (MIN_INPUT_SIDE, MAX_INPUT_SIDE),
+                                  "class_count": (1, 100000)}.items():
             value = fields.get(key)
             if key in fields and (not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high):
                 raise ValueError(f"{key} = {value!r} is not a whole number in {low} … {high}")
@@ -246,5 +250,6 @@ def check_class_count(model: Any, y: Any, class_names: Sequence[str], *, remedy:
 
     known = y[y >= 0] if y is not None else []
     if len(known) and len(model.class_names) != len(class_names):
+        listed = ", ".join(list(class_names)[:4]) + ", …" * (len(class_names) > 4)  # "…" only for names left out
         raise ModelLoadError(f"{model.name} has {len(model.class_names)} classes, the data's labels have "
-                             f"{len(class_names)} ({', '.join(list(class_names)[:4])}{', …' * (len(class_names) > 4)}); {remedy}")
+                             f"{len(class_names)} ({listed}); {remedy}")

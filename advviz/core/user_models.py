@@ -16,10 +16,8 @@ import torch
 
 from advviz.core.architectures import PixelSpaceModel
 from advviz.core.errors import DataError, ModelLoadError
+from advviz.core.user_model_spec import IMAGENET_MEAN, IMAGENET_STD
 from advviz.core.zoo import load_state, prepare, read_state_dict
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def read_class_names(path: str | Path) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QDia
                                QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QRadioButton, QSpinBox,
                                QWidget)
 
+from advviz.core.user_model_spec import MAX_INPUT_SIDE, MIN_INPUT_SIDE
 from advviz.gui.byo import UserModelSpec
 from advviz.gui.style import WARN_COLOR
 
@@ -81,7 +82,7 @@ class UserModelDialog(QDialog):
         self.path = QLineEdit()
         self.path.setPlaceholderText("state_dict (.pt / .pth) for torchvision, or a TorchScript file")
         self.channels = QSpinBox(minimum=1, maximum=4, value=3)
-        self.size = QSpinBox(minimum=8, maximum=1024, value=224)
+        self.size = QSpinBox(minimum=MIN_INPUT_SIDE, maximum=MAX_INPUT_SIDE, value=224)
         self.size.setSuffix(" px (square)")
         self.class_source = QComboBox()
         self.class_source.addItem("numbered 0 … N−1", "count")

@@ -39,7 +39,8 @@ def own(tmp_path_factory):
     for name in ("cat", "dog", "frog"):
         (root / "imgs" / name).mkdir(parents=True)
         for index in range(2):
-            Image.fromarray((rng.random((20, 20, 3)) * 255).astype(np.uint8)).save(root / "imgs" / name / f"{index}.png")
+            pixels = (rng.random((20, 20, 3)) * 255).astype(np.uint8)
+            Image.fromarray(pixels).save(root / "imgs" / name / f"{index}.png")
     for classes in (3, 5):
         net = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, classes))
         torch.jit.script(net).save(str(root / f"tiny{classes}.ts"))
@@ -65,7 +66,8 @@ def test_a_class_count_refusal_lists_all_three_classes_without_an_ellipsis(capsy
 
 
 def test_imagenet_classes_over_other_folders_say_the_class_list_once(capsys, own):
-    code, _, err = own_run(capsys, own, "sweep", str(own / "tiny3.ts"), "--kind", "torchscript", "--classes", "imagenet")
+    code, _, err = own_run(capsys, own, "sweep", str(own / "tiny3.ts"), "--kind", "torchscript",
+                           "--classes", "imagenet")
     lines = [line for line in err.splitlines() if "warning: " not in line]  # the TorchScript warning aside
     assert code == 2 and len(lines) == 1 and err.count("tench") == 1, err  # a note, then the same list again
     assert "no image in" in lines[0] and "sub-folders cat, dog, frog name no class" in lines[0], err

@@ -70,3 +70,16 @@ def test_refusals_say_what_to_do(tmp_path, three_class_script):
         check_fits_data(three, torch.rand(2, 1, 28, 28), None, (), hint=" — give other images")
     with pytest.raises(DataError, match="no such file or folder"):
         load_images_for_model([str(tmp_path / "missing")], (3, 16, 16), None)
+
+
+def test_the_cli_and_sessions_share_the_specs_kinds_and_input_bounds():
+    """One definition: the CLI's --kind and --input-size, the dialog's spin box and a session's check."""
+    import advviz.cli_common as cli_common
+    import advviz.core.user_model_spec as spec_module
+
+    assert cli_common.USER_MODEL_KINDS is spec_module.USER_MODEL_KINDS
+    assert (cli_common.MIN_INPUT_SIDE, cli_common.MAX_INPUT_SIDE) == (spec_module.MIN_INPUT_SIDE,
+                                                                      spec_module.MAX_INPUT_SIDE)
+    data = UserModelSpec.create(kind="torchscript", dataset=None, path="m.ts").to_dict()
+    with pytest.raises(ValueError, match=f"size = {spec_module.MAX_INPUT_SIDE + 1} .* 8 … 1024"):
+        UserModelSpec.from_dict({**data, "size": spec_module.MAX_INPUT_SIDE + 1})
