@@ -64,3 +64,28 @@ def test_window_job_and_cli_label_a_folder_alike_for_numbered_classes(folder_and
     assert seen[0].y.tolist() == window_labels and seen[0].class_names == ready.data.class_names
     result = json.loads(out)
     assert result["samples"] == 10 and result["error"] == [pytest.approx(1 - ready.accuracy[0])]  # 90 % clean
+
+
+def test_a_folder_loaded_later_for_a_numbered_model_labels_by_sorted_sub_folders(window, idle, folder_and_model,
+                                                                                 tmp_path):
+    """A numbered model checked on a flat folder keeps "0", "1", "2"; a class folder loaded for it afterwards
+    (File menu, a drop) labels by the same rule: its sub-folders in sorted order, and names the model's classes."""
+    from PIL import Image
+
+    from advviz.gui.byo import UserModelSpec
+
+    folder, model_file = folder_and_model
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for index in range(2):
+        Image.fromarray(np.full((20, 20, 3), 40 * index, np.uint8)).save(flat / f"{index}.png")
+    spec = UserModelSpec.create(kind="torchscript", dataset=None, path=str(model_file), channels=3, size=SIZE,
+                                class_source="count", class_count=3)
+    window.byo.add_model(spec, [str(flat)])
+    idle(window)
+    assert window.error_label.text() == "" and window.sweep_model().class_names == ("0", "1", "2")
+    window.byo.load_images([str(folder)])
+    idle(window)
+    assert window.data.class_names == ("blue", "green", "red") and bool((window.data.y >= 0).all())
+    assert sorted(window.data.y.tolist()) == [0] * 3 + [1] * 3 + [2] * 4  # it said "name no class (0, 1, 2)"
+    assert window.sweep_model().class_names == ("blue", "green", "red") and spec.key in window.controls.checked_keys()
