@@ -36,7 +36,8 @@ from advviz.cli_run import eps_too_large, run
 from advviz.cli_zoo import add_commands as add_zoo_commands
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"
-TEST_SAMPLES_HELP = "test images (capped, with a note, at the size of the test split)"
+TEST_SAMPLES_HELP = ("test images used, or labelled images of --images (capped, with a note, at the size of the test "
+                     "split or of the folder)")
 
 
 # -- commands -----------------------------------------------------------------------------------

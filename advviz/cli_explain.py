@@ -59,6 +59,9 @@ def cmd_linear(args: argparse.Namespace) -> None:
           f"the change grows linearly with the number of pixels the attack may change:\n{per_n}")
 
 
+SAMPLES_HELP = "how many of the test images, or of the labelled images of --images, are used: the first ones"
+
+
 def image_count(args: argparse.Namespace, count: int) -> str:
     """"32 test images", or "12 images in imgs" for ``--images`` (sweep's "imgs #0": one naming)."""
     images = getattr(args, "user_images", None)
@@ -216,7 +219,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
 
     sub = command("linearity", cmd_linearity, "R² of the logits along the FGSM direction, per model")
     add_model_options(sub, default="mnist-softmax,mnist-maxout,mnist-rbf", several=True, own_models=True)
-    sub.add_argument("--samples", type=positive_int, default=64, help="test images")
+    sub.add_argument("--samples", type=positive_int, default=64, help=SAMPLES_HELP)
     sub.add_argument("--eps-max", type=positive_eps, default=0.5, help="largest |ε| (> 0), pixel units on [0, 1]")
     sub.add_argument("--steps", type=int_at_least(3, "a line through 2 points always has R² = 1",
                                                   maximum=MAX_EPS_STEPS, why_not_more="the window's largest"),
@@ -241,7 +244,7 @@ def add_commands(command: Callable[..., argparse.ArgumentParser]) -> None:
     add_model_options(sub, default="mnist-cnn", own_models=True)
     sub.add_argument("--eps", type=eps_above_zero("at ε = 0 no pixel moves: there is nothing to diagnose"),
                      help=f"ε of FGSM (> 0), pixel units on [0, 1] {DATASET_EPS_HELP}")
-    sub.add_argument("--samples", type=positive_int, default=64, help="test images")
+    sub.add_argument("--samples", type=positive_int, default=64, help=SAMPLES_HELP)
     sub.add_argument("--no-clip", action="store_true", help="do not clip to [0, 1]")
 
     sub = command("adv-train", cmd_adv_train, "train a plain twin and an adversarially trained model "

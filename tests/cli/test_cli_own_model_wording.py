@@ -104,3 +104,7 @@ def test_index_help_names_the_images_folder(capsys):
             main([command, "--help"])
         help_text = " ".join(capsys.readouterr().out.split())
         assert "among the labelled images of --images" in help_text, command
+    for command in ("diagnose", "linearity", "transfer", "robustness"):  # --samples: not only "test images"
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert "labelled images of --images" in " ".join(capsys.readouterr().out.split()), command
