@@ -46,6 +46,16 @@ def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, wa
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def at_threads(threads: int, fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` run with torch's thread count set to ``threads`` (a peer runs at the count advviz chose)."""
+    from advviz.core import batching
+
+    def run() -> object:
+        with batching._threads(threads):
+            return fn()
+    return run
+
+
 def calibrated_threads(model: nn.Module, x: torch.Tensor) -> int:
     """Calibrate advviz's batching policy for ``model`` (one large forward) and return its thread count.
 

@@ -22,10 +22,9 @@ import numpy as np
 import torch
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import (bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine,
-                     multiply_adds, print_table, ratio, seconds)
+from _common import (at_threads, bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of,
+                     interleaved_medians, machine, multiply_adds, print_table, ratio, seconds)
 
-from advviz.core import batching
 from advviz.core.attacks import BIM
 from advviz.core.data import load_dataset
 from advviz.core.sweep import collect_sweep, eps_grid, sweep_steps
@@ -58,15 +57,9 @@ def run_case(model, x_all, y_all, batch: int, count: int, reps: int, threads: in
     theirs = torchattacks_sweep(model, x, y, eps.tolist()).cpu()
     agree = float((ours.argmax(-1) == theirs.argmax(-1)).float().mean())
 
-    def peer(fn):
-        def run():
-            with batching._threads(threads):
-                return fn()
-        return run
-
     times = interleaved_medians({
         "advviz": lambda: advviz_sweep(model, x, y, eps),
-        "torchattacks": peer(lambda: torchattacks_sweep(model, x, y, eps.tolist())),
+        "torchattacks": at_threads(threads, lambda: torchattacks_sweep(model, x, y, eps.tolist())),
         **gemm_peers(x.device),
     }, reps=reps)
     rate = gemm_rate_of(times)

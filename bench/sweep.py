@@ -28,9 +28,8 @@ import torch
 import torch.nn.functional as F
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
+from _common import at_threads, bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
 
-from advviz.core import batching
 from advviz.core.data import load_dataset
 from advviz.core.sweep import eps_grid, fgsm_sweep
 from advviz.core.zoo import load_model
@@ -89,18 +88,12 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
     reference = floor_sweep(model, x, y, eps).cpu()
     agree = float((ours.argmax(-1) == reference.argmax(-1)).float().mean())
 
-    def peer(fn):
-        def run():
-            with batching._threads(threads):
-                return fn()
-        return run
-
     times = interleaved_medians({
         "advviz": lambda: fgsm_sweep(model, x, y, eps_np),
-        "floor": peer(lambda: floor_sweep(model, x, y, eps)),
-        "floor-64cl": peer(lambda: floor_sweep(model, x, y, eps, chunk=64)),
-        "torchattacks": peer(lambda: torchattacks_sweep(model, x, y, eps_np.tolist())),
-        "foolbox": peer(lambda: foolbox_sweep(fmodel, model, x, y, abs_eps)),
+        "floor": at_threads(threads, lambda: floor_sweep(model, x, y, eps)),
+        "floor-64cl": at_threads(threads, lambda: floor_sweep(model, x, y, eps, chunk=64)),
+        "torchattacks": at_threads(threads, lambda: torchattacks_sweep(model, x, y, eps_np.tolist())),
+        "foolbox": at_threads(threads, lambda: foolbox_sweep(fmodel, model, x, y, abs_eps)),
         **gemm_peers(x.device),
     }, reps=reps)
     rate = gemm_rate_of(times)
