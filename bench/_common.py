@@ -46,6 +46,21 @@ def interleaved_medians(peers: dict[str, Callable[[], object]], *, reps: int, wa
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def cnn_setup(args: argparse.Namespace) -> tuple[nn.Module, torch.Tensor, torch.Tensor, int]:
+    """The shipped mnist-cnn, the MNIST test split and the peers' thread count on ``args.device`` (the machine and
+    advviz's thread policy printed): what the sweep benchmarks start from."""
+    from advviz.core.data import load_dataset
+    from advviz.core.zoo import load_model
+
+    model = load_model("mnist-cnn", device=args.device)
+    x_all, y_all = (t.to(args.device) for t in load_dataset("mnist", "test"))
+    print(machine(args.device))
+    threads = calibrated_threads(model, x_all)
+    peer_threads = torch.get_num_threads() if args.default_threads else threads
+    print(f"advviz's policy for mnist-cnn: {threads} thread(s); peers run with {peer_threads}")
+    return model, x_all, y_all, peer_threads
+
+
 def at_threads(threads: int, fn: Callable[[], object]) -> Callable[[], object]:
     """``fn`` run with torch's thread count set to ``threads`` (a peer runs at the count advviz chose)."""
     from advviz.core import batching

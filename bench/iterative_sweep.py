@@ -22,13 +22,11 @@ import numpy as np
 import torch
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import (at_threads, bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of,
-                     interleaved_medians, machine, multiply_adds, print_table, ratio, seconds)
+from _common import (at_threads, bench_arguments, cnn_setup, gemm_peers, gemm_rate_of, interleaved_medians, multiply_adds,
+                     print_table, ratio, seconds)
 
 from advviz.core.attacks import BIM
-from advviz.core.data import load_dataset
 from advviz.core.sweep import collect_sweep, eps_grid, sweep_steps
-from advviz.core.zoo import load_model
 
 CASES = ((1, 101), (16, 21))
 EPS_MAX = 0.25
@@ -74,12 +72,7 @@ def run_case(model, x_all, y_all, batch: int, count: int, reps: int, threads: in
 
 def main() -> None:
     args = bench_arguments(__doc__)
-    model = load_model("mnist-cnn", device=args.device)
-    x_all, y_all = (t.to(args.device) for t in load_dataset("mnist", "test"))
-    print(machine(args.device))
-    threads = calibrated_threads(model, x_all)
-    peer_threads = torch.get_num_threads() if args.default_threads else threads
-    print(f"advviz's policy for mnist-cnn: {threads} thread(s); peers run with {peer_threads}")
+    model, x_all, y_all, peer_threads = cnn_setup(args)
     rows = [run_case(model, x_all, y_all, batch, count, 2 if args.quick else 5, peer_threads)
             for batch, count in CASES]
     print()

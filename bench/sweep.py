@@ -28,11 +28,10 @@ import torch
 import torch.nn.functional as F
 
 import _common  # noqa: F401  (puts the checkout on sys.path)
-from _common import at_threads, bench_arguments, calibrated_threads, gemm_peers, gemm_rate_of, interleaved_medians, machine, multiply_adds, print_table, ratio, seconds
+from _common import (at_threads, bench_arguments, cnn_setup, gemm_peers, gemm_rate_of, interleaved_medians, multiply_adds,
+                     print_table, ratio, seconds)
 
-from advviz.core.data import load_dataset
 from advviz.core.sweep import eps_grid, fgsm_sweep
-from advviz.core.zoo import load_model
 
 CASES = ((1, 201), (256, 21))
 EPS_MAX = 0.25
@@ -110,12 +109,7 @@ def run_case(model, x_all, y_all, batch: int, steps: int, reps: int, threads: in
 
 def main() -> None:
     args = bench_arguments(__doc__)
-    model = load_model("mnist-cnn", device=args.device)
-    x_all, y_all = (t.to(args.device) for t in load_dataset("mnist", "test"))
-    print(machine(args.device))
-    threads = calibrated_threads(model, x_all)
-    peer_threads = torch.get_num_threads() if args.default_threads else threads
-    print(f"advviz's policy for mnist-cnn: {threads} thread(s); peers run with {peer_threads}")
+    model, x_all, y_all, peer_threads = cnn_setup(args)
     rows = []
     for batch, steps in CASES:
         reps = (3 if args.quick else 7) if batch == 1 else (2 if args.quick else 5)
