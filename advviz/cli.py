@@ -15,7 +15,7 @@
 Tables go to stdout (``--json`` for machine-readable output); every bad input exits non-zero
 with a one-line message on stderr, never a traceback. The commands that analyse models also take the
 user's own TorchScript and torchvision models (``--kind``, ``--input-size``, ``--images``: see
-:func:`advviz.cli_common.add_own_model_options`), loaded as the window's dialog loads them.
+:func:`advviz.cli_own_models.add_own_model_options`), loaded as the window's dialog loads them.
 """
 
 from __future__ import annotations

@@ -74,12 +74,12 @@ def test_refusals_say_what_to_do(tmp_path, three_class_script):
 
 def test_the_cli_and_sessions_share_the_specs_kinds_and_input_bounds():
     """One definition: the CLI's --kind and --input-size, the dialog's spin box and a session's check."""
-    import advviz.cli_common as cli_common
+    import advviz.cli_own_models as cli_own_models
     import advviz.core.user_model_spec as spec_module
 
-    assert cli_common.USER_MODEL_KINDS is spec_module.USER_MODEL_KINDS
-    assert (cli_common.MIN_INPUT_SIDE, cli_common.MAX_INPUT_SIDE) == (spec_module.MIN_INPUT_SIDE,
-                                                                      spec_module.MAX_INPUT_SIDE)
+    assert cli_own_models.USER_MODEL_KINDS is spec_module.USER_MODEL_KINDS
+    assert (cli_own_models.MIN_INPUT_SIDE, cli_own_models.MAX_INPUT_SIDE) == (spec_module.MIN_INPUT_SIDE,
+                                                                              spec_module.MAX_INPUT_SIDE)
     data = UserModelSpec.create(kind="torchscript", dataset=None, path="m.ts").to_dict()
     with pytest.raises(ValueError, match=f"size = {spec_module.MAX_INPUT_SIDE + 1} .* 8 … 1024"):
         UserModelSpec.from_dict({**data, "size": spec_module.MAX_INPUT_SIDE + 1})
