@@ -37,6 +37,7 @@ TITLES = {
 }
 NEUTRAL_COLOR = "#222"  # the captions' text colour: a prediction of an unlabelled image
 CAPTION_CHAR_PX = 7.0  # the mean width of a 10 pt caption character
+SHORT_VIEW_PX = 220  # below this height a compact caption keeps its first part (the prediction, ε, whose loss)
 NOT_YET = {False: "computing…", True: "not computed: stopped"}  # by SweepState.stopped
 SHORT_TITLES = {"original": "x", "perturbation": "η = x̃ − x", "adversarial": "x̃ = x + η", "gradient": "∇ₓJ"}
 TARGETED_GRADIENT = "gradient ∇ₓJ(θ, x, t)"  # a targeted attack's: the target t's loss, which η descends
@@ -233,10 +234,14 @@ class HeatmapsPanel(QWidget):
                 title = TARGETED_GRADIENT
             if force or cell.plot.titleLabel.text != title:
                 cell.plot.setTitle(title, color="#222", size=cell.plot.titleLabel.opts.get("size", "11pt"))
-            caption = (wrap_caption(self._captions[key], self._caption_chars()) if self.compact
-                       else self._captions[key])
+            caption = self._captions[key]
+            if self.compact and self.view.height() < SHORT_VIEW_PX:
+                # a short view (800 × 600): the first part only — three-line captions left the images 23 pixels
+                caption = caption.split(" · ")[0]
+            caption = wrap_caption(caption, self._caption_chars()) if self.compact else caption
             if force or cell.caption.text != caption:
                 cell.caption.setText(caption)  # (re)sets the label's minimum width to its text
+                cell.caption.setToolTip(re.sub(r"<[^>]*>", "", self._captions[key]))  # the whole caption
             for label in (cell.caption, cell.plot.titleLabel):  # compact: cells may shrink past their texts
                 if label.released != self.compact:
                     label.released = self.compact
