@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QPoint, QRect, Qt, QTimer
+from PySide6.QtGui import QPixmap, QRegion
 from PySide6.QtWidgets import QLabel, QTabWidget
 
 from advviz.gui import explanations as ex
@@ -146,6 +147,7 @@ class ExplanationsController(QObject):
         if self.built:
             if not busy and not self._frozen:
                 self._frozen = True
+                self._lay_out_ahead()
                 freeze_survivors()
             return
         if busy and self.window.tabs.currentWidget() is not self.tabs:
@@ -157,6 +159,16 @@ class ExplanationsController(QObject):
         self._building = True
         # 1 ms, not 0 (as in gui/redraw.py): Qt 6 runs a 0 ms single shot as a posted event, ahead of timers
         QTimer.singleShot(1, self, self._build_step)
+
+    def _lay_out_ahead(self) -> None:
+        """Lay the hidden panels' tab out now, while nothing runs: its first look laid out the front panel's views
+        (their resize events, axes and legends: ~20–45 ms) in the same turn as their first paint. Rendering a hidden
+        widget makes Qt lay it out as if shown; one pixel of it is drawn."""
+        front = self.window.tabs.currentWidget()
+        if front is self.tabs or front is None:
+            return
+        self.tabs.setGeometry(front.geometry())  # the stacked pages share one geometry
+        self.tabs.render(QPixmap(1, 1), QPoint(), QRegion(QRect(0, 0, 1, 1)))
 
     def _build_piece(self) -> bool:
         """One step of the next panel's build (the first creates it); True when that completed it."""
