@@ -29,10 +29,11 @@ from advviz import __version__
 from advviz.cli_common import (
     CommandError, DATASET_EPS_HELP, EXIT_BAD_INPUT, L2_EPS_HELP, MAX_RUBBISH_COUNT, MAX_SWEEP_STEPS,
     add_attack_options, add_device_option, add_model_options, add_sample_options, apply_model_defaults, attack,
-    capped, clipping, data_source, dataset_eps, device, emit, eps_list, eps_value, int_at_least, load_models,
-    load_one_model, model_names, one_sample, positive_int, progress, samples_title, seed_value, table, test_samples,
+    capped, clipping, data_source, dataset_eps, device, emit, load_models, load_one_model, model_names, one_sample,
+    progress, samples_title, table, test_samples,
 )
 from advviz.cli_run import eps_too_large, run
+from advviz.cli_types import eps_list, eps_value, int_at_least, positive_int, seed_value
 from advviz.cli_zoo import add_commands as add_zoo_commands
 
 PAPER = "Goodfellow, Shlens & Szegedy (2014)"

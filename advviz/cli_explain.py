@@ -17,8 +17,11 @@ from collections.abc import Callable
 
 from advviz.cli_common import (
     DATASET_EPS_HELP, INDEX_HELP, MAX_EPOCHS, MAX_EPS_STEPS, MAX_MAP_RESOLUTION, CommandError, add_model_options,
-    capped, data_source, dataset_eps, emit, eps_above_zero, eps_value, int_at_least, load_models, load_one_model,
-    model_names, one_sample, positive_eps, positive_float, positive_int, progress, seed_value, table, test_samples, writable_folder,
+    capped, data_source, dataset_eps, emit, load_models, load_one_model, model_names, one_sample, progress, table,
+    test_samples, writable_folder,
+)
+from advviz.cli_types import (
+    eps_above_zero, eps_value, int_at_least, positive_eps, positive_float, positive_int, seed_value,
 )
 
 

@@ -9,9 +9,10 @@ import time
 from collections.abc import Callable
 
 from advviz.cli_common import (
-    CommandError, add_attack_options, add_model_options, add_sample_options, emit, folder_option, int_at_least,
-    load_one_model, model_list, one_sample, progress, table, writable_folder,
+    CommandError, add_attack_options, add_model_options, add_sample_options, emit, folder_option, load_one_model,
+    one_sample, progress, table, writable_folder,
 )
+from advviz.cli_types import int_at_least, model_list
 
 # Narrower frames shrink animate's heatmaps to specks (at 480 px the images were 13 px: the colour bars' and
 # captions' minimum widths left them nothing); 640 is also the window's smallest offer.
