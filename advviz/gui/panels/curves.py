@@ -14,8 +14,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from advviz.gui.panels.explain_common import fit_label, legend_at_top
+from advviz.gui.panels.explain_common import fit_label
 from advviz.gui.panels.grid import add_grid
+from advviz.gui.panels.legends import legend_at_top
 from advviz.gui.state import SweepState, flip_runs, snap_to_grid
 from advviz.gui.style import FLIP_BRUSH, class_color, class_label
 

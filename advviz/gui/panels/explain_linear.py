@@ -18,9 +18,11 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QSizePolicy, QSlider
 
 from advviz.gui.explanations import LinearState
 from advviz.gui.panels.colour_bar import ColourBar
-from advviz.gui.panels.explain_common import (DIVERGING, GREY, CellGrid, ExplainPanel, compact, fit_class_ticks, fit_label,
-                                              fit_legend_columns, graphics, image_plot, short_class, style_plot,
-                                              to_image)
+from advviz.gui.panels.explain_common import (
+    DIVERGING, GREY, CellGrid, ExplainPanel, compact, fit_class_ticks, fit_label, graphics, image_plot, short_class,
+    style_plot, to_image,
+)
+from advviz.gui.panels.legends import fit_legend_columns
 from advviz.gui.style import class_label
 
 MODES = (("pixels", "n random pixels", "η = ε·sign(∇ₓJ) on n pixels drawn at random, 0 on the others"),

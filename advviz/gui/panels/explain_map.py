@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QSpinBox
 from advviz.core.eps_limits import largest_eps
 from advviz.gui.explanations import MapState
 from advviz.gui.panels.colour_bar import ColourBar
-from advviz.gui.panels.explain_common import ExplainPanel, class_legend, fit_label, graphics, style_plot
+from advviz.gui.panels.explain_common import ExplainPanel, fit_label, graphics, style_plot
+from advviz.gui.panels.legends import class_legend
 from advviz.gui.style import CLASS_COLORS, class_label
 
 PENDING = np.array([250, 250, 250], dtype=np.float32)

@@ -16,7 +16,8 @@ from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QGraphicsItem, QSpinBox
 
 from advviz.gui.explanations import ROBUSTNESS_ATTACKS, RobustnessState
-from advviz.gui.panels.explain_common import ExplainPanel, graphics, legend_at_top, model_color, plots_in_steps
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, model_color, plots_in_steps
+from advviz.gui.panels.legends import legend_at_top
 from advviz.gui.style import short_names
 
 STYLES = {"fgsm": Qt.PenStyle.SolidLine, "random-sign": Qt.PenStyle.DashLine}

@@ -17,8 +17,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QPushButton, QSpinBox
 
 from advviz.gui.explanations import TRAIN_ARCHITECTURES, TrainingRequest, TrainingState
-from advviz.gui.panels.explain_common import (ExplainPanel, fit_legend_columns, graphics, legend_at_top, pct,
-                                              plots_in_steps)
+from advviz.gui.panels.explain_common import ExplainPanel, graphics, pct, plots_in_steps
+from advviz.gui.panels.legends import fit_legend_columns, legend_at_top
 
 RUN_COLORS = ("#1f77b4", "#d62728")
 RUN_TITLES = ("plain twin", "adversarially trained")
